@@ -1,0 +1,93 @@
+# cclink: top-level build.
+#
+#   make deps        install the Debian packages the build and tests need
+#   make             build the nginx module (and the sidecar)
+#   make test        install, build and run every test (what CI runs)
+#   make demo        the main job: simulator, nginx with the module, sidecar
+#
+# Everything built goes under build/ (git-ignored).
+
+SHELL      := /bin/bash
+BUILD      ?= $(CURDIR)/build
+NGX_SRC    ?= /usr/share/nginx/src
+NGX_BUILD  := $(BUILD)/nginx
+MODULE_SO  := $(BUILD)/modules/ngx_stream_cclink_module.so
+CC         ?= cc
+CFLAGS     ?= -g -O2
+WARN       := -Wall -Wextra -Wno-unused-parameter -Wpointer-arith \
+              -Wshadow -Wstrict-prototypes
+# extra compiler flags for the module (the sanitizer build sets them)
+MODULE_CC_OPT ?=
+MODULE_LD_OPT ?=
+
+MODULE_DIR := ngx_cclink_module
+MODULE_SRCS := $(wildcard $(MODULE_DIR)/*.c $(MODULE_DIR)/*.h) config
+
+.PHONY: all module deps test unit integration clean demo
+
+all: module
+
+deps:
+	./tools/install-deps.sh
+
+module: $(MODULE_SO)
+
+# Configure a private copy of Debian's nginx sources (nginx-dev) with the
+# flags the distribution's nginx was built with, so that the module's
+# signature matches and load_module accepts it.
+$(NGX_BUILD)/objs/Makefile: config
+	@test -f $(NGX_SRC)/conf_flags || \
+	    { echo "missing $(NGX_SRC)/conf_flags: run 'make deps'" >&2; exit 1; }
+	rm -rf $(NGX_BUILD)
+	mkdir -p $(BUILD)
+	cp -a $(NGX_SRC) $(NGX_BUILD)
+	cd $(NGX_BUILD) && source ./conf_flags && \
+	    ./configure "$${NGX_CONF_FLAGS[@]}" \
+	        --with-stream=dynamic \
+	        --with-cc-opt="-g -O2 -fPIC -Wall $(MODULE_CC_OPT)" \
+	        --with-ld-opt="-fPIC $(MODULE_LD_OPT)" \
+	        --add-dynamic-module=$(CURDIR) > $(BUILD)/nginx-configure.log 2>&1 \
+	    || { tail -20 $(BUILD)/nginx-configure.log; exit 1; }
+
+$(MODULE_SO): $(NGX_BUILD)/objs/Makefile $(MODULE_SRCS)
+	$(MAKE) -s -C $(NGX_BUILD) -f objs/Makefile \
+	    objs/ngx_stream_cclink_module.so
+	mkdir -p $(dir $@)
+	cp $(NGX_BUILD)/objs/ngx_stream_cclink_module.so $@
+
+# ---------------------------------------------------------------------------
+# unit tests: plain C, no nginx
+
+UNIT_BIN := $(BUILD)/unit/cclink_unit
+UNIT_SRCS := tests/unit/unit_main.c tests/unit/test_routes.c \
+             tests/unit/test_hello.c \
+             $(MODULE_DIR)/cclink_routes.c $(MODULE_DIR)/cclink_hello.c
+
+$(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h $(MODULE_DIR)/*.h)
+	mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(WARN) -I$(MODULE_DIR) -Itests/unit \
+	    -o $@ $(UNIT_SRCS) -lpcre2-8
+
+unit: $(UNIT_BIN)
+	$(UNIT_BIN)
+
+# ---------------------------------------------------------------------------
+# integration and end-to-end tests: real nginx, real clients (pytest)
+
+PYTEST ?= python3 -m pytest
+PYTEST_ARGS ?=
+
+integration: module
+	CCLINK_BUILD=$(BUILD) $(PYTEST) -q -p no:cacheprovider \
+	    $(PYTEST_ARGS) tests/integration
+
+test: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) integration
+
+-include sidecar/sidecar.mk
+-include tests/sim/sim.mk
+
+clean:
+	rm -rf $(BUILD)

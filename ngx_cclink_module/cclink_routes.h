@@ -1,0 +1,204 @@
+/*
+ * Copyright (C) cclink authors
+ *
+ * The route table: parser and matcher, in plain C (libc and PCRE2 only).
+ * Shared by the nginx module, cclink-sidecar, the unit tests and the
+ * fuzzers. The file format is documented in docs/route-table.md.
+ *
+ * Ownership and invariants
+ *
+ *  - cclink_rt_parse() returns one contiguous, relocatable block of memory
+ *    (a "blob"): every reference inside it is an offset from its start, so
+ *    the module can copy it into a shared memory zone and every worker can
+ *    read it there, whatever address it lands at. cclink_rt_size() gives its
+ *    length; cclink_rt_free() releases a blob returned by the parser (not a
+ *    copy made elsewhere).
+ *  - A blob is immutable once made.
+ *  - Compiled regular expressions hold process pointers and never live in a
+ *    blob: cclink_rt_rx_compile() builds them per process for one blob, and
+ *    cclink_rt_match() takes them as a separate argument (NULL when the blob
+ *    has no regular expressions).
+ *  - Nothing here allocates or locks on the match path.
+ */
+
+#ifndef _CCLINK_ROUTES_H_INCLUDED_
+#define _CCLINK_ROUTES_H_INCLUDED_
+
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+
+#define CCLINK_RT_MAGIC           0x4b4e4c43u   /* "CLNK" */
+#define CCLINK_RT_FORMAT          1
+
+#define CCLINK_RT_MAX_NAME        253
+#define CCLINK_RT_MAX_REGEX       1024
+#define CCLINK_RT_MAX_GROUP_NAME  64
+#define CCLINK_RT_MAX_ZONE        32
+#define CCLINK_RT_MAX_ADDRS       64
+#define CCLINK_RT_MAX_LINE        4096
+#define CCLINK_RT_MAX_ROUTES      1000000
+#define CCLINK_RT_MAX_REGEXES     10000
+#define CCLINK_RT_MAX_FILE        (256 * 1024 * 1024)
+
+/* longest text form of an address: "[" v6 "]:" port */
+#define CCLINK_RT_ADDR_TEXT       64
+
+#define CCLINK_RT_ERRLEN          512
+
+
+typedef enum {
+    CCLINK_RT_EXACT = 0,
+    CCLINK_RT_WC_HEAD,          /* "*.example.com" */
+    CCLINK_RT_WC_HEAD_DOT,      /* ".example.com": the name itself too */
+    CCLINK_RT_WC_TAIL,          /* "www.example.*" */
+    CCLINK_RT_REGEX             /* "~regex" */
+} cclink_rt_kind_e;
+
+
+typedef struct {
+    union {
+        struct sockaddr          sa;
+        struct sockaddr_in       sin;
+        struct sockaddr_in6      sin6;
+    } u;
+    uint32_t                     socklen;
+    uint32_t                     port_set;   /* 0: use the arriving port */
+    uint32_t                     zone_off;   /* 0: no zone */
+    uint32_t                     zone_len;
+    uint32_t                     text_off;   /* as written in the file */
+    uint32_t                     text_len;
+} cclink_rt_addr_t;
+
+
+typedef struct {
+    uint32_t                     name_off;
+    uint32_t                     name_len;
+    uint32_t                     addrs;      /* index of first address */
+    uint32_t                     naddrs;
+    uint32_t                     line;
+    uint32_t                     used;       /* routes naming it */
+} cclink_rt_group_t;
+
+
+typedef struct {
+    uint32_t                     key_off;    /* key as written, lower-cased */
+    uint32_t                     key_len;
+    uint32_t                     part_off;   /* what is hashed or compiled */
+    uint32_t                     part_len;
+    uint32_t                     kind;       /* cclink_rt_kind_e */
+    uint32_t                     group;      /* index into groups */
+    uint32_t                     line;
+} cclink_rt_route_t;
+
+
+typedef struct {
+    uint32_t                     magic;
+    uint32_t                     format;
+    uint64_t                     serial;
+    uint64_t                     size;       /* the whole blob, in bytes */
+
+    uint32_t                     generated_off;
+    uint32_t                     generated_len;
+
+    uint32_t                     ngroups;
+    uint32_t                     groups_off;
+    uint32_t                     naddrs;
+    uint32_t                     addrs_off;
+    uint32_t                     nroutes;
+    uint32_t                     routes_off;
+
+    /* open-addressing hash tables of (route index + 1), 0 = empty */
+    uint32_t                     exact_mask;
+    uint32_t                     exact_off;
+    uint32_t                     head_mask;
+    uint32_t                     head_off;
+    uint32_t                     tail_mask;
+    uint32_t                     tail_off;
+
+    uint32_t                     nregex;
+    uint32_t                     regex_off;  /* route indexes, file order */
+
+    uint32_t                     counts[5];  /* routes per kind */
+} cclink_rt_t;
+
+
+/* compiled regular expressions of one blob, per process */
+typedef struct cclink_rt_rx_s  cclink_rt_rx_t;
+
+
+typedef struct {
+    const cclink_rt_route_t     *route;
+    const cclink_rt_group_t     *group;
+    uint32_t                     route_index;
+} cclink_rt_match_t;
+
+
+/*
+ * Parses a route table held in memory. "path" is used in error messages
+ * only. On success returns 0 and a new blob in *out. On failure returns -1
+ * and writes "path:line: what" into err.
+ */
+int cclink_rt_parse(const char *path, const char *buf, size_t len,
+    cclink_rt_t **out, char *err, size_t errlen);
+
+/* Reads and parses a file; errors name the file (and line). */
+int cclink_rt_parse_file(const char *path, cclink_rt_t **out, char *err,
+    size_t errlen);
+
+void cclink_rt_free(cclink_rt_t *rt);
+
+static inline size_t
+cclink_rt_size(const cclink_rt_t *rt)
+{
+    return (size_t) rt->size;
+}
+
+/* Checks that a block of memory is a well-formed blob (after a copy). */
+int cclink_rt_check(const cclink_rt_t *rt, size_t size);
+
+cclink_rt_rx_t *cclink_rt_rx_compile(const cclink_rt_t *rt, char *err,
+    size_t errlen);
+void cclink_rt_rx_free(cclink_rt_rx_t *rx);
+
+/*
+ * Looks a server name up. The name may be in any case and may end with one
+ * dot. Returns 1 and fills *m when a route matches, 0 when none does (or
+ * the name is not a valid host name). rx may be NULL only when the blob has
+ * no regular expressions.
+ */
+int cclink_rt_match(const cclink_rt_t *rt, const cclink_rt_rx_t *rx,
+    const char *name, size_t len, cclink_rt_match_t *m);
+
+
+/* accessors */
+
+static inline const char *
+cclink_rt_str(const cclink_rt_t *rt, uint32_t off)
+{
+    return (const char *) rt + off;
+}
+
+static inline const cclink_rt_group_t *
+cclink_rt_groups(const cclink_rt_t *rt)
+{
+    return (const cclink_rt_group_t *) ((const char *) rt + rt->groups_off);
+}
+
+static inline const cclink_rt_addr_t *
+cclink_rt_addrs(const cclink_rt_t *rt)
+{
+    return (const cclink_rt_addr_t *) ((const char *) rt + rt->addrs_off);
+}
+
+static inline const cclink_rt_route_t *
+cclink_rt_routes(const cclink_rt_t *rt)
+{
+    return (const cclink_rt_route_t *) ((const char *) rt + rt->routes_off);
+}
+
+
+#endif /* _CCLINK_ROUTES_H_INCLUDED_ */
