@@ -174,6 +174,14 @@ int cclink_rt_match(const cclink_rt_t *rt, const cclink_rt_rx_t *rx,
     const char *name, size_t len, cclink_rt_match_t *m);
 
 
+/*
+ * Probe statistics of the exact-name hash table: the longest and the total
+ * probe sequence over all exact keys (for tests and the status page).
+ */
+void cclink_rt_stats(const cclink_rt_t *rt, uint32_t *max_probe,
+    uint64_t *total_probe);
+
+
 /* accessors */
 
 static inline const char *

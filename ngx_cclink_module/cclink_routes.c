@@ -1,0 +1,1620 @@
+/*
+ * Copyright (C) cclink authors
+ *
+ * Route table parser and matcher; see cclink_routes.h for the API and
+ * docs/route-table.md for the file format.
+ */
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <pcre2.h>
+
+#include "cclink_routes.h"
+
+
+typedef struct {
+    const char  *s;
+    size_t       len;
+} cclink_rt_tok_t;
+
+
+typedef struct {
+    char         name[CCLINK_RT_MAX_GROUP_NAME + 1];
+    size_t       name_len;
+    uint32_t     line;
+    uint32_t     naddrs;
+    uint32_t     first;        /* index into the parse's address list */
+    uint32_t     used;
+} cclink_rt_pgroup_t;
+
+
+typedef struct {
+    cclink_rt_addr_t  a;       /* offsets filled when the blob is built */
+    uint32_t          group;
+    uint32_t          next;    /* next address of the same group, +1 */
+    char              zone[CCLINK_RT_MAX_ZONE + 1];
+    char              text[CCLINK_RT_ADDR_TEXT];
+} cclink_rt_paddr_t;
+
+
+typedef struct {
+    char             *key;     /* malloc'd, lower-cased */
+    size_t            key_len;
+    size_t            part_at; /* where the hashed/compiled part starts */
+    size_t            part_len;
+    uint32_t          kind;
+    uint32_t          line;
+    uint32_t          group;   /* resolved at the end */
+    cclink_rt_tok_t   group_tok;
+    char             *group_name;
+} cclink_rt_proute_t;
+
+
+typedef struct {
+    const char          *path;
+    char                *err;
+    size_t               errlen;
+
+    uint64_t             serial;
+    uint32_t             serial_line;
+    char                 generated[64];
+    uint32_t             generated_line;
+
+    cclink_rt_pgroup_t  *groups;
+    uint32_t             ngroups;
+    uint32_t             groups_cap;
+
+    /* group name -> index + 1, open addressing */
+    uint32_t            *gindex;
+    uint32_t             gindex_mask;
+
+    cclink_rt_paddr_t   *addrs;
+    uint32_t             naddrs;
+    uint32_t             addrs_cap;
+
+    cclink_rt_proute_t  *routes;
+    uint32_t             nroutes;
+    uint32_t             routes_cap;
+
+    size_t               strings;   /* bytes of strings in the blob */
+} cclink_rt_parse_t;
+
+
+struct cclink_rt_rx_s {
+    uint32_t             n;
+    pcre2_code         **code;
+    pcre2_match_data    *md;
+};
+
+
+static int cclink_rt_error(cclink_rt_parse_t *p, uint32_t line,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+
+static uint32_t
+cclink_rt_hash(const char *s, size_t len)
+{
+    size_t    i;
+    uint32_t  h;
+
+    /* FNV-1a, then a final avalanche so that masked low bits mix */
+
+    h = 2166136261u;
+
+    for (i = 0; i < len; i++) {
+        h ^= (unsigned char) s[i];
+        h *= 16777619u;
+    }
+
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
+
+    return h;
+}
+
+
+static int
+cclink_rt_error(cclink_rt_parse_t *p, uint32_t line, const char *fmt, ...)
+{
+    int      n;
+    va_list  args;
+
+    if (line) {
+        n = snprintf(p->err, p->errlen, "%s:%u: ", p->path, line);
+
+    } else {
+        n = snprintf(p->err, p->errlen, "%s: ", p->path);
+    }
+
+    if (n < 0 || (size_t) n >= p->errlen) {
+        return -1;
+    }
+
+    va_start(args, fmt);
+    vsnprintf(p->err + n, p->errlen - n, fmt, args);
+    va_end(args);
+
+    return -1;
+}
+
+
+static size_t
+cclink_rt_align(size_t n)
+{
+    return (n + 7) & ~(size_t) 7;
+}
+
+
+static uint32_t
+cclink_rt_table_size(uint32_t n)
+{
+    uint32_t  size;
+
+    size = 16;
+
+    while (size < n * 2) {
+        size <<= 1;
+    }
+
+    return size;
+}
+
+
+static int
+cclink_rt_grow(void **arr, uint32_t *cap, uint32_t n, size_t elt)
+{
+    void      *na;
+    uint32_t   ncap;
+
+    if (n < *cap) {
+        return 0;
+    }
+
+    ncap = *cap ? *cap * 2 : 64;
+    na = realloc(*arr, (size_t) ncap * elt);
+    if (na == NULL) {
+        return -1;
+    }
+
+    *arr = na;
+    *cap = ncap;
+
+    return 0;
+}
+
+
+/*
+ * A host name for routing: letters, digits, '-', '_' and '.', no empty
+ * label, at most CCLINK_RT_MAX_NAME bytes. Upper case is accepted (the
+ * caller folds it).
+ */
+
+static int
+cclink_rt_valid_host(const char *s, size_t len)
+{
+    size_t         i, label;
+    unsigned char  ch;
+
+    if (len == 0 || len > CCLINK_RT_MAX_NAME) {
+        return 0;
+    }
+
+    label = 0;
+
+    for (i = 0; i < len; i++) {
+        ch = (unsigned char) s[i];
+
+        if (ch == '.') {
+            if (label == 0) {
+                return 0;
+            }
+
+            label = 0;
+            continue;
+        }
+
+        if (!(isalnum(ch) || ch == '-' || ch == '_')) {
+            return 0;
+        }
+
+        if (++label > 63) {
+            return 0;
+        }
+    }
+
+    return label != 0;
+}
+
+
+static int
+cclink_rt_valid_label(const char *s, size_t len, size_t max)
+{
+    size_t         i;
+    unsigned char  ch;
+
+    if (len == 0 || len > max) {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        ch = (unsigned char) s[i];
+
+        if (!(isalnum(ch) || ch == '-' || ch == '_' || ch == '.')) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+static uint32_t
+cclink_rt_tokens(const char *s, size_t len, cclink_rt_tok_t *tok,
+    uint32_t max)
+{
+    size_t    i, start;
+    uint32_t  n;
+
+    n = 0;
+    i = 0;
+
+    while (i < len) {
+        while (i < len && (s[i] == ' ' || s[i] == '\t')) {
+            i++;
+        }
+
+        if (i == len) {
+            break;
+        }
+
+        start = i;
+
+        while (i < len && s[i] != ' ' && s[i] != '\t') {
+            i++;
+        }
+
+        if (n < max) {
+            tok[n].s = s + start;
+            tok[n].len = i - start;
+        }
+
+        n++;
+    }
+
+    return n;
+}
+
+
+static int
+cclink_rt_tok_is(cclink_rt_tok_t *t, const char *word)
+{
+    size_t  len;
+
+    len = strlen(word);
+
+    return t->len == len && memcmp(t->s, word, len) == 0;
+}
+
+
+static int
+cclink_rt_parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out)
+{
+    size_t    i;
+    uint64_t  v;
+
+    if (len == 0 || len > 20) {
+        return -1;
+    }
+
+    v = 0;
+
+    for (i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return -1;
+        }
+
+        if (v > (max - (uint64_t) (s[i] - '0')) / 10) {
+            return -1;
+        }
+
+        v = v * 10 + (uint64_t) (s[i] - '0');
+    }
+
+    *out = v;
+
+    return 0;
+}
+
+
+static int
+cclink_rt_find_group(cclink_rt_parse_t *p, const char *name, size_t len,
+    uint32_t *index)
+{
+    uint32_t  h, i;
+
+    if (p->gindex == NULL) {
+        return 0;
+    }
+
+    h = cclink_rt_hash(name, len);
+
+    for (i = h & p->gindex_mask; p->gindex[i]; i = (i + 1) & p->gindex_mask)
+    {
+        cclink_rt_pgroup_t  *g = &p->groups[p->gindex[i] - 1];
+
+        if (g->name_len == len && memcmp(g->name, name, len) == 0) {
+            *index = p->gindex[i] - 1;
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+cclink_rt_index_groups(cclink_rt_parse_t *p)
+{
+    uint32_t   size, i, j, h;
+    uint32_t  *t;
+
+    size = cclink_rt_table_size(p->ngroups + 1);
+
+    if (p->gindex && p->gindex_mask + 1 >= size) {
+        /* room enough: add the newest group only */
+        i = p->ngroups - 1;
+        h = cclink_rt_hash(p->groups[i].name, p->groups[i].name_len);
+
+        for (j = h & p->gindex_mask; p->gindex[j];
+             j = (j + 1) & p->gindex_mask)
+        {
+            /* void */
+        }
+
+        p->gindex[j] = i + 1;
+
+        return 0;
+    }
+
+    t = calloc(size, sizeof(uint32_t));
+    if (t == NULL) {
+        return -1;
+    }
+
+    for (i = 0; i < p->ngroups; i++) {
+        h = cclink_rt_hash(p->groups[i].name, p->groups[i].name_len);
+
+        for (j = h & (size - 1); t[j]; j = (j + 1) & (size - 1)) {
+            /* void */
+        }
+
+        t[j] = i + 1;
+    }
+
+    free(p->gindex);
+    p->gindex = t;
+    p->gindex_mask = size - 1;
+
+    return 0;
+}
+
+
+static int
+cclink_rt_parse_addr(cclink_rt_parse_t *p, uint32_t line, cclink_rt_tok_t *t,
+    cclink_rt_paddr_t *a)
+{
+    char          host[INET6_ADDRSTRLEN + 1];
+    size_t        hlen, colons, i;
+    uint64_t      port;
+    const char   *s, *end, *ps;
+
+    s = t->s;
+    end = t->s + t->len;
+    ps = NULL;
+    port = 0;
+
+    if (t->len >= CCLINK_RT_ADDR_TEXT) {
+        return cclink_rt_error(p, line, "address \"%.*s\" is too long",
+                               (int) t->len, t->s);
+    }
+
+    memset(&a->a, 0, sizeof(a->a));
+
+    if (*s == '[') {
+        const char  *rb = memchr(s, ']', t->len);
+
+        if (rb == NULL) {
+            goto invalid;
+        }
+
+        hlen = rb - s - 1;
+        if (hlen == 0 || hlen > INET6_ADDRSTRLEN) {
+            goto invalid;
+        }
+
+        memcpy(host, s + 1, hlen);
+        host[hlen] = '\0';
+
+        if (rb + 1 != end) {
+            if (rb[1] != ':') {
+                goto invalid;
+            }
+
+            ps = rb + 2;
+        }
+
+        if (inet_pton(AF_INET6, host, &a->a.u.sin6.sin6_addr) != 1) {
+            goto invalid;
+        }
+
+        a->a.u.sin6.sin6_family = AF_INET6;
+        a->a.socklen = sizeof(struct sockaddr_in6);
+
+    } else {
+        colons = 0;
+
+        for (i = 0; i < t->len; i++) {
+            if (s[i] == ':') {
+                colons++;
+            }
+        }
+
+        if (colons > 1) {
+            if (t->len > INET6_ADDRSTRLEN) {
+                goto invalid;
+            }
+
+            memcpy(host, s, t->len);
+            host[t->len] = '\0';
+
+            if (inet_pton(AF_INET6, host, &a->a.u.sin6.sin6_addr) != 1) {
+                goto invalid;
+            }
+
+            a->a.u.sin6.sin6_family = AF_INET6;
+            a->a.socklen = sizeof(struct sockaddr_in6);
+
+        } else {
+            const char  *colon = memchr(s, ':', t->len);
+
+            hlen = colon ? (size_t) (colon - s) : t->len;
+            if (hlen == 0 || hlen > INET_ADDRSTRLEN) {
+                goto invalid;
+            }
+
+            memcpy(host, s, hlen);
+            host[hlen] = '\0';
+
+            if (colon) {
+                ps = colon + 1;
+            }
+
+            if (inet_pton(AF_INET, host, &a->a.u.sin.sin_addr) != 1) {
+                goto invalid;
+            }
+
+            a->a.u.sin.sin_family = AF_INET;
+            a->a.socklen = sizeof(struct sockaddr_in);
+        }
+    }
+
+    if (ps) {
+        if (cclink_rt_parse_u64(ps, end - ps, 65535, &port) != 0
+            || port == 0)
+        {
+            return cclink_rt_error(p, line, "invalid port in address \"%.*s\"",
+                                   (int) t->len, t->s);
+        }
+
+        a->a.port_set = 1;
+
+        if (a->a.u.sa.sa_family == AF_INET) {
+            a->a.u.sin.sin_port = htons((uint16_t) port);
+
+        } else {
+            a->a.u.sin6.sin6_port = htons((uint16_t) port);
+        }
+    }
+
+    memcpy(a->text, t->s, t->len);
+    a->text[t->len] = '\0';
+
+    return 0;
+
+invalid:
+
+    return cclink_rt_error(p, line, "invalid address \"%.*s\" (expected an "
+                           "IPv4 or IPv6 address, optionally with a port)",
+                           (int) t->len, t->s);
+}
+
+
+static int
+cclink_rt_same_addr(const cclink_rt_addr_t *a, const cclink_rt_addr_t *b)
+{
+    return a->socklen == b->socklen && a->port_set == b->port_set
+           && memcmp(&a->u, &b->u, a->socklen) == 0;
+}
+
+
+static int
+cclink_rt_line_group(cclink_rt_parse_t *p, uint32_t line, cclink_rt_tok_t *t,
+    uint32_t n)
+{
+    uint32_t             gi, ai;
+    cclink_rt_paddr_t    addr, *a;
+    cclink_rt_pgroup_t  *g;
+
+    if (n < 3 || n > 4) {
+        return cclink_rt_error(p, line, "\"group\" takes a name, an address "
+                               "and an optional zone=LABEL");
+    }
+
+    if (!cclink_rt_valid_label(t[1].s, t[1].len, CCLINK_RT_MAX_GROUP_NAME)) {
+        return cclink_rt_error(p, line, "invalid group name \"%.*s\"",
+                               (int) t[1].len, t[1].s);
+    }
+
+    memset(&addr, 0, sizeof(addr));
+
+    if (cclink_rt_parse_addr(p, line, &t[2], &addr) != 0) {
+        return -1;
+    }
+
+    if (n == 4) {
+        if (t[3].len < 6 || memcmp(t[3].s, "zone=", 5) != 0
+            || !cclink_rt_valid_label(t[3].s + 5, t[3].len - 5,
+                                      CCLINK_RT_MAX_ZONE))
+        {
+            return cclink_rt_error(p, line, "invalid zone \"%.*s\" "
+                                   "(expected zone=LABEL)",
+                                   (int) t[3].len, t[3].s);
+        }
+
+        memcpy(addr.zone, t[3].s + 5, t[3].len - 5);
+        addr.zone[t[3].len - 5] = '\0';
+    }
+
+    if (!cclink_rt_find_group(p, t[1].s, t[1].len, &gi)) {
+
+        if (cclink_rt_grow((void **) &p->groups, &p->groups_cap, p->ngroups,
+                           sizeof(cclink_rt_pgroup_t)) != 0)
+        {
+            return cclink_rt_error(p, line, "out of memory");
+        }
+
+        gi = p->ngroups++;
+        g = &p->groups[gi];
+        memset(g, 0, sizeof(*g));
+        memcpy(g->name, t[1].s, t[1].len);
+        g->name[t[1].len] = '\0';
+        g->name_len = t[1].len;
+        g->line = line;
+        p->strings += cclink_rt_align(t[1].len + 1);
+
+        if (cclink_rt_index_groups(p) != 0) {
+            return cclink_rt_error(p, line, "out of memory");
+        }
+    }
+
+    g = &p->groups[gi];
+
+    if (g->naddrs == CCLINK_RT_MAX_ADDRS) {
+        return cclink_rt_error(p, line, "group \"%s\" has more than %d "
+                               "addresses", g->name, CCLINK_RT_MAX_ADDRS);
+    }
+
+    /* duplicates within the group; groups are small */
+
+    for (ai = g->first; ai; ai = p->addrs[ai - 1].next) {
+        a = &p->addrs[ai - 1];
+
+        if (cclink_rt_same_addr(&a->a, &addr.a)) {
+            return cclink_rt_error(p, line, "duplicate address \"%s\" in "
+                                   "group \"%s\"", addr.text, g->name);
+        }
+    }
+
+    if (cclink_rt_grow((void **) &p->addrs, &p->addrs_cap, p->naddrs,
+                       sizeof(cclink_rt_paddr_t)) != 0)
+    {
+        return cclink_rt_error(p, line, "out of memory");
+    }
+
+    addr.group = gi;
+    addr.next = 0;
+    p->addrs[p->naddrs] = addr;
+
+    if (g->naddrs == 0) {
+        g->first = p->naddrs + 1;
+
+    } else {
+        /* append to the group's chain, keeping file order */
+        for (ai = g->first; p->addrs[ai - 1].next; ai = p->addrs[ai - 1].next)
+        {
+            /* void */
+        }
+
+        p->addrs[ai - 1].next = p->naddrs + 1;
+    }
+
+    p->naddrs++;
+    g->naddrs++;
+
+    p->strings += cclink_rt_align(strlen(addr.text) + 1)
+                  + cclink_rt_align(strlen(addr.zone) + 1);
+
+    return 0;
+}
+
+
+static int
+cclink_rt_line_route(cclink_rt_parse_t *p, uint32_t line, cclink_rt_tok_t *t,
+    uint32_t n)
+{
+    char                *key;
+    size_t               len, i, at, plen;
+    uint32_t             kind;
+    cclink_rt_proute_t  *r;
+
+    if (n != 3) {
+        return cclink_rt_error(p, line, "\"route\" takes a key and a group "
+                               "name");
+    }
+
+    len = t[1].len;
+    at = 0;
+
+    if (t[1].s[0] == '~') {
+        if (len < 2 || len - 1 > CCLINK_RT_MAX_REGEX) {
+            return cclink_rt_error(p, line, "invalid regular expression "
+                                   "\"%.*s\"", (int) len, t[1].s);
+        }
+
+        kind = CCLINK_RT_REGEX;
+        at = 1;
+        plen = len - 1;
+
+    } else {
+        /* one trailing dot is ignored */
+
+        if (len > 1 && t[1].s[len - 1] == '.' && t[1].s[len - 2] != '*') {
+            len--;
+        }
+
+        if (len > 2 && t[1].s[0] == '*' && t[1].s[1] == '.') {
+            kind = CCLINK_RT_WC_HEAD;
+            at = 2;
+            plen = len - 2;
+
+        } else if (len > 1 && t[1].s[0] == '.') {
+            kind = CCLINK_RT_WC_HEAD_DOT;
+            at = 1;
+            plen = len - 1;
+
+        } else if (len > 2 && t[1].s[len - 1] == '*'
+                   && t[1].s[len - 2] == '.')
+        {
+            kind = CCLINK_RT_WC_TAIL;
+            plen = len - 2;
+
+        } else {
+            kind = CCLINK_RT_EXACT;
+            plen = len;
+        }
+
+        if (!cclink_rt_valid_host(t[1].s + at, plen)) {
+            return cclink_rt_error(p, line, "invalid route key \"%.*s\" "
+                                   "(expected a host name, *.suffix, "
+                                   ".suffix, prefix.* or ~regex)",
+                                   (int) t[1].len, t[1].s);
+        }
+    }
+
+    if (p->nroutes >= CCLINK_RT_MAX_ROUTES) {
+        return cclink_rt_error(p, line, "more than %d routes",
+                               CCLINK_RT_MAX_ROUTES);
+    }
+
+    if (cclink_rt_grow((void **) &p->routes, &p->routes_cap, p->nroutes,
+                       sizeof(cclink_rt_proute_t)) != 0)
+    {
+        return cclink_rt_error(p, line, "out of memory");
+    }
+
+    key = malloc(len + 1 + t[2].len + 1);
+    if (key == NULL) {
+        return cclink_rt_error(p, line, "out of memory");
+    }
+
+    for (i = 0; i < len; i++) {
+        key[i] = (kind == CCLINK_RT_REGEX) ? t[1].s[i]
+                                           : (char) tolower(t[1].s[i]);
+    }
+
+    key[len] = '\0';
+
+    r = &p->routes[p->nroutes++];
+    memset(r, 0, sizeof(*r));
+    r->key = key;
+    r->key_len = len;
+    r->part_at = at;
+    r->part_len = plen;
+    r->kind = kind;
+    r->line = line;
+    r->group_name = key + len + 1;
+    memcpy(r->group_name, t[2].s, t[2].len);
+    r->group_name[t[2].len] = '\0';
+    r->group_tok.s = r->group_name;
+    r->group_tok.len = t[2].len;
+
+    /* key, and for wildcards the part separately */
+    p->strings += cclink_rt_align(len + 1) + cclink_rt_align(plen + 1);
+
+    return 0;
+}
+
+
+static int
+cclink_rt_line(cclink_rt_parse_t *p, uint32_t line, const char *s,
+    size_t len, int *state)
+{
+    uint32_t          n;
+    uint64_t          v;
+    cclink_rt_tok_t   t[5];
+
+    /* state: 0 before the header, 1 in the body, 2 after "end" */
+
+    n = cclink_rt_tokens(s, len, t, 5);
+
+    if (n == 0 || t[0].s[0] == '#') {
+        return 0;
+    }
+
+    if (*state == 2) {
+        return cclink_rt_error(p, line, "text after the \"end\" line");
+    }
+
+    if (*state == 0) {
+        if (n == 2 && cclink_rt_tok_is(&t[0], "cclink-routes")) {
+            if (!cclink_rt_tok_is(&t[1], "1")) {
+                return cclink_rt_error(p, line, "unsupported format version "
+                                       "\"%.*s\" (this parser reads 1)",
+                                       (int) t[1].len, t[1].s);
+            }
+
+            *state = 1;
+            return 0;
+        }
+
+        return cclink_rt_error(p, line, "expected the header line "
+                               "\"cclink-routes 1\"");
+    }
+
+    if (cclink_rt_tok_is(&t[0], "route")) {
+        return cclink_rt_line_route(p, line, t, n);
+    }
+
+    if (cclink_rt_tok_is(&t[0], "group")) {
+        return cclink_rt_line_group(p, line, t, n);
+    }
+
+    if (cclink_rt_tok_is(&t[0], "serial")) {
+        if (p->serial_line) {
+            return cclink_rt_error(p, line, "duplicate \"serial\" line "
+                                   "(first at line %u)", p->serial_line);
+        }
+
+        if (n != 2 || cclink_rt_parse_u64(t[1].s, t[1].len, INT64_MAX, &v))
+        {
+            return cclink_rt_error(p, line, "\"serial\" takes a number from "
+                                   "0 to %" PRId64, INT64_MAX);
+        }
+
+        p->serial = v;
+        p->serial_line = line;
+        return 0;
+    }
+
+    if (cclink_rt_tok_is(&t[0], "generated")) {
+        if (p->generated_line) {
+            return cclink_rt_error(p, line, "duplicate \"generated\" line "
+                                   "(first at line %u)", p->generated_line);
+        }
+
+        if (n != 2 || t[1].len >= sizeof(p->generated)) {
+            return cclink_rt_error(p, line, "\"generated\" takes one value "
+                                   "of at most %zu characters",
+                                   sizeof(p->generated) - 1);
+        }
+
+        memcpy(p->generated, t[1].s, t[1].len);
+        p->generated[t[1].len] = '\0';
+        p->generated_line = line;
+        return 0;
+    }
+
+    if (cclink_rt_tok_is(&t[0], "end")) {
+        if (n != 1) {
+            return cclink_rt_error(p, line, "\"end\" takes no value");
+        }
+
+        *state = 2;
+        return 0;
+    }
+
+    if (cclink_rt_tok_is(&t[0], "cclink-routes")) {
+        return cclink_rt_error(p, line, "duplicate header line");
+    }
+
+    return cclink_rt_error(p, line, "unknown directive \"%.*s\"",
+                           (int) t[0].len, t[0].s);
+}
+
+
+static int
+cclink_rt_regex_check(cclink_rt_parse_t *p, cclink_rt_proute_t *r)
+{
+    int          rc;
+    char         msg[256];
+    PCRE2_SIZE   off;
+    pcre2_code  *re;
+
+    re = pcre2_compile((PCRE2_SPTR) r->key + 1, r->key_len - 1,
+                       PCRE2_CASELESS, &rc, &off, NULL);
+    if (re == NULL) {
+        pcre2_get_error_message(rc, (PCRE2_UCHAR *) msg, sizeof(msg));
+        return cclink_rt_error(p, r->line, "invalid regular expression "
+                               "\"%s\": %s at offset %zu", r->key, msg,
+                               (size_t) off);
+    }
+
+    pcre2_code_free(re);
+
+    return 0;
+}
+
+
+static int
+cclink_rt_insert(cclink_rt_parse_t *p, cclink_rt_t *rt, uint32_t *table,
+    uint32_t mask, uint32_t ri)
+{
+    uint32_t                  h, i;
+    const char               *part;
+    const cclink_rt_route_t  *routes, *r, *o;
+
+    routes = cclink_rt_routes(rt);
+    r = &routes[ri];
+    part = cclink_rt_str(rt, r->part_off);
+    h = cclink_rt_hash(part, r->part_len);
+
+    for (i = h & mask; table[i]; i = (i + 1) & mask) {
+        o = &routes[table[i] - 1];
+
+        if (o->part_len == r->part_len
+            && memcmp(cclink_rt_str(rt, o->part_off), part, r->part_len) == 0)
+        {
+            return cclink_rt_error(p, r->line, "duplicate route key \"%s\" "
+                                   "(first at line %u)",
+                                   cclink_rt_str(rt, r->key_off), o->line);
+        }
+    }
+
+    table[i] = ri + 1;
+
+    return 0;
+}
+
+
+static char *
+cclink_rt_put(char *blob, size_t *at, const char *s, size_t len,
+    uint32_t *off)
+{
+    *off = (uint32_t) *at;
+    memcpy(blob + *at, s, len);
+    blob[*at + len] = '\0';
+    *at += cclink_rt_align(len + 1);
+
+    return blob;
+}
+
+
+static int
+cclink_rt_build(cclink_rt_parse_t *p, cclink_rt_t **out)
+{
+    char                *blob;
+    size_t               size, at, hdr;
+    uint32_t             i, ai, k, esize, hsize, tsize, nregex;
+    uint32_t             counts[5], *table, *regex, gaddr;
+    cclink_rt_t         *rt;
+    cclink_rt_addr_t    *addrs;
+    cclink_rt_group_t   *groups;
+    cclink_rt_route_t   *routes;
+    cclink_rt_proute_t  *pr;
+    cclink_rt_paddr_t   *pa;
+
+    memset(counts, 0, sizeof(counts));
+
+    for (i = 0; i < p->nroutes; i++) {
+        counts[p->routes[i].kind]++;
+    }
+
+    if (counts[CCLINK_RT_REGEX] > CCLINK_RT_MAX_REGEXES) {
+        return cclink_rt_error(p, 0, "more than %d regular expressions",
+                               CCLINK_RT_MAX_REGEXES);
+    }
+
+    esize = cclink_rt_table_size(counts[CCLINK_RT_EXACT]);
+    hsize = cclink_rt_table_size(counts[CCLINK_RT_WC_HEAD]
+                                 + counts[CCLINK_RT_WC_HEAD_DOT]);
+    tsize = cclink_rt_table_size(counts[CCLINK_RT_WC_TAIL]);
+    nregex = counts[CCLINK_RT_REGEX];
+
+    hdr = cclink_rt_align(sizeof(cclink_rt_t));
+
+    size = hdr
+           + cclink_rt_align(p->ngroups * sizeof(cclink_rt_group_t))
+           + cclink_rt_align(p->naddrs * sizeof(cclink_rt_addr_t))
+           + cclink_rt_align(p->nroutes * sizeof(cclink_rt_route_t))
+           + cclink_rt_align((size_t) esize * 4)
+           + cclink_rt_align((size_t) hsize * 4)
+           + cclink_rt_align((size_t) tsize * 4)
+           + cclink_rt_align((size_t) nregex * 4)
+           + cclink_rt_align(strlen(p->generated) + 1)
+           + p->strings;
+
+    if (size > UINT32_MAX) {
+        return cclink_rt_error(p, 0, "table too large (%zu bytes)", size);
+    }
+
+    blob = calloc(1, size);
+    if (blob == NULL) {
+        return cclink_rt_error(p, 0, "out of memory (%zu bytes)", size);
+    }
+
+    rt = (cclink_rt_t *) blob;
+    rt->magic = CCLINK_RT_MAGIC;
+    rt->format = CCLINK_RT_FORMAT;
+    rt->serial = p->serial;
+    rt->size = size;
+    memcpy(rt->counts, counts, sizeof(counts));
+
+    at = hdr;
+
+    rt->ngroups = p->ngroups;
+    rt->groups_off = (uint32_t) at;
+    at += cclink_rt_align(p->ngroups * sizeof(cclink_rt_group_t));
+
+    rt->naddrs = p->naddrs;
+    rt->addrs_off = (uint32_t) at;
+    at += cclink_rt_align(p->naddrs * sizeof(cclink_rt_addr_t));
+
+    rt->nroutes = p->nroutes;
+    rt->routes_off = (uint32_t) at;
+    at += cclink_rt_align(p->nroutes * sizeof(cclink_rt_route_t));
+
+    rt->exact_mask = esize - 1;
+    rt->exact_off = (uint32_t) at;
+    at += cclink_rt_align((size_t) esize * 4);
+
+    rt->head_mask = hsize - 1;
+    rt->head_off = (uint32_t) at;
+    at += cclink_rt_align((size_t) hsize * 4);
+
+    rt->tail_mask = tsize - 1;
+    rt->tail_off = (uint32_t) at;
+    at += cclink_rt_align((size_t) tsize * 4);
+
+    rt->nregex = nregex;
+    rt->regex_off = (uint32_t) at;
+    at += cclink_rt_align((size_t) nregex * 4);
+
+    cclink_rt_put(blob, &at, p->generated, strlen(p->generated),
+                  &rt->generated_off);
+    rt->generated_len = (uint32_t) strlen(p->generated);
+
+    groups = (cclink_rt_group_t *) (blob + rt->groups_off);
+    addrs = (cclink_rt_addr_t *) (blob + rt->addrs_off);
+    routes = (cclink_rt_route_t *) (blob + rt->routes_off);
+
+    /* groups and their addresses, each group's addresses contiguous */
+
+    gaddr = 0;
+
+    for (i = 0; i < p->ngroups; i++) {
+        cclink_rt_put(blob, &at, p->groups[i].name, p->groups[i].name_len,
+                      &groups[i].name_off);
+        groups[i].name_len = (uint32_t) p->groups[i].name_len;
+        groups[i].addrs = gaddr;
+        groups[i].naddrs = p->groups[i].naddrs;
+        groups[i].line = p->groups[i].line;
+        groups[i].used = p->groups[i].used;
+
+        for (ai = p->groups[i].first; ai; ai = pa->next) {
+            pa = &p->addrs[ai - 1];
+            addrs[gaddr] = pa->a;
+            cclink_rt_put(blob, &at, pa->text, strlen(pa->text),
+                          &addrs[gaddr].text_off);
+            addrs[gaddr].text_len = (uint32_t) strlen(pa->text);
+
+            if (pa->zone[0]) {
+                cclink_rt_put(blob, &at, pa->zone, strlen(pa->zone),
+                              &addrs[gaddr].zone_off);
+                addrs[gaddr].zone_len = (uint32_t) strlen(pa->zone);
+
+            } else {
+                addrs[gaddr].zone_off = 0;
+                addrs[gaddr].zone_len = 0;
+                at += 8;
+            }
+
+            gaddr++;
+        }
+    }
+
+    /* routes */
+
+    for (i = 0; i < p->nroutes; i++) {
+        pr = &p->routes[i];
+        cclink_rt_put(blob, &at, pr->key, pr->key_len, &routes[i].key_off);
+        routes[i].key_len = (uint32_t) pr->key_len;
+        cclink_rt_put(blob, &at, pr->key + pr->part_at, pr->part_len,
+                      &routes[i].part_off);
+        routes[i].part_len = (uint32_t) pr->part_len;
+        routes[i].kind = pr->kind;
+        routes[i].group = pr->group;
+        routes[i].line = pr->line;
+    }
+
+    if (at > size) {
+        free(blob);
+        return cclink_rt_error(p, 0, "internal error: blob overflow");
+    }
+
+    /* hash tables; duplicates are found here */
+
+    regex = (uint32_t *) (blob + rt->regex_off);
+    k = 0;
+
+    for (i = 0; i < p->nroutes; i++) {
+
+        switch (routes[i].kind) {
+
+        case CCLINK_RT_EXACT:
+            table = (uint32_t *) (blob + rt->exact_off);
+            if (cclink_rt_insert(p, rt, table, rt->exact_mask, i) != 0) {
+                goto failed;
+            }
+            break;
+
+        case CCLINK_RT_WC_HEAD:
+        case CCLINK_RT_WC_HEAD_DOT:
+            table = (uint32_t *) (blob + rt->head_off);
+            if (cclink_rt_insert(p, rt, table, rt->head_mask, i) != 0) {
+                goto failed;
+            }
+            break;
+
+        case CCLINK_RT_WC_TAIL:
+            table = (uint32_t *) (blob + rt->tail_off);
+            if (cclink_rt_insert(p, rt, table, rt->tail_mask, i) != 0) {
+                goto failed;
+            }
+            break;
+
+        default: /* CCLINK_RT_REGEX */
+            for (ai = 0; ai < k; ai++) {
+                if (routes[regex[ai]].key_len == routes[i].key_len
+                    && strcmp(cclink_rt_str(rt, routes[regex[ai]].key_off),
+                              cclink_rt_str(rt, routes[i].key_off)) == 0)
+                {
+                    cclink_rt_error(p, routes[i].line, "duplicate route key "
+                                    "\"%s\" (first at line %u)",
+                                    cclink_rt_str(rt, routes[i].key_off),
+                                    routes[regex[ai]].line);
+                    goto failed;
+                }
+            }
+
+            regex[k++] = i;
+            break;
+        }
+    }
+
+    *out = rt;
+
+    return 0;
+
+failed:
+
+    free(blob);
+
+    return -1;
+}
+
+
+static void
+cclink_rt_parse_free(cclink_rt_parse_t *p)
+{
+    uint32_t  i;
+
+    for (i = 0; i < p->nroutes; i++) {
+        free(p->routes[i].key);
+    }
+
+    free(p->routes);
+    free(p->groups);
+    free(p->gindex);
+    free(p->addrs);
+}
+
+
+int
+cclink_rt_parse(const char *path, const char *buf, size_t len,
+    cclink_rt_t **out, char *err, size_t errlen)
+{
+    int                 rc, state;
+    size_t              pos, end, llen;
+    uint32_t            line, i, gi;
+    cclink_rt_parse_t   p;
+    cclink_rt_proute_t *r;
+
+    memset(&p, 0, sizeof(p));
+    p.path = path;
+    p.err = err;
+    p.errlen = errlen;
+
+    *out = NULL;
+    rc = -1;
+    state = 0;
+    line = 0;
+
+    if (len > CCLINK_RT_MAX_FILE) {
+        cclink_rt_error(&p, 0, "file too large (%zu bytes, at most %d)", len,
+                        CCLINK_RT_MAX_FILE);
+        goto done;
+    }
+
+    if (len == 0) {
+        cclink_rt_error(&p, 1, "empty file (expected the header line "
+                        "\"cclink-routes 1\")");
+        goto done;
+    }
+
+    if (memchr(buf, '\0', len) != NULL) {
+        cclink_rt_error(&p, 0, "file contains a NUL byte (not a route "
+                        "table?)");
+        goto done;
+    }
+
+    for (pos = 0; pos < len; pos = end + 1) {
+        line++;
+
+        end = pos;
+        while (end < len && buf[end] != '\n') {
+            end++;
+        }
+
+        llen = end - pos;
+
+        if (llen && buf[pos + llen - 1] == '\r') {
+            llen--;
+        }
+
+        if (llen > CCLINK_RT_MAX_LINE) {
+            cclink_rt_error(&p, line, "line longer than %d bytes",
+                            CCLINK_RT_MAX_LINE);
+            goto done;
+        }
+
+        if (cclink_rt_line(&p, line, buf + pos, llen, &state) != 0) {
+            goto done;
+        }
+    }
+
+    if (state == 0) {
+        cclink_rt_error(&p, line ? line : 1, "no header line "
+                        "\"cclink-routes 1\" (empty table?)");
+        goto done;
+    }
+
+    if (state != 2) {
+        cclink_rt_error(&p, line, "file ends without the \"end\" line "
+                        "(truncated?)");
+        goto done;
+    }
+
+    if (p.serial_line == 0) {
+        cclink_rt_error(&p, 0, "missing \"serial\" line");
+        goto done;
+    }
+
+    for (i = 0; i < p.nroutes; i++) {
+        r = &p.routes[i];
+
+        if (!cclink_rt_find_group(&p, r->group_tok.s, r->group_tok.len, &gi))
+        {
+            cclink_rt_error(&p, r->line, "route \"%s\" names unknown group "
+                            "\"%s\"", r->key, r->group_name);
+            goto done;
+        }
+
+        r->group = gi;
+        p.groups[gi].used++;
+
+        if (r->kind == CCLINK_RT_REGEX && cclink_rt_regex_check(&p, r) != 0) {
+            goto done;
+        }
+    }
+
+    rc = cclink_rt_build(&p, out);
+
+done:
+
+    cclink_rt_parse_free(&p);
+
+    return rc;
+}
+
+
+int
+cclink_rt_parse_file(const char *path, cclink_rt_t **out, char *err,
+    size_t errlen)
+{
+    int           fd, rc;
+    char         *buf;
+    size_t        got;
+    ssize_t       n;
+    struct stat   st;
+
+    *out = NULL;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd == -1) {
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+
+    if (fstat(fd, &st) == -1) {
+        snprintf(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a regular file", path);
+        close(fd);
+        return -1;
+    }
+
+    if (st.st_size > CCLINK_RT_MAX_FILE) {
+        snprintf(err, errlen, "%s: file too large (%lld bytes, at most %d)",
+                 path, (long long) st.st_size, CCLINK_RT_MAX_FILE);
+        close(fd);
+        return -1;
+    }
+
+    buf = malloc((size_t) st.st_size + 1);
+    if (buf == NULL) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        close(fd);
+        return -1;
+    }
+
+    got = 0;
+
+    while (got < (size_t) st.st_size) {
+        n = read(fd, buf + got, (size_t) st.st_size - got);
+
+        if (n == -1 && errno == EINTR) {
+            continue;
+        }
+
+        if (n == -1) {
+            snprintf(err, errlen, "%s: cannot read: %s", path,
+                     strerror(errno));
+            free(buf);
+            close(fd);
+            return -1;
+        }
+
+        if (n == 0) {
+            break;
+        }
+
+        got += (size_t) n;
+    }
+
+    close(fd);
+
+    rc = cclink_rt_parse(path, buf, got, out, err, errlen);
+
+    free(buf);
+
+    return rc;
+}
+
+
+void
+cclink_rt_free(cclink_rt_t *rt)
+{
+    free(rt);
+}
+
+
+int
+cclink_rt_check(const cclink_rt_t *rt, size_t size)
+{
+    if (size < sizeof(cclink_rt_t)
+        || rt->magic != CCLINK_RT_MAGIC
+        || rt->format != CCLINK_RT_FORMAT
+        || rt->size != size
+        || rt->groups_off > size || rt->addrs_off > size
+        || rt->routes_off > size || rt->exact_off > size
+        || rt->head_off > size || rt->tail_off > size
+        || rt->regex_off > size)
+    {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+cclink_rt_rx_t *
+cclink_rt_rx_compile(const cclink_rt_t *rt, char *err, size_t errlen)
+{
+    int                       rc;
+    char                      msg[256];
+    uint32_t                  i;
+    PCRE2_SIZE                off;
+    cclink_rt_rx_t           *rx;
+    const uint32_t           *regex;
+    const cclink_rt_route_t  *routes, *r;
+
+    rx = calloc(1, sizeof(cclink_rt_rx_t));
+    if (rx == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+
+    if (rt->nregex == 0) {
+        return rx;
+    }
+
+    rx->code = calloc(rt->nregex, sizeof(pcre2_code *));
+    if (rx->code == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto failed;
+    }
+
+    routes = cclink_rt_routes(rt);
+    regex = (const uint32_t *) ((const char *) rt + rt->regex_off);
+
+    for (i = 0; i < rt->nregex; i++) {
+        r = &routes[regex[i]];
+
+        rx->code[i] = pcre2_compile(
+                          (PCRE2_SPTR) cclink_rt_str(rt, r->part_off),
+                          r->part_len, PCRE2_CASELESS, &rc, &off, NULL);
+        if (rx->code[i] == NULL) {
+            pcre2_get_error_message(rc, (PCRE2_UCHAR *) msg, sizeof(msg));
+            snprintf(err, errlen, "line %u: regular expression \"%s\": %s",
+                     r->line, cclink_rt_str(rt, r->key_off), msg);
+            goto failed;
+        }
+
+        rx->n = i + 1;
+
+        /* JIT is an optimisation; without it matching still works */
+        (void) pcre2_jit_compile(rx->code[i], PCRE2_JIT_COMPLETE);
+    }
+
+    rx->md = pcre2_match_data_create(1, NULL);
+    if (rx->md == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto failed;
+    }
+
+    return rx;
+
+failed:
+
+    cclink_rt_rx_free(rx);
+
+    return NULL;
+}
+
+
+void
+cclink_rt_rx_free(cclink_rt_rx_t *rx)
+{
+    uint32_t  i;
+
+    if (rx == NULL) {
+        return;
+    }
+
+    for (i = 0; i < rx->n; i++) {
+        pcre2_code_free(rx->code[i]);
+    }
+
+    free(rx->code);
+
+    if (rx->md) {
+        pcre2_match_data_free(rx->md);
+    }
+
+    free(rx);
+}
+
+
+static int
+cclink_rt_lookup(const cclink_rt_t *rt, uint32_t off, uint32_t mask,
+    const char *s, size_t len, uint32_t *ri)
+{
+    uint32_t                  h, i;
+    const uint32_t           *table;
+    const cclink_rt_route_t  *routes, *r;
+
+    table = (const uint32_t *) ((const char *) rt + off);
+    routes = cclink_rt_routes(rt);
+    h = cclink_rt_hash(s, len);
+
+    for (i = h & mask; table[i]; i = (i + 1) & mask) {
+        r = &routes[table[i] - 1];
+
+        if (r->part_len == len
+            && memcmp(cclink_rt_str(rt, r->part_off), s, len) == 0)
+        {
+            *ri = table[i] - 1;
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+int
+cclink_rt_match(const cclink_rt_t *rt, const cclink_rt_rx_t *rx,
+    const char *name, size_t len, cclink_rt_match_t *m)
+{
+    int                       rc;
+    char                      buf[CCLINK_RT_MAX_NAME + 1];
+    size_t                    i;
+    uint32_t                  ri;
+    const uint32_t           *regex;
+    const cclink_rt_route_t  *routes;
+
+    if (len && name[len - 1] == '.') {
+        len--;
+    }
+
+    if (!cclink_rt_valid_host(name, len)) {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        buf[i] = (char) tolower((unsigned char) name[i]);
+    }
+
+    buf[len] = '\0';
+
+    routes = cclink_rt_routes(rt);
+
+    /* 1. exact */
+
+    if (rt->counts[CCLINK_RT_EXACT]
+        && cclink_rt_lookup(rt, rt->exact_off, rt->exact_mask, buf, len, &ri))
+    {
+        goto found;
+    }
+
+    /* 2. the longest leading wildcard: the name itself (".x" form only),
+     *    then each suffix after a dot, longest first */
+
+    if (rt->counts[CCLINK_RT_WC_HEAD] || rt->counts[CCLINK_RT_WC_HEAD_DOT]) {
+
+        if (cclink_rt_lookup(rt, rt->head_off, rt->head_mask, buf, len, &ri)
+            && routes[ri].kind == CCLINK_RT_WC_HEAD_DOT)
+        {
+            goto found;
+        }
+
+        for (i = 0; i < len; i++) {
+            if (buf[i] == '.'
+                && cclink_rt_lookup(rt, rt->head_off, rt->head_mask,
+                                    buf + i + 1, len - i - 1, &ri))
+            {
+                goto found;
+            }
+        }
+    }
+
+    /* 3. the longest trailing wildcard: each prefix before a dot */
+
+    if (rt->counts[CCLINK_RT_WC_TAIL]) {
+        for (i = len; i > 0; i--) {
+            if (buf[i - 1] == '.' && i - 1 > 0
+                && cclink_rt_lookup(rt, rt->tail_off, rt->tail_mask,
+                                    buf, i - 1, &ri))
+            {
+                goto found;
+            }
+        }
+    }
+
+    /* 4. regular expressions, in file order */
+
+    if (rt->nregex && rx && rx->n == rt->nregex) {
+        regex = (const uint32_t *) ((const char *) rt + rt->regex_off);
+
+        for (i = 0; i < rt->nregex; i++) {
+            rc = pcre2_match(rx->code[i], (PCRE2_SPTR) buf, len, 0, 0,
+                             rx->md, NULL);
+            if (rc >= 0) {
+                ri = regex[i];
+                goto found;
+            }
+        }
+    }
+
+    return 0;
+
+found:
+
+    m->route_index = ri;
+    m->route = &routes[ri];
+    m->group = &cclink_rt_groups(rt)[routes[ri].group];
+
+    return 1;
+}
+
+
+void
+cclink_rt_stats(const cclink_rt_t *rt, uint32_t *max_probe,
+    uint64_t *total_probe)
+{
+    uint32_t                  i, home, dist;
+    const uint32_t           *table;
+    const cclink_rt_route_t  *routes, *r;
+
+    *max_probe = 0;
+    *total_probe = 0;
+
+    table = (const uint32_t *) ((const char *) rt + rt->exact_off);
+    routes = cclink_rt_routes(rt);
+
+    for (i = 0; i <= rt->exact_mask; i++) {
+        if (table[i] == 0) {
+            continue;
+        }
+
+        r = &routes[table[i] - 1];
+        home = cclink_rt_hash(cclink_rt_str(rt, r->part_off), r->part_len)
+               & rt->exact_mask;
+        dist = ((i - home) & rt->exact_mask) + 1;
+
+        *total_probe += dist;
+
+        if (dist > *max_probe) {
+            *max_probe = dist;
+        }
+    }
+}
