@@ -100,6 +100,8 @@ typedef struct {
     uint32_t                     format;
     uint64_t                     serial;
     uint64_t                     size;       /* the whole blob, in bytes */
+    uint64_t                     id;         /* set by whoever publishes a
+                                                copy; 0 from the parser */
 
     uint32_t                     generated_off;
     uint32_t                     generated_len;
