@@ -74,7 +74,7 @@ unit: $(UNIT_BIN)
 # ---------------------------------------------------------------------------
 # integration and end-to-end tests: real nginx, real clients (pytest)
 
-PYTEST ?= python3 -m pytest
+PYTEST ?= /usr/bin/python3 -m pytest
 PYTEST_ARGS ?=
 
 integration: module

@@ -1,0 +1,161 @@
+"""Runs the distribution's nginx with the built cclink module in a private
+prefix, on loopback ports, for tests.
+
+    ngx = Nginx(tmpdir, stream="...", http="...")
+    ngx.start()            # waits until the listeners accept
+    ngx.worker_pids()
+    ngx.error_log()        # text
+    ngx.stop()             # and asserts no [alert]/[emerg] lines
+
+Paths in the configuration text may use {prefix}.
+"""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+
+NGINX = os.environ.get("CCLINK_NGINX", "/usr/sbin/nginx")
+BUILD = os.environ.get("CCLINK_BUILD",
+                       os.path.join(os.path.dirname(__file__), "..", "..",
+                                    "build"))
+MODULE = os.path.abspath(os.path.join(BUILD, "modules",
+                                      "ngx_stream_cclink_module.so"))
+STREAM_SO = "/usr/lib/nginx/modules/ngx_stream_module.so"
+
+
+def free_port(host="127.0.0.1"):
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def wait_for(pred, timeout=5.0, step=0.02, what="condition"):
+    """Polls pred() until it returns a true value; returns that value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(step)
+
+
+def port_open(host, port):
+    try:
+        with socket.create_connection((host, port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+class Nginx:
+    def __init__(self, prefix, stream="", http="", workers=2, module=True,
+                 main=""):
+        self.prefix = os.path.abspath(prefix)
+        os.makedirs(os.path.join(self.prefix, "logs"), exist_ok=True)
+        self.conf = os.path.join(self.prefix, "nginx.conf")
+        self.pid_file = os.path.join(self.prefix, "nginx.pid")
+        self.err = os.path.join(self.prefix, "logs", "error.log")
+        self.proc = None
+        loads = "load_module %s;\n" % STREAM_SO
+        if module:
+            loads += "load_module %s;\n" % MODULE
+        text = (loads +
+                "worker_processes %d;\n" % workers +
+                "error_log %s info;\n" % self.err +
+                "pid %s;\n" % self.pid_file +
+                main +
+                "events { worker_connections 4096; }\n")
+        if stream:
+            text += "stream {\n%s\n}\n" % stream
+        if http:
+            text += ("http {\n access_log off;\n"
+                     " client_body_temp_path {prefix}/tmp;\n"
+                     " proxy_temp_path {prefix}/tmp;\n"
+                     " fastcgi_temp_path {prefix}/tmp;\n"
+                     " uwsgi_temp_path {prefix}/tmp;\n"
+                     " scgi_temp_path {prefix}/tmp;\n%s\n}\n" % http)
+        os.makedirs(os.path.join(self.prefix, "tmp"), exist_ok=True)
+        with open(self.conf, "w") as f:
+            f.write(text.replace("{prefix}", self.prefix))
+
+    def cmd(self, *args):
+        return [NGINX, "-p", self.prefix + "/", "-c", self.conf] + list(args)
+
+    def test_config(self, user=None):
+        """Runs nginx -t; returns (ok, output)."""
+        cmd = self.cmd("-t")
+        if user is not None:
+            cmd = ["setpriv", "--reuid=%d" % user, "--regid=%d" % user,
+                   "--clear-groups"] + cmd
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        return p.returncode == 0, p.stdout + p.stderr
+
+    def start(self, wait_ports=()):
+        p = subprocess.run(self.cmd(), capture_output=True, text=True)
+        if p.returncode != 0:
+            raise AssertionError("nginx failed to start:\n" + p.stderr +
+                                 self.error_log())
+        wait_for(lambda: os.path.exists(self.pid_file), what="nginx pid")
+        for host, port in wait_ports:
+            wait_for(lambda: port_open(host, port), what="port %d" % port)
+        return self
+
+    def master_pid(self):
+        with open(self.pid_file) as f:
+            return int(f.read().strip())
+
+    def worker_pids(self):
+        master = self.master_pid()
+        out = subprocess.run(["ps", "-o", "pid=,ppid=,args=", "-e"],
+                             capture_output=True, text=True).stdout
+        pids = []
+        for line in out.splitlines():
+            parts = line.split(None, 2)
+            if (len(parts) == 3 and int(parts[1]) == master
+                    and "worker process" in parts[2]):
+                pids.append(int(parts[0]))
+        return sorted(pids)
+
+    def error_log(self):
+        try:
+            with open(self.err) as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def access_log(self, name="access.log"):
+        try:
+            with open(os.path.join(self.prefix, "logs", name)) as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def bad_lines(self):
+        return [l for l in self.error_log().splitlines()
+                if re.search(r"\[(alert|emerg|crit)\]", l)]
+
+    def stop(self, check=True):
+        if not os.path.exists(self.pid_file):
+            return
+        try:
+            pid = self.master_pid()
+            os.kill(pid, signal.SIGQUIT)
+        except (OSError, ValueError):
+            return
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except OSError:
+                break
+            time.sleep(0.02)
+        else:
+            os.kill(pid, signal.SIGKILL)
+        if check:
+            bad = self.bad_lines()
+            assert not bad, "error log has:\n" + "\n".join(bad)
