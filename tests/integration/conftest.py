@@ -3,7 +3,9 @@ proxy (the distribution's nginx with the built module) on free loopback
 ports."""
 
 import os
+import shutil
 import sys
+import tempfile
 
 import pytest
 
@@ -118,11 +120,22 @@ class Proxy:
 
 
 @pytest.fixture
-def make_proxy(tmp_path):
+def workdir():
+    """A private directory that nginx workers (an unprivileged user) can
+    read: pytest's own temporary directories are 0700 and may be reset to
+    that by any pytest run on the machine."""
+    d = tempfile.mkdtemp(prefix="cclink-test-")
+    os.chmod(d, 0o755)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def make_proxy(workdir):
     made = []
 
     def make(routes, **kw):
-        p = Proxy(tmp_path / ("proxy%d" % len(made)), routes, **kw)
+        p = Proxy(os.path.join(workdir, "proxy%d" % len(made)), routes, **kw)
         made.append(p)
         return p
 
