@@ -1,0 +1,488 @@
+/*
+ * Copyright (C) cclink authors
+ */
+
+
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cclink_routes.h"
+#include "ccl_apply.h"
+#include "ccl_diff.h"
+#include "ccl_discover.h"
+#include "ccl_exec.h"
+#include "ccl_file.h"
+#include "ccl_log.h"
+#include "ccl_plan.h"
+#include "ccl_render.h"
+#include "ccl_target.h"
+
+
+enum {
+    CCL_OUT_ROUTES = 0,
+    CCL_OUT_NGINX,
+    CCL_OUT_HOSTS_LINUX,
+    CCL_OUT_HOSTS_WINDOWS,
+    CCL_OUT_HOSTS_PS,
+    CCL_OUT_N
+};
+
+
+typedef struct {
+    const char          *name;      /* as configured, for diffs and logs */
+    char                 path[PATH_MAX];
+    ccl_buf_t            data;
+    int                  changed;
+} ccl_out_t;
+
+
+static int ccl_apply_validate(const char *path, ccl_buf_t *routes);
+static int ccl_apply_nginx(const ccl_conf_t *conf, ccl_out_t *o);
+static int ccl_apply_dry_run(ccl_out_t *outs, FILE *f);
+static int ccl_apply_write_state(const char *path, ccl_state_t *st,
+    const ccl_state_cycle_t *cy);
+
+
+int
+ccl_apply_load_plan(const ccl_conf_t *conf, ccl_state_t *st)
+{
+    char  path[PATH_MAX];
+
+    if (ccl_conf_path(conf, conf->state_file, path, sizeof(path)) != 0) {
+        return -1;
+    }
+
+    if (ccl_state_load(path, st) == 0 && st->loaded) {
+        return 0;
+    }
+
+    ccl_state_release(st);
+
+    if (ccl_conf_path(conf, conf->routes_file, path, sizeof(path)) != 0) {
+        return -1;
+    }
+
+    if (ccl_state_import_routes(path, st) == 0) {
+        return 0;
+    }
+
+    ccl_log(CCL_LOG_ERROR, "no_state", "output_dir=%s error=%s",
+            conf->output_dir, "no state file and no route table yet: run "
+            "\"cclink-sidecar once\" first");
+
+    return -1;
+}
+
+
+static int
+ccl_apply_validate(const char *path, ccl_buf_t *routes)
+{
+    char          err[CCLINK_RT_ERRLEN];
+    cclink_rt_t  *rt;
+
+    if (cclink_rt_parse(path, routes->data, routes->len, &rt, err,
+                        sizeof(err)) != 0)
+    {
+        ccl_log(CCL_LOG_ERROR, "render_invalid", "error=%s action=%s", err,
+                "nothing written; the previous files stay in place");
+        return -1;
+    }
+
+    cclink_rt_free(rt);
+
+    return 0;
+}
+
+
+static int
+ccl_apply_dry_run(ccl_out_t *outs, FILE *f)
+{
+    int        i, rc, changes;
+    ccl_buf_t  old, diff;
+
+    changes = 0;
+
+    for (i = 0; i < CCL_OUT_N; i++) {
+        ccl_buf_init(&old, CCL_RENDER_MAX + 1);
+        ccl_buf_init(&diff, (size_t) CCL_RENDER_MAX * 2);
+
+        if (ccl_file_read(outs[i].path, CCL_RENDER_MAX, &old) != 0
+            && errno != ENOENT)
+        {
+            ccl_buf_release(&old);
+            ccl_buf_release(&diff);
+            return -1;
+        }
+
+        rc = ccl_diff_unified(outs[i].name, old.data ? old.data : "",
+                              old.len, outs[i].data.data, outs[i].data.len,
+                              &diff);
+
+        if (rc < 0) {
+            ccl_buf_release(&old);
+            ccl_buf_release(&diff);
+            return -1;
+        }
+
+        if (rc > 0) {
+            changes++;
+            fwrite(diff.data, 1, diff.len, f);
+        }
+
+        ccl_log(CCL_LOG_INFO, "dry_run_file", "file=%s changed=%s",
+                outs[i].path, rc > 0 ? "yes" : "no");
+
+        ccl_buf_release(&old);
+        ccl_buf_release(&diff);
+    }
+
+    fflush(f);
+
+    return changes;
+}
+
+
+static int
+ccl_apply_nginx(const ccl_conf_t *conf, ccl_out_t *o)
+{
+    int        had_old;
+    ccl_buf_t  old;
+
+    ccl_buf_init(&old, CCL_RENDER_MAX + 1);
+    had_old = 1;
+
+    if (ccl_file_read(o->path, CCL_RENDER_MAX, &old) != 0) {
+        if (errno != ENOENT) {
+            ccl_buf_release(&old);
+            return -1;
+        }
+        had_old = 0;
+    }
+
+    if (ccl_file_commit(o->path, o->data.data, o->data.len, 0644) != 0) {
+        ccl_buf_release(&old);
+        return -1;
+    }
+
+    if (ccl_exec_run(conf->nginx_test_command, conf->command_timeout_ms,
+                     "nginx_test") != 0)
+    {
+        /* put back what nginx accepted before */
+        if (had_old) {
+            (void) ccl_file_commit(o->path, old.data, old.len, 0644);
+        } else {
+            (void) unlink(o->path);
+        }
+
+        ccl_log(CCL_LOG_ERROR, "nginx_rejected", "path=%s action=%s",
+                o->path, "the previous include was put back");
+        ccl_buf_release(&old);
+        return -1;
+    }
+
+    ccl_buf_release(&old);
+
+    if (ccl_exec_run(conf->nginx_reload_command, conf->command_timeout_ms,
+                     "nginx_reload") != 0)
+    {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static int
+ccl_apply_write_state(const char *path, ccl_state_t *st,
+    const ccl_state_cycle_t *cy)
+{
+    int        rc;
+    ccl_buf_t  b;
+
+    ccl_buf_init(&b, CCL_STATE_MAX_FILE);
+
+    rc = ccl_state_render(st, cy, &b);
+
+    if (rc == 0) {
+        rc = ccl_file_commit(path, b.data, b.len, 0644);
+    }
+
+    ccl_buf_release(&b);
+
+    return rc;
+}
+
+
+int
+ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
+    const ccl_apply_opts_t *opts)
+{
+    int                rc, i, state_ok, nchanged;
+    char               state_path[PATH_MAX], hash[65], now_text[32];
+    char               changed[256], reason[256];
+    time_t             now;
+    uint64_t           serial;
+    ccl_out_t          outs[CCL_OUT_N];
+    ccl_plan_t         groups, cur, merged;
+    ccl_buf_t          content;
+    ccl_state_t        st;
+    ccl_discovery_t    d;
+    ccl_plan_stats_t   stats;
+    ccl_state_cycle_t  cy;
+    const char        *result;
+
+    memset(outs, 0, sizeof(outs));
+    memset(&stats, 0, sizeof(stats));
+    memset(&cy, 0, sizeof(cy));
+
+    outs[CCL_OUT_ROUTES].name = conf->routes_file;
+    outs[CCL_OUT_NGINX].name = conf->nginx_include_file;
+    outs[CCL_OUT_HOSTS_LINUX].name = conf->hosts_linux_file;
+    outs[CCL_OUT_HOSTS_WINDOWS].name = conf->hosts_windows_file;
+    outs[CCL_OUT_HOSTS_PS].name = conf->hosts_powershell_file;
+
+    for (i = 0; i < CCL_OUT_N; i++) {
+        ccl_buf_init(&outs[i].data, CCL_RENDER_MAX);
+
+        if (ccl_conf_path(conf, outs[i].name, outs[i].path,
+                          sizeof(outs[i].path)) != 0)
+        {
+            return CCL_APPLY_FAILED;
+        }
+    }
+
+    if (ccl_conf_path(conf, conf->state_file, state_path,
+                      sizeof(state_path)) != 0)
+    {
+        return CCL_APPLY_FAILED;
+    }
+
+    ccl_state_init(&st);
+    ccl_discovery_init(&d);
+    ccl_plan_init(&groups);
+    ccl_plan_init(&cur);
+    ccl_plan_init(&merged);
+    ccl_buf_init(&content, CCL_RENDER_MAX);
+
+    rc = CCL_APPLY_FAILED;
+    result = "failed";
+    reason[0] = '\0';
+
+    if (!opts->dry_run && ccl_file_mkdirs(conf->output_dir) != 0) {
+        goto done;
+    }
+
+    /* 1. what we had */
+
+    state_ok = ccl_state_load(state_path, &st);
+
+    if (state_ok != 0 || !st.loaded) {
+        if (state_ok != 0) {
+            ccl_log(CCL_LOG_ERROR, "state_unusable", "path=%s action=%s",
+                    state_path, "starting from the route table in place");
+        }
+
+        ccl_state_release(&st);
+        (void) ccl_state_import_routes(outs[CCL_OUT_ROUTES].path, &st);
+    }
+
+    /* 2. what there is now */
+
+    if (ccl_discover(api, conf, &d) != 0
+        || ccl_target_resolve(conf, &d.model, &groups) != 0
+        || ccl_plan_build(&cur, conf, &d.model, &groups) != 0
+        || ccl_plan_merge(&st.plan, &cur, d.complete, conf->drop_after,
+                          &merged, &stats) != 0)
+    {
+        ccl_strlcpy(reason, "out of memory", sizeof(reason));
+        goto record;
+    }
+
+    now = time(NULL);
+
+    /* 3. the drop guard */
+
+    if (stats.dropped > 0 && stats.previous > 0
+        && stats.dropped * 100 > stats.previous * conf->max_drop_percent
+        && !opts->force)
+    {
+        snprintf(reason, sizeof(reason), "would drop %zu of %zu routes "
+                 "(more than %u%%): run once with --force to accept",
+                 stats.dropped, stats.previous, conf->max_drop_percent);
+        ccl_log(CCL_LOG_ERROR, "apply_refused", "dropped=%zu previous=%zu "
+                "max_drop_percent=%u error=%s", stats.dropped,
+                stats.previous, conf->max_drop_percent, reason);
+        result = "refused";
+        rc = CCL_APPLY_REFUSED;
+        goto record;
+    }
+
+    /* 4. serial: unchanged content keeps it */
+
+    if (ccl_render_routes(&merged, 0, NULL, &content) != 0) {
+        goto record;
+    }
+
+    ccl_sha256_hex(content.data, content.len, hash);
+    ccl_render_time(now, now_text, sizeof(now_text));
+
+    if (st.loaded && st.serial > 0 && strcmp(hash, st.content_sha256) == 0
+        && st.generated[0] != '\0')
+    {
+        serial = st.serial;
+        ccl_strlcpy(now_text, st.generated, sizeof(now_text));
+
+    } else {
+        serial = ccl_render_serial_time(now);
+        if (serial <= st.serial) {
+            serial = st.serial + 1;
+        }
+    }
+
+    /* 5. render and validate */
+
+    if (ccl_render_routes(&merged, serial, now_text,
+                          &outs[CCL_OUT_ROUTES].data) != 0
+        || ccl_apply_validate(outs[CCL_OUT_ROUTES].path,
+                              &outs[CCL_OUT_ROUTES].data) != 0
+        || ccl_render_nginx(&merged, conf, serial,
+                            &outs[CCL_OUT_NGINX].data) != 0
+        || ccl_render_hosts(&merged, conf, CCL_HOSTS_LINUX,
+                            &outs[CCL_OUT_HOSTS_LINUX].data) != 0
+        || ccl_render_hosts(&merged, conf, CCL_HOSTS_WINDOWS,
+                            &outs[CCL_OUT_HOSTS_WINDOWS].data) != 0
+        || ccl_render_powershell(&merged, conf,
+                                 &outs[CCL_OUT_HOSTS_PS].data) != 0)
+    {
+        ccl_strlcpy(reason, "rendering or validation failed",
+                    sizeof(reason));
+        goto record;
+    }
+
+    /* 6. dry run: show, touch nothing */
+
+    if (opts->dry_run) {
+        i = ccl_apply_dry_run(outs, opts->diff_out);
+        rc = (i < 0) ? CCL_APPLY_FAILED
+             : d.complete ? CCL_APPLY_OK : CCL_APPLY_PARTIAL;
+        ccl_log(CCL_LOG_INFO, "dry_run_done", "files_changed=%d complete=%s",
+                i, d.complete ? "yes" : "no");
+        goto done;
+    }
+
+    /* 7. write what changed */
+
+    changed[0] = '\0';
+    nchanged = 0;
+
+    for (i = 0; i < CCL_OUT_N; i++) {
+        if (ccl_file_same(outs[i].path, outs[i].data.data,
+                          outs[i].data.len))
+        {
+            continue;
+        }
+
+        outs[i].changed = 1;
+        nchanged++;
+
+        if (i == CCL_OUT_NGINX && conf->mode == CCL_MODE_NGINX) {
+            if (ccl_apply_nginx(conf, &outs[i]) != 0) {
+                ccl_strlcpy(reason, "nginx refused or could not reload the"
+                            " include", sizeof(reason));
+                goto record;
+            }
+
+        } else if (ccl_file_commit(outs[i].path, outs[i].data.data,
+                                   outs[i].data.len, 0644) != 0)
+        {
+            snprintf(reason, sizeof(reason), "cannot write %.200s",
+                     outs[i].path);
+            goto record;
+        }
+
+        if (changed[0] != '\0') {
+            (void) ccl_strlcpy(changed + strlen(changed), ",",
+                               sizeof(changed) - strlen(changed));
+        }
+        (void) ccl_strlcpy(changed + strlen(changed), outs[i].name,
+                           sizeof(changed) - strlen(changed));
+    }
+
+    /* the new plan is in force: it becomes the state */
+
+    ccl_plan_release(&st.plan);
+    st.plan = merged;
+    ccl_plan_init(&merged);
+    st.serial = serial;
+    ccl_strlcpy(st.generated, now_text, sizeof(st.generated));
+    ccl_strlcpy(st.content_sha256, hash, sizeof(st.content_sha256));
+
+    if (d.complete) {
+        ccl_render_time(now, st.last_complete, sizeof(st.last_complete));
+    }
+
+    result = nchanged ? "applied" : "unchanged";
+    rc = d.complete ? CCL_APPLY_OK : CCL_APPLY_PARTIAL;
+
+    if (!d.complete) {
+        ccl_strlcpy(reason, "discovery incomplete: routes were only added, "
+                    "none removed", sizeof(reason));
+    }
+
+    ccl_log(d.complete ? CCL_LOG_INFO : CCL_LOG_WARN, "cycle_done",
+            "result=%s complete=%s serial=%" PRIu64 " routes=%zu groups=%zu "
+            "added=%zu kept_absent=%zu dropped=%zu skipped=%zu changed=%s",
+            result, d.complete ? "yes" : "no", serial, st.plan.nroutes,
+            st.plan.ngroups, stats.added, stats.kept_absent, stats.dropped,
+            stats.skipped, changed[0] ? changed : "none");
+
+record:
+
+    if (!opts->dry_run) {
+        cy.started = d.started;
+        cy.finished = d.finished ? d.finished : time(NULL);
+        cy.complete = d.complete;
+        cy.environments = &d.model.envs;
+        cy.calls = &d.calls;
+        cy.errors = &d.errors;
+        cy.clusters = d.clusters;
+        cy.nclusters = d.nclusters;
+        cy.names = d.model.nnames;
+        cy.domains = d.model.ndomains;
+        cy.stats = &stats;
+        cy.result = result;
+        cy.reason = reason[0] ? reason : NULL;
+        cy.api_url = conf->api_url;
+
+        if (ccl_apply_write_state(state_path, &st, &cy) != 0) {
+            rc = CCL_APPLY_FAILED;
+        }
+    }
+
+    if (rc == CCL_APPLY_FAILED) {
+        ccl_log(CCL_LOG_ERROR, "cycle_failed", "reason=%s action=%s",
+                reason[0] ? reason : "see the errors above",
+                "the previous files stay in place");
+    }
+
+done:
+
+    for (i = 0; i < CCL_OUT_N; i++) {
+        ccl_buf_release(&outs[i].data);
+    }
+
+    ccl_buf_release(&content);
+    ccl_plan_release(&merged);
+    ccl_plan_release(&cur);
+    ccl_plan_release(&groups);
+    ccl_discovery_release(&d);
+    ccl_state_release(&st);
+
+    return rc;
+}

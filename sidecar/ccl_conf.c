@@ -1,0 +1,1351 @@
+/*
+ * Copyright (C) cclink authors
+ */
+
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccl_conf.h"
+#include "ccl_file.h"
+#include "ccl_log.h"
+
+
+#define CCL_CONF_MAX_FILE    (1024 * 1024)
+#define CCL_CONF_MAX_FIELDS  16
+#define CCL_CONF_MAX_LINE    4096
+
+
+typedef enum {
+    CCL_OPT_STR = 0,
+    CCL_OPT_URL,
+    CCL_OPT_TIME,         /* long, milliseconds; value in s unless suffixed */
+    CCL_OPT_SECONDS,      /* long, seconds */
+    CCL_OPT_UINT,
+    CCL_OPT_SIZE,
+    CCL_OPT_FLAG,
+    CCL_OPT_SPECIAL
+} ccl_opt_type_e;
+
+
+typedef struct ccl_opt_s  ccl_opt_t;
+
+typedef int (*ccl_opt_handler_pt)(ccl_conf_t *c, const ccl_opt_t *opt,
+    char **args, int nargs, const char *where);
+
+
+struct ccl_opt_s {
+    const char          *name;
+    int                  type;
+    size_t               offset;
+    long                 min;
+    long                 max;
+    ccl_opt_handler_pt   handler;    /* CCL_OPT_SPECIAL */
+};
+
+
+static int ccl_conf_set_environments(ccl_conf_t *c, const ccl_opt_t *opt,
+    char **args, int nargs, const char *where);
+static int ccl_conf_set_services(ccl_conf_t *c, const ccl_opt_t *opt,
+    char **args, int nargs, const char *where);
+static int ccl_conf_set_target(ccl_conf_t *c, const ccl_opt_t *opt,
+    char **args, int nargs, const char *where);
+static int ccl_conf_set_kafka_addr(ccl_conf_t *c, const ccl_opt_t *opt,
+    char **args, int nargs, const char *where);
+static int ccl_conf_set_mode(ccl_conf_t *c, const ccl_opt_t *opt,
+    char **args, int nargs, const char *where);
+static int ccl_conf_set_ports(ccl_conf_t *c, const ccl_opt_t *opt,
+    char **args, int nargs, const char *where);
+static int ccl_conf_set_log_level(ccl_conf_t *c, const ccl_opt_t *opt,
+    char **args, int nargs, const char *where);
+static int ccl_conf_set_backoff(ccl_conf_t *c, const ccl_opt_t *opt,
+    char **args, int nargs, const char *where);
+static int ccl_conf_apply(ccl_conf_t *c, const ccl_opt_t *opt, char **args,
+    int nargs, const char *where);
+static int ccl_conf_parse_time(const char *s, long *ms);
+static int ccl_conf_parse_size(const char *s, size_t *out);
+static int ccl_conf_set_str(char **dst, const char *value);
+static int ccl_conf_valid_name(const char *s, size_t max);
+static void ccl_conf_error(const char *where, const char *fmt,
+    const char *arg);
+static int ccl_conf_next_line(const char *text, size_t len, size_t *pos,
+    char *line, size_t size, unsigned *lineno);
+
+
+#define CCL_OFF(field)  offsetof(ccl_conf_t, field)
+
+static const ccl_opt_t  ccl_conf_opts[] = {
+    { "api_url", CCL_OPT_URL, CCL_OFF(api_url), 0, 0, NULL },
+    { "ca_file", CCL_OPT_STR, CCL_OFF(ca_file), 0, 0, NULL },
+    { "credentials_file", CCL_OPT_STR, CCL_OFF(credentials_file), 0, 0,
+      NULL },
+    { "environments", CCL_OPT_SPECIAL, 0, 0, 0, ccl_conf_set_environments },
+    { "services", CCL_OPT_SPECIAL, 0, 0, 0, ccl_conf_set_services },
+    { "page_size", CCL_OPT_UINT, CCL_OFF(page_size), 1, 1000, NULL },
+    { "http_connect_timeout", CCL_OPT_TIME,
+      CCL_OFF(http_connect_timeout_ms), 100, 300000, NULL },
+    { "http_timeout", CCL_OPT_TIME, CCL_OFF(http_timeout_ms), 100,
+      3600000, NULL },
+    { "http_max_bytes", CCL_OPT_SIZE, CCL_OFF(http_max_bytes), 1024,
+      1024L * 1024 * 1024, NULL },
+    { "http_retries", CCL_OPT_UINT, CCL_OFF(http_retries), 0, 20, NULL },
+    { "retry_backoff", CCL_OPT_SPECIAL, 0, 0, 0, ccl_conf_set_backoff },
+    { "retry_after_max", CCL_OPT_SPECIAL, 1, 0, 0, ccl_conf_set_backoff },
+
+    { "kafka_credentials_file", CCL_OPT_STR,
+      CCL_OFF(kafka_credentials_file), 0, 0, NULL },
+    { "kafka_security_protocol", CCL_OPT_STR,
+      CCL_OFF(kafka_security_protocol), 0, 0, NULL },
+    { "kafka_sasl_mechanism", CCL_OPT_STR, CCL_OFF(kafka_sasl_mechanism),
+      0, 0, NULL },
+    { "kafka_ca_file", CCL_OPT_STR, CCL_OFF(kafka_ca_file), 0, 0, NULL },
+    { "kafka_socket_timeout", CCL_OPT_TIME,
+      CCL_OFF(kafka_socket_timeout_ms), 100, 300000, NULL },
+    { "kafka_deadline", CCL_OPT_TIME, CCL_OFF(kafka_deadline_ms), 100,
+      600000, NULL },
+    { "kafka_bootstrap_address", CCL_OPT_SPECIAL, 0, 0, 0,
+      ccl_conf_set_kafka_addr },
+
+    { "zone", CCL_OPT_STR, CCL_OFF(zone), 0, 0, NULL },
+    { "target", CCL_OPT_SPECIAL, 0, 0, 0, ccl_conf_set_target },
+    { "target_dns", CCL_OPT_FLAG, CCL_OFF(target_dns), 0, 0, NULL },
+    { "dns_probe_label", CCL_OPT_STR, CCL_OFF(dns_probe_label), 0, 0,
+      NULL },
+
+    { "poll_interval", CCL_OPT_SECONDS, CCL_OFF(poll_interval), 5, 86400,
+      NULL },
+    { "poll_jitter", CCL_OPT_SECONDS, CCL_OFF(poll_jitter), 0, 3600, NULL },
+
+    { "output_dir", CCL_OPT_STR, CCL_OFF(output_dir), 0, 0, NULL },
+    { "routes_file", CCL_OPT_STR, CCL_OFF(routes_file), 0, 0, NULL },
+    { "nginx_include_file", CCL_OPT_STR, CCL_OFF(nginx_include_file), 0, 0,
+      NULL },
+    { "hosts_linux_file", CCL_OPT_STR, CCL_OFF(hosts_linux_file), 0, 0,
+      NULL },
+    { "hosts_windows_file", CCL_OPT_STR, CCL_OFF(hosts_windows_file), 0, 0,
+      NULL },
+    { "hosts_powershell_file", CCL_OPT_STR, CCL_OFF(hosts_powershell_file),
+      0, 0, NULL },
+    { "state_file", CCL_OPT_STR, CCL_OFF(state_file), 0, 0, NULL },
+    { "mode", CCL_OPT_SPECIAL, 0, 0, 0, ccl_conf_set_mode },
+    { "nginx_test_command", CCL_OPT_STR, CCL_OFF(nginx_test_command), 0, 0,
+      NULL },
+    { "nginx_reload_command", CCL_OPT_STR, CCL_OFF(nginx_reload_command), 0,
+      0, NULL },
+    { "nginx_ports", CCL_OPT_SPECIAL, 0, 0, 0, ccl_conf_set_ports },
+    { "command_timeout", CCL_OPT_TIME, CCL_OFF(command_timeout_ms), 100,
+      600000, NULL },
+    { "drop_after", CCL_OPT_UINT, CCL_OFF(drop_after), 1, 1000, NULL },
+    { "max_drop_percent", CCL_OPT_UINT, CCL_OFF(max_drop_percent), 0, 100,
+      NULL },
+
+    { "proxy_address", CCL_OPT_STR, CCL_OFF(proxy_address), 0, 0, NULL },
+    { "proxy_name", CCL_OPT_STR, CCL_OFF(proxy_name), 0, 0, NULL },
+
+    { "log_level", CCL_OPT_SPECIAL, 0, 0, 0, ccl_conf_set_log_level },
+
+    { NULL, 0, 0, 0, 0, NULL }
+};
+
+
+void
+ccl_conf_init(ccl_conf_t *c)
+{
+    memset(c, 0, sizeof(*c));
+
+    ccl_strv_init(&c->environments);
+    c->all_environments = 1;
+    c->services = CCL_SVC_KAFKA | CCL_SVC_SCHEMA_REGISTRY | CCL_SVC_FLINK;
+    c->page_size = 100;
+    c->http_connect_timeout_ms = 10000;
+    c->http_timeout_ms = 30000;
+    c->http_max_bytes = 16 * 1024 * 1024;
+    c->http_retries = 4;
+    c->backoff.base_ms = 1000;
+    c->backoff.max_ms = 30000;
+    c->backoff.honour_max_ms = 120000;
+    c->kafka_socket_timeout_ms = 10000;
+    c->kafka_deadline_ms = 30000;
+    c->target_dns = 1;
+    c->poll_interval = 60;
+    c->poll_jitter = 6;
+    c->mode = CCL_MODE_MODULE;
+    c->nginx_ports[0] = 443;
+    c->nginx_ports[1] = 9092;
+    c->nnginx_ports = 2;
+    c->command_timeout_ms = 30000;
+    c->drop_after = 3;
+    c->max_drop_percent = 50;
+    c->log_level = CCL_LOG_INFO;
+}
+
+
+void
+ccl_conf_release(ccl_conf_t *c)
+{
+    size_t  i;
+
+    free(c->path);
+    free(c->api_url);
+    free(c->ca_file);
+    free(c->credentials_file);
+    ccl_str_free_secret(c->api_key);
+    ccl_str_free_secret(c->api_secret);
+    ccl_strv_release(&c->environments);
+
+    free(c->kafka_credentials_file);
+    for (i = 0; i < c->nkafka_creds; i++) {
+        free(c->kafka_creds[i].cluster);
+        ccl_str_free_secret(c->kafka_creds[i].key);
+        ccl_str_free_secret(c->kafka_creds[i].secret);
+    }
+    free(c->kafka_creds);
+    free(c->kafka_security_protocol);
+    free(c->kafka_sasl_mechanism);
+    free(c->kafka_ca_file);
+    for (i = 0; i < c->nkafka_addrs; i++) {
+        free(c->kafka_addrs[i].cluster);
+        free(c->kafka_addrs[i].address);
+    }
+    free(c->kafka_addrs);
+
+    free(c->zone);
+    for (i = 0; i < c->ntargets; i++) {
+        free(c->targets[i].key);
+        free(c->targets[i].address);
+        free(c->targets[i].zone);
+    }
+    free(c->targets);
+    free(c->dns_probe_label);
+
+    free(c->output_dir);
+    free(c->routes_file);
+    free(c->nginx_include_file);
+    free(c->hosts_linux_file);
+    free(c->hosts_windows_file);
+    free(c->hosts_powershell_file);
+    free(c->state_file);
+    free(c->nginx_test_command);
+    free(c->nginx_reload_command);
+    free(c->proxy_address);
+    free(c->proxy_name);
+
+    ccl_conf_init(c);
+}
+
+
+int
+ccl_conf_load(ccl_conf_t *c, const char *path)
+{
+    int        rc;
+    ccl_buf_t  b;
+
+    ccl_buf_init(&b, CCL_CONF_MAX_FILE + 1);
+
+    if (ccl_file_read(path, CCL_CONF_MAX_FILE, &b) != 0) {
+        if (errno == ENOENT) {
+            ccl_log(CCL_LOG_ERROR, "config_error", "path=%s error=%s", path,
+                    "no such file");
+        }
+        ccl_buf_release(&b);
+        return -1;
+    }
+
+    rc = ccl_conf_parse(c, path, b.data, b.len);
+
+    ccl_buf_release(&b);
+
+    return rc;
+}
+
+
+static int
+ccl_conf_next_line(const char *text, size_t len, size_t *pos, char *line,
+    size_t size, unsigned *lineno)
+{
+    size_t       start, end, n;
+    const char  *nl;
+
+    if (*pos >= len) {
+        return 0;
+    }
+
+    start = *pos;
+    nl = memchr(text + start, '\n', len - start);
+    end = (nl != NULL) ? (size_t) (nl - text) : len;
+    *pos = (nl != NULL) ? end + 1 : len;
+    (*lineno)++;
+
+    n = end - start;
+
+    if (n >= size) {
+        return -1;
+    }
+
+    memcpy(line, text + start, n);
+    line[n] = '\0';
+
+    if (memchr(line, '\0', n) != NULL) {
+        return -1;
+    }
+
+    return 1;
+}
+
+
+int
+ccl_conf_parse(ccl_conf_t *c, const char *path, const char *text,
+    size_t len)
+{
+    int               nargs, rc;
+    char              line[CCL_CONF_MAX_LINE], where[512];
+    char             *args[CCL_CONF_MAX_FIELDS];
+    size_t            pos;
+    unsigned          lineno;
+    const ccl_opt_t  *opt;
+    unsigned char     seen[sizeof(ccl_conf_opts) / sizeof(ccl_conf_opts[0])];
+
+    if (ccl_conf_set_str(&c->path, path) != 0) {
+        return -1;
+    }
+
+    memset(seen, 0, sizeof(seen));
+    pos = 0;
+    lineno = 0;
+
+    for ( ;; ) {
+        rc = ccl_conf_next_line(text, len, &pos, line, sizeof(line),
+                                &lineno);
+
+        snprintf(where, sizeof(where), "%s:%u", path, lineno);
+
+        if (rc == 0) {
+            break;
+        }
+
+        if (rc < 0) {
+            ccl_conf_error(where, "line too long or holds a NUL byte%s", "");
+            return -1;
+        }
+
+        nargs = ccl_split_fields(line, args, CCL_CONF_MAX_FIELDS);
+
+        if (nargs < 0) {
+            ccl_conf_error(where, "unterminated quote or too many values%s",
+                           "");
+            return -1;
+        }
+
+        if (nargs == 0) {
+            continue;
+        }
+
+        for (opt = ccl_conf_opts; opt->name != NULL; opt++) {
+            if (strcmp(opt->name, args[0]) == 0) {
+                break;
+            }
+        }
+
+        if (opt->name == NULL) {
+            ccl_conf_error(where, "unknown option \"%s\"", args[0]);
+            return -1;
+        }
+
+        if (opt->handler != ccl_conf_set_target
+            && opt->handler != ccl_conf_set_kafka_addr)
+        {
+            if (seen[opt - ccl_conf_opts]) {
+                ccl_conf_error(where, "duplicate option \"%s\"", args[0]);
+                return -1;
+            }
+            seen[opt - ccl_conf_opts] = 1;
+        }
+
+        if (ccl_conf_apply(c, opt, args + 1, nargs - 1, where) != 0) {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+static void
+ccl_conf_error(const char *where, const char *fmt, const char *arg)
+{
+    char  msg[1024];
+
+    snprintf(msg, sizeof(msg), fmt, arg);
+    ccl_log(CCL_LOG_ERROR, "config_error", "where=%s error=%s", where, msg);
+}
+
+
+static int
+ccl_conf_apply(ccl_conf_t *c, const ccl_opt_t *opt, char **args, int nargs,
+    const char *where)
+{
+    long            v;
+    char           *base;
+    size_t          sz;
+    unsigned long   u;
+
+    if (opt->type == CCL_OPT_SPECIAL) {
+        return opt->handler(c, opt, args, nargs, where);
+    }
+
+    if (nargs != 1) {
+        ccl_conf_error(where, "option \"%s\" takes exactly one value",
+                       opt->name);
+        return -1;
+    }
+
+    base = (char *) c;
+
+    switch (opt->type) {
+
+    case CCL_OPT_STR:
+    case CCL_OPT_URL:
+        if (args[0][0] == '\0') {
+            ccl_conf_error(where, "empty value for \"%s\"", opt->name);
+            return -1;
+        }
+
+        if (opt->type == CCL_OPT_URL
+            && !ccl_str_casecmp_prefix(args[0], "https://"))
+        {
+            ccl_conf_error(where, "\"%s\" must be an https:// URL",
+                           opt->name);
+            return -1;
+        }
+
+        return ccl_conf_set_str((char **) (base + opt->offset), args[0]);
+
+    case CCL_OPT_TIME:
+        if (ccl_conf_parse_time(args[0], &v) != 0
+            || v < opt->min || v > opt->max)
+        {
+            ccl_conf_error(where, "invalid time \"%s\"", args[0]);
+            return -1;
+        }
+        *(long *) (base + opt->offset) = v;
+        return 0;
+
+    case CCL_OPT_SECONDS:
+        if (ccl_conf_parse_time(args[0], &v) != 0
+            || v / 1000 < opt->min || v / 1000 > opt->max)
+        {
+            ccl_conf_error(where, "invalid number of seconds \"%s\"",
+                           args[0]);
+            return -1;
+        }
+        *(long *) (base + opt->offset) = v / 1000;
+        return 0;
+
+    case CCL_OPT_UINT:
+        if (ccl_parse_ulong(args[0], (unsigned long) opt->max, &u) != 0
+            || (long) u < opt->min)
+        {
+            ccl_conf_error(where, "invalid number \"%s\"", args[0]);
+            return -1;
+        }
+        *(unsigned *) (base + opt->offset) = (unsigned) u;
+        return 0;
+
+    case CCL_OPT_SIZE:
+        if (ccl_conf_parse_size(args[0], &sz) != 0
+            || sz < (size_t) opt->min || sz > (size_t) opt->max)
+        {
+            ccl_conf_error(where, "invalid size \"%s\"", args[0]);
+            return -1;
+        }
+        *(size_t *) (base + opt->offset) = sz;
+        return 0;
+
+    case CCL_OPT_FLAG:
+        if (strcmp(args[0], "on") == 0) {
+            *(int *) (base + opt->offset) = 1;
+            return 0;
+        }
+        if (strcmp(args[0], "off") == 0) {
+            *(int *) (base + opt->offset) = 0;
+            return 0;
+        }
+        ccl_conf_error(where, "expected \"on\" or \"off\", got \"%s\"",
+                       args[0]);
+        return -1;
+    }
+
+    return -1;
+}
+
+
+static int
+ccl_conf_set_str(char **dst, const char *value)
+{
+    char  *p;
+
+    p = ccl_strdup(value);
+    if (p == NULL) {
+        ccl_log(CCL_LOG_ERROR, "config_error", "error=%s", "out of memory");
+        return -1;
+    }
+
+    free(*dst);
+    *dst = p;
+
+    return 0;
+}
+
+
+static int
+ccl_conf_parse_time(const char *s, long *ms)
+{
+    long         v, mul;
+    char         num[32];
+    size_t       n;
+    const char  *unit;
+
+    n = 0;
+    while (isdigit((unsigned char) s[n])) {
+        n++;
+    }
+
+    if (n == 0 || n >= sizeof(num)) {
+        return -1;
+    }
+
+    memcpy(num, s, n);
+    num[n] = '\0';
+    unit = s + n;
+
+    if (strcmp(unit, "") == 0 || strcmp(unit, "s") == 0) {
+        mul = 1000;
+    } else if (strcmp(unit, "ms") == 0) {
+        mul = 1;
+    } else if (strcmp(unit, "m") == 0) {
+        mul = 60000;
+    } else if (strcmp(unit, "h") == 0) {
+        mul = 3600000;
+    } else {
+        return -1;
+    }
+
+    if (ccl_parse_long(num, 0, 86400L * 1000, &v) != 0) {
+        return -1;
+    }
+
+    *ms = v * mul;
+
+    return 0;
+}
+
+
+static int
+ccl_conf_parse_size(const char *s, size_t *out)
+{
+    long    v;
+    char    num[32];
+    size_t  n, mul;
+
+    n = 0;
+    while (isdigit((unsigned char) s[n])) {
+        n++;
+    }
+
+    if (n == 0 || n >= sizeof(num)) {
+        return -1;
+    }
+
+    memcpy(num, s, n);
+    num[n] = '\0';
+
+    if (s[n] == '\0') {
+        mul = 1;
+    } else if ((s[n] == 'k' || s[n] == 'K') && s[n + 1] == '\0') {
+        mul = 1024;
+    } else if ((s[n] == 'm' || s[n] == 'M') && s[n + 1] == '\0') {
+        mul = 1024 * 1024;
+    } else {
+        return -1;
+    }
+
+    if (ccl_parse_long(num, 0, 1024L * 1024 * 1024, &v) != 0) {
+        return -1;
+    }
+
+    *out = (size_t) v * mul;
+
+    return 0;
+}
+
+
+static int
+ccl_conf_valid_name(const char *s, size_t max)
+{
+    size_t  n;
+
+    for (n = 0; s[n] != '\0'; n++) {
+        if (!isalnum((unsigned char) s[n]) && s[n] != '-' && s[n] != '_'
+            && s[n] != '.')
+        {
+            return 0;
+        }
+    }
+
+    return n > 0 && n <= max;
+}
+
+
+static int
+ccl_conf_set_environments(ccl_conf_t *c, const ccl_opt_t *opt, char **args,
+    int nargs, const char *where)
+{
+    int  i;
+
+    if (nargs == 0) {
+        ccl_conf_error(where, "\"%s\" needs \"all\" or environment ids",
+                       opt->name);
+        return -1;
+    }
+
+    ccl_strv_release(&c->environments);
+
+    if (nargs == 1 && strcmp(args[0], "all") == 0) {
+        c->all_environments = 1;
+        return 0;
+    }
+
+    c->all_environments = 0;
+
+    for (i = 0; i < nargs; i++) {
+        if (!ccl_conf_valid_name(args[i], 255) || strcmp(args[i], "all") == 0)
+        {
+            ccl_conf_error(where, "invalid environment id \"%s\"", args[i]);
+            return -1;
+        }
+
+        if (ccl_strv_add(&c->environments, args[i]) != 0) {
+            return -1;
+        }
+    }
+
+    ccl_strv_sort(&c->environments);
+    ccl_strv_uniq(&c->environments);
+
+    return 0;
+}
+
+
+static int
+ccl_conf_set_services(ccl_conf_t *c, const ccl_opt_t *opt, char **args,
+    int nargs, const char *where)
+{
+    int  i;
+
+    if (nargs == 0) {
+        ccl_conf_error(where, "\"%s\" needs at least one service",
+                       opt->name);
+        return -1;
+    }
+
+    c->services = 0;
+
+    for (i = 0; i < nargs; i++) {
+        if (strcasecmp(args[i], "kafka") == 0) {
+            c->services |= CCL_SVC_KAFKA;
+
+        } else if (strcasecmp(args[i], "schema_registry") == 0
+                   || strcasecmp(args[i], "schema-registry") == 0)
+        {
+            c->services |= CCL_SVC_SCHEMA_REGISTRY;
+
+        } else if (strcasecmp(args[i], "flink") == 0) {
+            c->services |= CCL_SVC_FLINK;
+
+        } else {
+            ccl_conf_error(where, "unknown service \"%s\" (expected kafka, "
+                           "schema_registry or flink)", args[i]);
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+static int
+ccl_conf_set_target(ccl_conf_t *c, const ccl_opt_t *opt, char **args,
+    int nargs, const char *where)
+{
+    char               *colon;
+    const char         *zone;
+    unsigned long       line;
+    ccl_target_conf_t  *t, *nt;
+
+    if (nargs < 2 || nargs > 3) {
+        ccl_conf_error(where, "usage: %s KEY ADDRESS [zone=ZONE]",
+                       opt->name);
+        return -1;
+    }
+
+    if (strcmp(args[0], "*") != 0 && !ccl_conf_valid_name(args[0], 253)) {
+        ccl_conf_error(where, "invalid target key \"%s\"", args[0]);
+        return -1;
+    }
+
+    zone = NULL;
+
+    if (nargs == 3) {
+        if (strncmp(args[2], "zone=", 5) != 0
+            || !ccl_conf_valid_name(args[2] + 5, 32))
+        {
+            ccl_conf_error(where, "invalid zone \"%s\" (expected zone=LABEL)",
+                           args[2]);
+            return -1;
+        }
+        zone = args[2] + 5;
+    }
+
+    /* an address: IPv4[:port], IPv6, [IPv6]:port or a host name[:port] */
+    if (args[1][0] == '\0' || strchr(args[1], '/') != NULL) {
+        ccl_conf_error(where, "invalid target address \"%s\"", args[1]);
+        return -1;
+    }
+
+    colon = strchr(args[1], ':');
+    if (colon != NULL && strchr(colon + 1, ':') == NULL
+        && args[1][0] != '[')
+    {
+        if (ccl_parse_ulong(colon + 1, 65535, &line) != 0 || line == 0) {
+            ccl_conf_error(where, "invalid port in \"%s\"", args[1]);
+            return -1;
+        }
+    }
+
+    nt = realloc(c->targets, (c->ntargets + 1) * sizeof(ccl_target_conf_t));
+    if (nt == NULL) {
+        return -1;
+    }
+
+    c->targets = nt;
+    t = &c->targets[c->ntargets];
+    memset(t, 0, sizeof(*t));
+
+    t->key = ccl_strdup(args[0]);
+    t->address = ccl_strdup(args[1]);
+    t->zone = ccl_strdup(zone);
+
+    colon = strrchr(where, ':');
+    line = 0;
+    if (colon != NULL) {
+        (void) ccl_parse_ulong(colon + 1, 1UL << 30, &line);
+    }
+    t->line = (unsigned) line;
+
+    c->ntargets++;
+
+    if (t->key == NULL || t->address == NULL || (zone != NULL
+                                                 && t->zone == NULL))
+    {
+        return -1;
+    }
+
+    ccl_str_lower(t->key);
+
+    return 0;
+}
+
+
+static int
+ccl_conf_set_kafka_addr(ccl_conf_t *c, const ccl_opt_t *opt, char **args,
+    int nargs, const char *where)
+{
+    ccl_kafka_addr_t  *na, *a;
+
+    if (nargs != 2) {
+        ccl_conf_error(where, "usage: %s CLUSTER|* HOST[:PORT]", opt->name);
+        return -1;
+    }
+
+    if (strcmp(args[0], "*") != 0 && !ccl_conf_valid_name(args[0], 255)) {
+        ccl_conf_error(where, "invalid cluster id \"%s\"", args[0]);
+        return -1;
+    }
+
+    na = realloc(c->kafka_addrs,
+                 (c->nkafka_addrs + 1) * sizeof(ccl_kafka_addr_t));
+    if (na == NULL) {
+        return -1;
+    }
+
+    c->kafka_addrs = na;
+    a = &c->kafka_addrs[c->nkafka_addrs++];
+    a->cluster = ccl_strdup(args[0]);
+    a->address = ccl_strdup(args[1]);
+
+    if (a->cluster == NULL || a->address == NULL) {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static int
+ccl_conf_set_mode(ccl_conf_t *c, const ccl_opt_t *opt, char **args,
+    int nargs, const char *where)
+{
+    if (nargs == 1 && strcmp(args[0], "module") == 0) {
+        c->mode = CCL_MODE_MODULE;
+        return 0;
+    }
+
+    if (nargs == 1 && strcmp(args[0], "nginx") == 0) {
+        c->mode = CCL_MODE_NGINX;
+        return 0;
+    }
+
+    ccl_conf_error(where, "\"%s\" must be \"module\" or \"nginx\"",
+                   opt->name);
+
+    return -1;
+}
+
+
+static int
+ccl_conf_set_ports(ccl_conf_t *c, const ccl_opt_t *opt, char **args,
+    int nargs, const char *where)
+{
+    int             i;
+    unsigned        j;
+    unsigned long   p;
+
+    if (nargs == 0 || nargs > CCL_CONF_MAX_PORTS) {
+        ccl_conf_error(where, "\"%s\" takes 1 to 8 ports", opt->name);
+        return -1;
+    }
+
+    c->nnginx_ports = 0;
+
+    for (i = 0; i < nargs; i++) {
+        if (ccl_parse_ulong(args[i], 65535, &p) != 0 || p == 0) {
+            ccl_conf_error(where, "invalid port \"%s\"", args[i]);
+            return -1;
+        }
+
+        for (j = 0; j < c->nnginx_ports; j++) {
+            if (c->nginx_ports[j] == p) {
+                ccl_conf_error(where, "duplicate port \"%s\"", args[i]);
+                return -1;
+            }
+        }
+
+        c->nginx_ports[c->nnginx_ports++] = (unsigned) p;
+    }
+
+    return 0;
+}
+
+
+static int
+ccl_conf_set_log_level(ccl_conf_t *c, const ccl_opt_t *opt, char **args,
+    int nargs, const char *where)
+{
+    int  level;
+
+    level = (nargs == 1) ? ccl_log_parse_level(args[0]) : -1;
+
+    if (level < 0) {
+        ccl_conf_error(where, "\"%s\" must be debug, info, warn or error",
+                       opt->name);
+        return -1;
+    }
+
+    c->log_level = level;
+
+    return 0;
+}
+
+
+static int
+ccl_conf_set_backoff(ccl_conf_t *c, const ccl_opt_t *opt, char **args,
+    int nargs, const char *where)
+{
+    long  a, b;
+
+    if (opt->min == 1) {
+        /* retry_after_max TIME */
+        if (nargs != 1 || ccl_conf_parse_time(args[0], &a) != 0) {
+            ccl_conf_error(where, "usage: %s TIME", opt->name);
+            return -1;
+        }
+        c->backoff.honour_max_ms = (uint64_t) a;
+        return 0;
+    }
+
+    /* retry_backoff BASE MAX */
+    if (nargs != 2 || ccl_conf_parse_time(args[0], &a) != 0
+        || ccl_conf_parse_time(args[1], &b) != 0 || a <= 0 || b < a)
+    {
+        ccl_conf_error(where, "usage: %s BASE MAX (for example 1s 30s)",
+                       opt->name);
+        return -1;
+    }
+
+    c->backoff.base_ms = (uint64_t) a;
+    c->backoff.max_ms = (uint64_t) b;
+
+    return 0;
+}
+
+
+int
+ccl_conf_override(ccl_conf_t *c, const ccl_conf_overrides_t *o)
+{
+    int  level;
+
+    if (o->api_url != NULL) {
+        if (!ccl_str_casecmp_prefix(o->api_url, "https://")) {
+            ccl_log(CCL_LOG_ERROR, "config_error",
+                    "option=--api-url value=%s error=%s", o->api_url,
+                    "must be an https:// URL");
+            return -1;
+        }
+        if (ccl_conf_set_str(&c->api_url, o->api_url) != 0) {
+            return -1;
+        }
+    }
+
+    if (o->ca_file != NULL && ccl_conf_set_str(&c->ca_file, o->ca_file) != 0)
+    {
+        return -1;
+    }
+
+    if (o->output_dir != NULL
+        && ccl_conf_set_str(&c->output_dir, o->output_dir) != 0)
+    {
+        return -1;
+    }
+
+    if (o->log_level != NULL) {
+        level = ccl_log_parse_level(o->log_level);
+        if (level < 0) {
+            ccl_log(CCL_LOG_ERROR, "config_error",
+                    "option=--log-level value=%s error=%s", o->log_level,
+                    "must be debug, info, warn or error");
+            return -1;
+        }
+        c->log_level = level;
+    }
+
+    return 0;
+}
+
+
+int
+ccl_conf_finish(ccl_conf_t *c)
+{
+    size_t           len;
+    const char      *where;
+    unsigned char    addr[sizeof(struct in6_addr)];
+
+    where = (c->path != NULL) ? c->path : "command line";
+
+    if (c->api_url == NULL
+        && ccl_conf_set_str(&c->api_url, CCL_CONF_DEFAULT_API) != 0)
+    {
+        return -1;
+    }
+
+    len = strlen(c->api_url);
+    while (len > 0 && c->api_url[len - 1] == '/') {
+        c->api_url[--len] = '\0';
+    }
+
+    if (len <= 8 || strchr(c->api_url, '?') != NULL
+        || strchr(c->api_url, '#') != NULL)
+    {
+        ccl_log(CCL_LOG_ERROR, "config_error",
+                "where=%s option=api_url value=%s error=%s", where,
+                c->api_url, "invalid URL");
+        return -1;
+    }
+
+    if ((c->output_dir == NULL
+         && ccl_conf_set_str(&c->output_dir, "/var/lib/cclink") != 0)
+        || (c->routes_file == NULL
+            && ccl_conf_set_str(&c->routes_file, "routes.conf") != 0)
+        || (c->nginx_include_file == NULL
+            && ccl_conf_set_str(&c->nginx_include_file,
+                                "nginx-cclink.conf") != 0)
+        || (c->hosts_linux_file == NULL
+            && ccl_conf_set_str(&c->hosts_linux_file, "hosts-linux.txt") != 0)
+        || (c->hosts_windows_file == NULL
+            && ccl_conf_set_str(&c->hosts_windows_file,
+                                "hosts-windows.txt") != 0)
+        || (c->hosts_powershell_file == NULL
+            && ccl_conf_set_str(&c->hosts_powershell_file,
+                                "hosts-apply.ps1") != 0)
+        || (c->state_file == NULL
+            && ccl_conf_set_str(&c->state_file, "state.json") != 0)
+        || (c->nginx_test_command == NULL
+            && ccl_conf_set_str(&c->nginx_test_command, "nginx -t -q") != 0)
+        || (c->nginx_reload_command == NULL
+            && ccl_conf_set_str(&c->nginx_reload_command,
+                                "nginx -s reload") != 0)
+        || (c->kafka_security_protocol == NULL
+            && ccl_conf_set_str(&c->kafka_security_protocol,
+                                "SASL_SSL") != 0)
+        || (c->kafka_sasl_mechanism == NULL
+            && ccl_conf_set_str(&c->kafka_sasl_mechanism, "PLAIN") != 0)
+        || (c->dns_probe_label == NULL
+            && ccl_conf_set_str(&c->dns_probe_label, "cclink-probe") != 0)
+        || (c->proxy_name == NULL
+            && ccl_conf_set_str(&c->proxy_name, "cclink") != 0))
+    {
+        return -1;
+    }
+
+    if (c->proxy_address == NULL) {
+        ccl_log(CCL_LOG_ERROR, "config_error",
+                "where=%s option=proxy_address error=%s", where,
+                "missing: the address clients use to reach this proxy");
+        return -1;
+    }
+
+    if (inet_pton(AF_INET, c->proxy_address, addr) != 1
+        && inet_pton(AF_INET6, c->proxy_address, addr) != 1)
+    {
+        ccl_log(CCL_LOG_ERROR, "config_error",
+                "where=%s option=proxy_address value=%s error=%s", where,
+                c->proxy_address, "not an IPv4 or IPv6 address");
+        return -1;
+    }
+
+    if (!ccl_conf_valid_name(c->proxy_name, 64)) {
+        ccl_log(CCL_LOG_ERROR, "config_error",
+                "where=%s option=proxy_name value=%s error=%s", where,
+                c->proxy_name, "use 1 to 64 of A-Z a-z 0-9 . _ -");
+        return -1;
+    }
+
+    if (c->zone != NULL && !ccl_conf_valid_name(c->zone, 32)) {
+        ccl_log(CCL_LOG_ERROR, "config_error",
+                "where=%s option=zone value=%s error=%s", where, c->zone,
+                "use 1 to 32 of A-Z a-z 0-9 . _ -");
+        return -1;
+    }
+
+    if (!ccl_conf_valid_name(c->dns_probe_label, 63)
+        || strchr(c->dns_probe_label, '.') != NULL)
+    {
+        ccl_log(CCL_LOG_ERROR, "config_error",
+                "where=%s option=dns_probe_label value=%s error=%s", where,
+                c->dns_probe_label, "must be one DNS label");
+        return -1;
+    }
+
+    if (c->poll_jitter * 2 > c->poll_interval) {
+        ccl_log(CCL_LOG_ERROR, "config_error",
+                "where=%s option=poll_jitter error=%s", where,
+                "must be at most half of poll_interval");
+        return -1;
+    }
+
+    if (!c->all_environments && c->environments.n == 0) {
+        ccl_log(CCL_LOG_ERROR, "config_error",
+                "where=%s option=environments error=%s", where,
+                "no environment configured");
+        return -1;
+    }
+
+    return 0;
+}
+
+
+int
+ccl_conf_load_credentials(ccl_conf_t *c)
+{
+    int          rc;
+    ccl_buf_t    b;
+    const char  *key, *secret;
+
+    key = getenv("CONFLUENT_CLOUD_API_KEY");
+    secret = getenv("CONFLUENT_CLOUD_API_SECRET");
+
+    if (key != NULL && secret != NULL && key[0] != '\0'
+        && secret[0] != '\0')
+    {
+        ccl_str_free_secret(c->api_key);
+        ccl_str_free_secret(c->api_secret);
+        c->api_key = ccl_strdup(key);
+        c->api_secret = ccl_strdup(secret);
+        c->api_key_source = "environment";
+
+        if (c->api_key == NULL || c->api_secret == NULL) {
+            return -1;
+        }
+
+    } else if (c->credentials_file != NULL) {
+        ccl_buf_init(&b, 64 * 1024 + 1);
+
+        rc = ccl_file_read_private(c->credentials_file, 64 * 1024, &b);
+        if (rc == 0) {
+            rc = ccl_conf_parse_cloud_credentials(c, c->credentials_file,
+                                                  b.data, b.len);
+        }
+
+        if (b.data != NULL) {
+            explicit_bzero(b.data, b.len);
+        }
+        ccl_buf_release(&b);
+
+        if (rc != 0) {
+            return -1;
+        }
+
+        c->api_key_source = c->credentials_file;
+
+    } else {
+        ccl_log(CCL_LOG_ERROR, "credentials_error", "error=%s hint=%s",
+                "no Cloud API key",
+                "set CONFLUENT_CLOUD_API_KEY and CONFLUENT_CLOUD_API_SECRET "
+                "or credentials_file");
+        return -1;
+    }
+
+    if (c->kafka_credentials_file == NULL) {
+        return 0;
+    }
+
+    ccl_buf_init(&b, 1024 * 1024 + 1);
+
+    rc = ccl_file_read_private(c->kafka_credentials_file, 1024 * 1024, &b);
+    if (rc == 0) {
+        rc = ccl_conf_parse_kafka_credentials(c, c->kafka_credentials_file,
+                                              b.data, b.len);
+    }
+
+    if (b.data != NULL) {
+        explicit_bzero(b.data, b.len);
+    }
+    ccl_buf_release(&b);
+
+    return rc;
+}
+
+
+int
+ccl_conf_parse_cloud_credentials(ccl_conf_t *c, const char *path,
+    const char *text, size_t len)
+{
+    int        rc, nargs;
+    char       line[CCL_CONF_MAX_LINE], where[512];
+    char      *args[4], *key, *secret;
+    size_t     pos;
+    unsigned   lineno;
+
+    key = NULL;
+    secret = NULL;
+    pos = 0;
+    lineno = 0;
+    rc = -1;
+
+    for ( ;; ) {
+        nargs = ccl_conf_next_line(text, len, &pos, line, sizeof(line),
+                                   &lineno);
+        snprintf(where, sizeof(where), "%s:%u", path, lineno);
+
+        if (nargs == 0) {
+            break;
+        }
+
+        if (nargs < 0) {
+            ccl_conf_error(where, "line too long%s", "");
+            goto done;
+        }
+
+        nargs = ccl_split_fields(line, args, 4);
+
+        if (nargs == 0) {
+            continue;
+        }
+
+        if (nargs != 2) {
+            ccl_conf_error(where, "expected \"api_key KEY\" or "
+                           "\"api_secret SECRET\"%s", "");
+            goto done;
+        }
+
+        if (strcmp(args[0], "api_key") == 0 && key == NULL) {
+            key = ccl_strdup(args[1]);
+
+        } else if (strcmp(args[0], "api_secret") == 0 && secret == NULL) {
+            secret = ccl_strdup(args[1]);
+
+        } else {
+            /* the name only: the value may be a secret */
+            ccl_conf_error(where, "unexpected or repeated \"%s\"", args[0]);
+            goto done;
+        }
+    }
+
+    if (key == NULL || secret == NULL) {
+        ccl_log(CCL_LOG_ERROR, "credentials_error", "path=%s error=%s", path,
+                "needs both api_key and api_secret lines");
+        goto done;
+    }
+
+    ccl_str_free_secret(c->api_key);
+    ccl_str_free_secret(c->api_secret);
+    c->api_key = key;
+    c->api_secret = secret;
+    key = NULL;
+    secret = NULL;
+    rc = 0;
+
+done:
+
+    explicit_bzero(line, sizeof(line));
+    ccl_str_free_secret(key);
+    ccl_str_free_secret(secret);
+
+    return rc;
+}
+
+
+int
+ccl_conf_parse_kafka_credentials(ccl_conf_t *c, const char *path,
+    const char *text, size_t len)
+{
+    int                rc, nargs;
+    char               line[CCL_CONF_MAX_LINE], where[512];
+    char              *args[4];
+    size_t             pos, i;
+    unsigned           lineno;
+    ccl_kafka_cred_t  *nc, *k;
+
+    pos = 0;
+    lineno = 0;
+    rc = -1;
+
+    for ( ;; ) {
+        nargs = ccl_conf_next_line(text, len, &pos, line, sizeof(line),
+                                   &lineno);
+        snprintf(where, sizeof(where), "%s:%u", path, lineno);
+
+        if (nargs == 0) {
+            break;
+        }
+
+        if (nargs < 0) {
+            ccl_conf_error(where, "line too long%s", "");
+            goto done;
+        }
+
+        nargs = ccl_split_fields(line, args, 4);
+
+        if (nargs == 0) {
+            continue;
+        }
+
+        if (nargs != 3 || !ccl_conf_valid_name(args[0], 255)) {
+            ccl_conf_error(where, "expected \"CLUSTER_ID KEY SECRET\"%s", "");
+            goto done;
+        }
+
+        for (i = 0; i < c->nkafka_creds; i++) {
+            if (strcmp(c->kafka_creds[i].cluster, args[0]) == 0) {
+                ccl_conf_error(where, "duplicate cluster \"%s\"", args[0]);
+                goto done;
+            }
+        }
+
+        nc = realloc(c->kafka_creds,
+                     (c->nkafka_creds + 1) * sizeof(ccl_kafka_cred_t));
+        if (nc == NULL) {
+            goto done;
+        }
+
+        c->kafka_creds = nc;
+        k = &c->kafka_creds[c->nkafka_creds++];
+        k->cluster = ccl_strdup(args[0]);
+        k->key = ccl_strdup(args[1]);
+        k->secret = ccl_strdup(args[2]);
+
+        if (k->cluster == NULL || k->key == NULL || k->secret == NULL) {
+            goto done;
+        }
+    }
+
+    rc = 0;
+
+done:
+
+    explicit_bzero(line, sizeof(line));
+
+    return rc;
+}
+
+
+const ccl_kafka_cred_t *
+ccl_conf_kafka_cred(const ccl_conf_t *c, const char *cluster)
+{
+    size_t  i;
+
+    for (i = 0; i < c->nkafka_creds; i++) {
+        if (strcmp(c->kafka_creds[i].cluster, cluster) == 0) {
+            return &c->kafka_creds[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+const char *
+ccl_conf_kafka_addr(const ccl_conf_t *c, const char *cluster)
+{
+    size_t       i;
+    const char  *any;
+
+    any = NULL;
+
+    for (i = 0; i < c->nkafka_addrs; i++) {
+        if (strcmp(c->kafka_addrs[i].cluster, cluster) == 0) {
+            return c->kafka_addrs[i].address;
+        }
+        if (strcmp(c->kafka_addrs[i].cluster, "*") == 0) {
+            any = c->kafka_addrs[i].address;
+        }
+    }
+
+    return any;
+}
+
+
+int
+ccl_conf_path(const ccl_conf_t *c, const char *name, char *out, size_t size)
+{
+    return ccl_file_join(out, size, c->output_dir, name);
+}
+
+
+const char *
+ccl_conf_service_name(unsigned service)
+{
+    switch (service) {
+    case CCL_SVC_KAFKA:
+        return "KAFKA";
+    case CCL_SVC_SCHEMA_REGISTRY:
+        return "SCHEMA_REGISTRY";
+    case CCL_SVC_FLINK:
+        return "FLINK";
+    }
+
+    return "UNKNOWN";
+}

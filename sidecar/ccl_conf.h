@@ -1,0 +1,192 @@
+/*
+ * Copyright (C) cclink authors
+ *
+ * Configuration: the sidecar's file (see conf-templates/cclink-sidecar.conf
+ * and docs/sidecar.md), command-line overrides, and credentials.
+ *
+ * File format: one option per line, "name value...", fields separated by
+ * blanks, '#' starts a comment, double quotes group a value with blanks.
+ * Errors name the file and line: "sidecar.conf:12: unknown option "foo"".
+ *
+ * Life cycle
+ *
+ *   ccl_conf_init(&c);                  defaults, allocates nothing
+ *   ccl_conf_load(&c, path);            reads the file (0 / -1, logged)
+ *   ccl_conf_override(&c, &overrides);  command line wins over the file
+ *   ccl_conf_finish(&c);                checks and derives (0 / -1)
+ *   ccl_conf_load_credentials(&c);      env or files; secrets in memory
+ *   ...
+ *   ccl_conf_release(&c);               frees everything, wipes secrets
+ *
+ * Ownership: every string in ccl_conf_t is malloc'd and owned by it.
+ * Secrets (api_secret, kafka secrets) are wiped on release and are never
+ * logged: error messages about a credentials file name the file and line,
+ * never its content.
+ *
+ * A configuration that fails any step must not replace one in use: on
+ * SIGHUP the daemon loads a fresh ccl_conf_t and swaps only on success.
+ */
+
+#ifndef _CCL_CONF_H_INCLUDED_
+#define _CCL_CONF_H_INCLUDED_
+
+
+#include <stddef.h>
+
+#include "ccl_backoff.h"
+#include "ccl_buf.h"
+
+
+#define CCL_CONF_DEFAULT_PATH   "/etc/cclink/cclink-sidecar.conf"
+#define CCL_CONF_DEFAULT_API    "https://api.confluent.cloud"
+#define CCL_CONF_MAX_PORTS      8
+
+
+typedef enum {
+    CCL_SVC_KAFKA = 1,
+    CCL_SVC_SCHEMA_REGISTRY = 2,
+    CCL_SVC_FLINK = 4
+} ccl_service_e;
+
+
+typedef enum {
+    CCL_MODE_MODULE = 0,
+    CCL_MODE_NGINX
+} ccl_mode_e;
+
+
+/* "target KEY ADDRESS [zone=ZONE]" */
+typedef struct {
+    char                *key;       /* n-..., platt-..., ap-..., domain, * */
+    char                *address;   /* IP literal (port allowed) or name */
+    char                *zone;      /* NULL: none */
+    unsigned             line;
+} ccl_target_conf_t;
+
+
+/* "kafka_bootstrap_address CLUSTER|* HOST[:PORT]" */
+typedef struct {
+    char                *cluster;
+    char                *address;
+} ccl_kafka_addr_t;
+
+
+/* one line of the Kafka credentials file: "CLUSTER KEY SECRET" */
+typedef struct {
+    char                *cluster;
+    char                *key;
+    char                *secret;
+} ccl_kafka_cred_t;
+
+
+typedef struct {
+    char                *path;
+
+    /* Confluent Cloud API */
+    char                *api_url;           /* no trailing slash */
+    char                *ca_file;           /* NULL: system bundle */
+    char                *credentials_file;
+    char                *api_key;
+    char                *api_secret;
+    const char          *api_key_source;    /* "environment" or the file */
+    int                  all_environments;
+    ccl_strv_t           environments;
+    unsigned             services;          /* ccl_service_e bits */
+    unsigned             page_size;
+    long                 http_connect_timeout_ms;
+    long                 http_timeout_ms;
+    size_t               http_max_bytes;
+    unsigned             http_retries;
+    ccl_backoff_t        backoff;
+
+    /* Kafka metadata */
+    char                *kafka_credentials_file;
+    ccl_kafka_cred_t    *kafka_creds;
+    size_t               nkafka_creds;
+    char                *kafka_security_protocol;
+    char                *kafka_sasl_mechanism;
+    char                *kafka_ca_file;
+    long                 kafka_socket_timeout_ms;
+    long                 kafka_deadline_ms;
+    ccl_kafka_addr_t    *kafka_addrs;
+    size_t               nkafka_addrs;
+
+    /* targets */
+    char                *zone;
+    ccl_target_conf_t   *targets;
+    size_t               ntargets;
+    int                  target_dns;
+    char                *dns_probe_label;
+
+    /* polling */
+    long                 poll_interval;     /* seconds */
+    long                 poll_jitter;       /* seconds, +- */
+
+    /* outputs */
+    char                *output_dir;
+    char                *routes_file;       /* joined with output_dir */
+    char                *nginx_include_file;
+    char                *hosts_linux_file;
+    char                *hosts_windows_file;
+    char                *hosts_powershell_file;
+    char                *state_file;
+    int                  mode;              /* ccl_mode_e */
+    char                *nginx_test_command;
+    char                *nginx_reload_command;
+    unsigned             nginx_ports[CCL_CONF_MAX_PORTS];
+    unsigned             nnginx_ports;
+    long                 command_timeout_ms;
+    unsigned             drop_after;
+    unsigned             max_drop_percent;
+
+    /* hosts files */
+    char                *proxy_address;
+    char                *proxy_name;
+
+    int                  log_level;
+} ccl_conf_t;
+
+
+/* command-line values; NULL fields are not overridden */
+typedef struct {
+    const char          *api_url;
+    const char          *ca_file;
+    const char          *output_dir;
+    const char          *log_level;
+} ccl_conf_overrides_t;
+
+
+void ccl_conf_init(ccl_conf_t *c);
+void ccl_conf_release(ccl_conf_t *c);
+
+int ccl_conf_load(ccl_conf_t *c, const char *path);
+int ccl_conf_parse(ccl_conf_t *c, const char *path, const char *text,
+    size_t len);
+int ccl_conf_override(ccl_conf_t *c, const ccl_conf_overrides_t *o);
+int ccl_conf_finish(ccl_conf_t *c);
+
+/*
+ * Cloud API key: CONFLUENT_CLOUD_API_KEY and CONFLUENT_CLOUD_API_SECRET
+ * when both are set, else credentials_file ("api_key KEY" and
+ * "api_secret SECRET" lines). Then the Kafka credentials file, if any.
+ * Files must not be accessible by group or others.
+ */
+int ccl_conf_load_credentials(ccl_conf_t *c);
+
+int ccl_conf_parse_cloud_credentials(ccl_conf_t *c, const char *path,
+    const char *text, size_t len);
+int ccl_conf_parse_kafka_credentials(ccl_conf_t *c, const char *path,
+    const char *text, size_t len);
+
+const ccl_kafka_cred_t *ccl_conf_kafka_cred(const ccl_conf_t *c,
+    const char *cluster);
+const char *ccl_conf_kafka_addr(const ccl_conf_t *c, const char *cluster);
+
+/* Resolves an output file name against output_dir into out. */
+int ccl_conf_path(const ccl_conf_t *c, const char *name, char *out,
+    size_t size);
+
+const char *ccl_conf_service_name(unsigned service);
+
+
+#endif /* _CCL_CONF_H_INCLUDED_ */

@@ -1,0 +1,65 @@
+/*
+ * Copyright (C) cclink authors
+ *
+ * Files: bounded reads and atomic replacement.
+ *
+ * ccl_file_read(path, max, buf) reads a whole regular file of at most "max"
+ * bytes into an initialised ccl_buf_t (which the caller releases). A file
+ * that does not exist gives -1 with errno ENOENT and logs nothing, so the
+ * caller can treat "absent" as "empty" where that makes sense; every other
+ * failure is logged with the path.
+ *
+ * ccl_file_commit(path, data, len, mode) replaces "path" atomically:
+ *
+ *   1. create "<dir>/.<name>.XXXXXX" in the same directory (O_EXCL),
+ *   2. write everything, fchmod to "mode" (or to the mode, owner and group
+ *      of the file being replaced when CCL_FILE_KEEP_MODE is given),
+ *   3. fsync, close,
+ *   4. rename over "path",
+ *   5. fsync the directory.
+ *
+ * A reader sees the old file or the new one, never half of one. On any
+ * failure the temporary file is removed, the old file is untouched, the
+ * failed step and the path are logged, and -1 is returned.
+ *
+ * ccl_file_same(path, data, len) returns 1 when the file exists and holds
+ * exactly these bytes, 0 otherwise: the "unchanged files are not
+ * rewritten" rule.
+ *
+ * ccl_file_check_private(path, fd) refuses (-1, logged) a credentials file
+ * that is not a regular file or that group or others may access.
+ */
+
+#ifndef _CCL_FILE_H_INCLUDED_
+#define _CCL_FILE_H_INCLUDED_
+
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "ccl_buf.h"
+
+
+#define CCL_FILE_KEEP_MODE  ((mode_t) -1)
+
+
+int ccl_file_read(const char *path, size_t max, ccl_buf_t *buf);
+int ccl_file_commit(const char *path, const void *data, size_t len,
+    mode_t mode);
+int ccl_file_same(const char *path, const void *data, size_t len);
+int ccl_file_check_private(const char *path, int fd);
+
+/* Reads a credentials file after ccl_file_check_private(). */
+int ccl_file_read_private(const char *path, size_t max, ccl_buf_t *buf);
+
+/* Creates a directory and its parents (mode 0755 for new ones). */
+int ccl_file_mkdirs(const char *path);
+
+/*
+ * Joins dir and name into out unless name is absolute. Returns -1 (logged)
+ * when the result does not fit.
+ */
+int ccl_file_join(char *out, size_t size, const char *dir, const char *name);
+
+
+#endif /* _CCL_FILE_H_INCLUDED_ */

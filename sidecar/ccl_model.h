@@ -1,0 +1,184 @@
+/*
+ * Copyright (C) cclink authors
+ *
+ * The discovered model: what one discovery learnt from the Confluent Cloud
+ * API and from Kafka metadata, and the parsers that turn API responses
+ * (jansson values) into it. No I/O here: the parsers are pure and are unit
+ * tested against canned responses.
+ *
+ * Contents
+ *
+ *  - names: host names that clients use (bootstrap, REST, brokers, Flink
+ *    language service), each with its service, resource (lkc-, lsrc-),
+ *    environment and, when the API says so, the network, attachment or
+ *    access point it belongs to. Host names are validated (letters,
+ *    digits, '-', '_', '.', at most 253 bytes, at least two labels) and
+ *    lower-cased before they are stored: nothing else may reach a rendered
+ *    file.
+ *  - domains: DNS domains of networks (n-), PrivateLink attachments
+ *    (platt-) and access points (ap-), with the zonal subdomains of
+ *    networks.
+ *  - clusters: Kafka clusters with their bootstrap address, for broker
+ *    discovery.
+ *  - regions: "cloud/region" pairs seen anywhere, to keep only the Flink
+ *    regions that matter.
+ *
+ * Parsers
+ *
+ *   int ccl_model_parse_X(ccl_model_t *m, const char *env, json_t *page,
+ *       const char *call, unsigned *bad);
+ *
+ * "page" is one decoded list response ({"data": [...], ...}). The parser
+ * adds what it finds and returns 0; it returns -1 when the page itself has
+ * the wrong shape (no "data" array). An item that cannot be used (a
+ * required field missing or of the wrong type, an invalid host name) is
+ * skipped, logged with the call and the JSON path of the field, and
+ * counted in *bad: the caller treats such a page as a failed call so that
+ * a half-understood answer never removes routes. Unknown enum values and
+ * missing optional fields are accepted.
+ *
+ * Ownership: the model owns every string in it; ccl_model_release() frees
+ * all. Pointers into the model stay valid until the next add or release.
+ */
+
+#ifndef _CCL_MODEL_H_INCLUDED_
+#define _CCL_MODEL_H_INCLUDED_
+
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "ccl_buf.h"
+
+
+#define CCL_HOST_MAX  253
+
+
+typedef enum {
+    CCL_NAME_BOOTSTRAP = 1,
+    CCL_NAME_REST = 2,
+    CCL_NAME_BROKER = 4,
+    CCL_NAME_LANGUAGE = 8,
+    CCL_NAME_OTHER = 16
+} ccl_name_kind_e;
+
+
+typedef enum {
+    CCL_DOMAIN_NETWORK = 0,
+    CCL_DOMAIN_PLATT,
+    CCL_DOMAIN_ACCESS_POINT
+} ccl_domain_kind_e;
+
+
+typedef struct {
+    char                *host;
+    unsigned             kinds;      /* ccl_name_kind_e bits */
+    unsigned             service;    /* ccl_service_e */
+    char                *resource;   /* lkc-..., lsrc-..., or NULL */
+    char                *env;        /* NULL for region-wide names */
+    char                *network;    /* n-, platt-, ap- id or NULL */
+    char                *region_key; /* "aws/us-east-1" (Flink regions) */
+    const char          *source;     /* static: the API it came from */
+} ccl_name_t;
+
+
+typedef struct {
+    char                *zone;       /* the API's key: "use1-az1", "1" */
+    char                *subdomain;  /* "use1-az1.x.us-east-1.aws..." */
+    char                *label;      /* as in host names: "use1-az1" */
+} ccl_zone_t;
+
+
+typedef struct {
+    char                *id;
+    int                  kind;       /* ccl_domain_kind_e */
+    char                *env;
+    char                *dns_domain;
+    char                *endpoint_suffix;
+    char                *cloud;      /* lower case, may be NULL */
+    char                *region;
+    ccl_zone_t          *zones;      /* sorted by zone */
+    size_t               nzones;
+} ccl_domain_t;
+
+
+typedef struct {
+    char                *id;
+    char                *env;
+    char                *bootstrap;  /* host:port */
+    char                *network;
+} ccl_cluster_t;
+
+
+typedef struct {
+    ccl_strv_t           envs;
+    ccl_name_t          *names;
+    size_t               nnames;
+    size_t               names_cap;
+    ccl_domain_t        *domains;
+    size_t               ndomains;
+    ccl_cluster_t       *clusters;
+    size_t               nclusters;
+    ccl_strv_t           regions;
+} ccl_model_t;
+
+
+void ccl_model_init(ccl_model_t *m);
+void ccl_model_release(ccl_model_t *m);
+
+int ccl_model_parse_environments(ccl_model_t *m, const char *env,
+    json_t *page, const char *call, unsigned *bad);
+int ccl_model_parse_endpoints(ccl_model_t *m, const char *env,
+    json_t *page, const char *call, unsigned *bad);
+int ccl_model_parse_cmk_clusters(ccl_model_t *m, const char *env,
+    json_t *page, const char *call, unsigned *bad);
+int ccl_model_parse_srcm_clusters(ccl_model_t *m, const char *env,
+    json_t *page, const char *call, unsigned *bad);
+int ccl_model_parse_flink_regions(ccl_model_t *m, const char *env,
+    json_t *page, const char *call, unsigned *bad);
+int ccl_model_parse_networks(ccl_model_t *m, const char *env,
+    json_t *page, const char *call, unsigned *bad);
+int ccl_model_parse_platts(ccl_model_t *m, const char *env,
+    json_t *page, const char *call, unsigned *bad);
+int ccl_model_parse_access_points(ccl_model_t *m, const char *env,
+    json_t *page, const char *call, unsigned *bad);
+
+/*
+ * Flink REST and language-service names from the endpoint_suffix of the
+ * networks of one environment (all when env is NULL).
+ */
+int ccl_model_add_network_flink(ccl_model_t *m, const char *env);
+
+/* A broker host name from Kafka metadata. */
+int ccl_model_add_broker(ccl_model_t *m, const char *cluster,
+    const char *env, const char *network, const char *host, unsigned port);
+
+/* Adds a name (host is validated and lower-cased into the model). */
+int ccl_model_add_name(ccl_model_t *m, const char *host, unsigned kinds,
+    unsigned service, const char *resource, const char *env,
+    const char *network, const char *source);
+
+/*
+ * Ends a discovery: drops Flink region names for regions where nothing
+ * else was found, sorts names by host and merges duplicates (their kinds
+ * are or-ed), sorts domains and clusters by id.
+ */
+int ccl_model_finish(ccl_model_t *m);
+
+const ccl_domain_t *ccl_model_domain(const ccl_model_t *m, const char *id);
+const ccl_cluster_t *ccl_model_cluster(const ccl_model_t *m,
+    const char *id);
+
+/*
+ * Host names from API strings: strips a scheme ("https://", "SASL_SSL://",
+ * any "x://"), a path, and a port (returned in *port, 0 if none), then
+ * validates and lower-cases into host[CCL_HOST_MAX + 1]. Returns 0 or -1.
+ */
+int ccl_model_host(const char *endpoint, char *host, unsigned *port);
+
+/* 1 when s is a valid host name as defined above. */
+int ccl_model_valid_host(const char *s);
+
+
+#endif /* _CCL_MODEL_H_INCLUDED_ */

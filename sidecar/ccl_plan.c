@@ -1,0 +1,886 @@
+/*
+ * Copyright (C) cclink authors
+ */
+
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccl_log.h"
+#include "ccl_plan.h"
+#include "ccl_target.h"
+
+
+static void ccl_route_release(ccl_route_t *r);
+static void ccl_group_release(ccl_group_t *g);
+static int ccl_route_cmp(const void *a, const void *b);
+static int ccl_group_cmp(const void *a, const void *b);
+static int ccl_addr_cmp(const void *a, const void *b);
+static const ccl_domain_t *ccl_plan_find_domain(const ccl_model_t *m,
+    const char *host);
+static int ccl_plan_host_in_domain(const char *host, const char *dom);
+static int ccl_plan_host_glb_match(const char *host, const char *prefix,
+    const char *label, const char *rest);
+static const ccl_zone_t *ccl_plan_find_zone(const ccl_domain_t *d,
+    const char *host);
+static const char *ccl_plan_pick_group(const ccl_conf_t *conf,
+    const ccl_model_t *m, const ccl_plan_t *groups, const ccl_name_t *n,
+    char *buf, size_t size);
+static int ccl_plan_domain_routes(ccl_plan_t *p, const ccl_domain_t *d,
+    const ccl_plan_t *groups);
+
+
+void
+ccl_plan_init(ccl_plan_t *p)
+{
+    memset(p, 0, sizeof(*p));
+}
+
+
+static void
+ccl_route_release(ccl_route_t *r)
+{
+    free(r->key);
+    free(r->group);
+    free(r->resource);
+}
+
+
+static void
+ccl_group_release(ccl_group_t *g)
+{
+    free(g->addrs);
+    free(g->error);
+}
+
+
+void
+ccl_plan_release(ccl_plan_t *p)
+{
+    size_t  i;
+
+    for (i = 0; i < p->nroutes; i++) {
+        ccl_route_release(&p->routes[i]);
+    }
+
+    for (i = 0; i < p->ngroups; i++) {
+        ccl_group_release(&p->groups[i]);
+    }
+
+    free(p->routes);
+    free(p->groups);
+    ccl_plan_init(p);
+}
+
+
+ccl_group_t *
+ccl_plan_group(const ccl_plan_t *p, const char *name)
+{
+    size_t  i;
+
+    for (i = 0; i < p->ngroups; i++) {
+        if (strcmp(p->groups[i].name, name) == 0) {
+            return &p->groups[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+ccl_route_t *
+ccl_plan_route(const ccl_plan_t *p, const char *key)
+{
+    size_t  i;
+
+    for (i = 0; i < p->nroutes; i++) {
+        if (strcmp(p->routes[i].key, key) == 0) {
+            return &p->routes[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+ccl_group_t *
+ccl_plan_add_group(ccl_plan_t *p, const char *name)
+{
+    ccl_group_t  *ng, *g;
+
+    g = ccl_plan_group(p, name);
+    if (g != NULL) {
+        return g;
+    }
+
+    if (strlen(name) > CCL_GROUP_NAME_MAX) {
+        ccl_log(CCL_LOG_ERROR, "plan_error", "group=%s error=%s", name,
+                "group name too long");
+        return NULL;
+    }
+
+    ng = realloc(p->groups, (p->ngroups + 1) * sizeof(ccl_group_t));
+    if (ng == NULL) {
+        return NULL;
+    }
+
+    p->groups = ng;
+    g = &p->groups[p->ngroups++];
+    memset(g, 0, sizeof(*g));
+    ccl_strlcpy(g->name, name, sizeof(g->name));
+
+    return g;
+}
+
+
+int
+ccl_plan_group_add_addr(ccl_group_t *g, const char *text, const char *zone)
+{
+    size_t       i;
+    ccl_addr_t  *na, *a;
+
+    if (zone == NULL) {
+        zone = "";
+    }
+
+    if (strlen(text) >= CCL_ADDR_TEXT_MAX || strlen(zone) > CCL_ZONE_MAX) {
+        return -1;
+    }
+
+    for (i = 0; i < g->naddrs; i++) {
+        if (strcmp(g->addrs[i].text, text) == 0) {
+            return 0;
+        }
+    }
+
+    na = realloc(g->addrs, (g->naddrs + 1) * sizeof(ccl_addr_t));
+    if (na == NULL) {
+        return -1;
+    }
+
+    g->addrs = na;
+    a = &g->addrs[g->naddrs++];
+    ccl_strlcpy(a->text, text, sizeof(a->text));
+    ccl_strlcpy(a->zone, zone, sizeof(a->zone));
+
+    return 0;
+}
+
+
+int
+ccl_plan_copy_group(ccl_plan_t *p, const ccl_group_t *src)
+{
+    size_t        i;
+    ccl_group_t  *g;
+
+    g = ccl_plan_add_group(p, src->name);
+    if (g == NULL) {
+        return -1;
+    }
+
+    g->naddrs = 0;
+    g->stale = src->stale;
+
+    free(g->error);
+    g->error = NULL;
+
+    if (src->error != NULL) {
+        g->error = ccl_strdup(src->error);
+        if (g->error == NULL) {
+            return -1;
+        }
+    }
+
+    for (i = 0; i < src->naddrs; i++) {
+        if (ccl_plan_group_add_addr(g, src->addrs[i].text,
+                                    src->addrs[i].zone) != 0)
+        {
+            return -1;
+        }
+    }
+
+    return 0;
+}
+
+
+int
+ccl_plan_add_route(ccl_plan_t *p, const char *key, const char *group,
+    int kind, int prio, unsigned names, unsigned service,
+    const char *resource, unsigned absent)
+{
+    ccl_route_t  *nr, *r;
+
+    r = ccl_plan_route(p, key);
+
+    if (r != NULL) {
+        if (strcmp(r->group, group) != 0) {
+            ccl_log(CCL_LOG_WARN, "route_conflict",
+                    "key=%s group=%s ignored_group=%s", key, r->group, group);
+        }
+        r->names |= names;
+        return 0;
+    }
+
+    nr = realloc(p->routes, (p->nroutes + 1) * sizeof(ccl_route_t));
+    if (nr == NULL) {
+        return -1;
+    }
+
+    p->routes = nr;
+    r = &p->routes[p->nroutes];
+    memset(r, 0, sizeof(*r));
+
+    r->key = ccl_strdup(key);
+    r->group = ccl_strdup(group);
+    r->resource = ccl_strdup(resource);
+    r->kind = kind;
+    r->prio = prio;
+    r->names = names;
+    r->service = service;
+    r->absent = absent;
+
+    if (r->key == NULL || r->group == NULL
+        || (resource != NULL && r->resource == NULL))
+    {
+        ccl_route_release(r);
+        return -1;
+    }
+
+    p->nroutes++;
+
+    return 0;
+}
+
+
+int
+ccl_plan_regex_escape(const char *s, char *out, size_t size)
+{
+    size_t  n;
+
+    n = 0;
+
+    for ( /* void */ ; *s != '\0'; s++) {
+        if (n + 3 >= size) {
+            return -1;
+        }
+
+        if (*s == '.') {
+            out[n++] = '\\';
+        }
+
+        out[n++] = *s;
+    }
+
+    out[n] = '\0';
+
+    return 0;
+}
+
+
+int
+ccl_plan_glb_form(const char *dns_domain, char *label, size_t lsize,
+    char *rest, size_t rsize)
+{
+    size_t       llen, rlen;
+    const char  *dot, *r;
+
+    dot = strchr(dns_domain, '.');
+    if (dot == NULL) {
+        return -1;
+    }
+
+    llen = (size_t) (dot - dns_domain);
+    r = dot + 1;
+
+    if (llen == 0 || llen >= lsize || !ccl_str_has_suffix(r,
+                                                          "confluent.cloud"))
+    {
+        return -1;
+    }
+
+    memcpy(label, dns_domain, llen);
+    label[llen] = '\0';
+
+    if (strstr(r, ".glb.") != NULL || ccl_str_has_prefix(r, "glb.")) {
+        return ccl_strlcpy(rest, r, rsize);
+    }
+
+    rlen = strlen(r) - strlen("confluent.cloud");
+
+    if (rlen + strlen("glb.confluent.cloud") >= rsize) {
+        return -1;
+    }
+
+    memcpy(rest, r, rlen);
+    memcpy(rest + rlen, "glb.confluent.cloud",
+           strlen("glb.confluent.cloud") + 1);
+
+    return 0;
+}
+
+
+static int
+ccl_plan_host_in_domain(const char *host, const char *dom)
+{
+    size_t  hl, dl;
+
+    hl = strlen(host);
+    dl = strlen(dom);
+
+    return hl > dl + 1 && host[hl - dl - 1] == '.'
+           && strcmp(host + hl - dl, dom) == 0;
+}
+
+
+/* "<anything>-<prefix>.<rest>" where prefix is "<label>" or "<z>-<label>" */
+static int
+ccl_plan_host_glb_match(const char *host, const char *zone_label,
+    const char *label, const char *rest)
+{
+    char         want[160];
+    size_t       flen, wlen;
+    const char  *dot;
+
+    dot = strchr(host, '.');
+    if (dot == NULL || strcmp(dot + 1, rest) != 0) {
+        return 0;
+    }
+
+    if (zone_label != NULL) {
+        if (ccl_snprintf(want, sizeof(want), "-%s-%s", zone_label, label)
+            != 0)
+        {
+            return 0;
+        }
+    } else if (ccl_snprintf(want, sizeof(want), "-%s", label) != 0) {
+        return 0;
+    }
+
+    flen = (size_t) (dot - host);
+    wlen = strlen(want);
+
+    return flen > wlen && memcmp(dot - wlen, want, wlen) == 0;
+}
+
+
+static const ccl_domain_t *
+ccl_plan_find_domain(const ccl_model_t *m, const char *host)
+{
+    char                 label[64], rest[CCL_HOST_MAX + 32];
+    size_t               i, best_len;
+    const ccl_domain_t  *d, *best;
+
+    best = NULL;
+    best_len = 0;
+
+    for (i = 0; i < m->ndomains; i++) {
+        d = &m->domains[i];
+
+        if (ccl_plan_host_in_domain(host, d->dns_domain)
+            && strlen(d->dns_domain) > best_len)
+        {
+            best = d;
+            best_len = strlen(d->dns_domain);
+        }
+    }
+
+    if (best != NULL) {
+        return best;
+    }
+
+    for (i = 0; i < m->ndomains; i++) {
+        d = &m->domains[i];
+
+        if (d->kind == CCL_DOMAIN_PLATT) {
+            continue;
+        }
+
+        if (ccl_plan_glb_form(d->dns_domain, label, sizeof(label), rest,
+                              sizeof(rest)) == 0
+            && ccl_plan_host_glb_match(host, NULL, label, rest))
+        {
+            return d;
+        }
+
+        if (d->endpoint_suffix != NULL && d->endpoint_suffix[0] == '.'
+            && ccl_plan_host_in_domain(host, d->endpoint_suffix + 1))
+        {
+            return d;
+        }
+    }
+
+    return NULL;
+}
+
+
+static const ccl_zone_t *
+ccl_plan_find_zone(const ccl_domain_t *d, const char *host)
+{
+    char               label[64], rest[CCL_HOST_MAX + 32];
+    size_t             i;
+    int                glb;
+    const ccl_zone_t  *z;
+
+    glb = (d->kind != CCL_DOMAIN_PLATT
+           && ccl_plan_glb_form(d->dns_domain, label, sizeof(label), rest,
+                                sizeof(rest)) == 0);
+
+    for (i = 0; i < d->nzones; i++) {
+        z = &d->zones[i];
+
+        if (ccl_plan_host_in_domain(host, z->subdomain)) {
+            return z;
+        }
+
+        if (glb && ccl_plan_host_glb_match(host, z->label, label, rest)) {
+            return z;
+        }
+    }
+
+    return NULL;
+}
+
+
+static const char *
+ccl_plan_pick_group(const ccl_conf_t *conf, const ccl_model_t *m,
+    const ccl_plan_t *groups, const ccl_name_t *n, char *buf, size_t size)
+{
+    size_t               i, best_len, klen, hlen;
+    const char          *best;
+    const ccl_zone_t    *z;
+    const ccl_domain_t  *d;
+
+    d = NULL;
+
+    if (n->network != NULL) {
+        d = ccl_model_domain(m, n->network);
+    }
+
+    if (d == NULL) {
+        d = ccl_plan_find_domain(m, n->host);
+    }
+
+    if (d != NULL) {
+        z = ccl_plan_find_zone(d, n->host);
+
+        if (z != NULL
+            && ccl_snprintf(buf, size, "%s.%s", d->id, z->zone) == 0
+            && ccl_plan_group(groups, buf) != NULL)
+        {
+            return buf;
+        }
+
+        if (ccl_plan_group(groups, d->id) != NULL) {
+            ccl_strlcpy(buf, d->id, size);
+            return buf;
+        }
+    }
+
+    /* configured targets keyed by a DNS domain: the longest suffix wins */
+
+    best = NULL;
+    best_len = 0;
+    hlen = strlen(n->host);
+
+    for (i = 0; i < conf->ntargets; i++) {
+        klen = strlen(conf->targets[i].key);
+
+        if (strcmp(conf->targets[i].key, "*") == 0 || klen <= best_len) {
+            continue;
+        }
+
+        if (strcmp(n->host, conf->targets[i].key) == 0
+            || (hlen > klen && n->host[hlen - klen - 1] == '.'
+                && strcmp(n->host + hlen - klen, conf->targets[i].key) == 0))
+        {
+            best = conf->targets[i].key;
+            best_len = klen;
+        }
+    }
+
+    if (best != NULL && ccl_target_group_name(best, buf, size) == 0
+        && ccl_plan_group(groups, buf) != NULL)
+    {
+        return buf;
+    }
+
+    if (ccl_plan_group(groups, CCL_TARGET_DEFAULT_GROUP) != NULL) {
+        ccl_strlcpy(buf, CCL_TARGET_DEFAULT_GROUP, size);
+        return buf;
+    }
+
+    return NULL;
+}
+
+
+static int
+ccl_plan_domain_routes(ccl_plan_t *p, const ccl_domain_t *d,
+    const ccl_plan_t *groups)
+{
+    char               key[CCL_HOST_MAX * 2 + 64];
+    char               gname[CCL_GROUP_NAME_MAX * 2];
+    char               label[64], rest[CCL_HOST_MAX + 32];
+    char               erest[CCL_HOST_MAX * 2 + 64];
+    size_t             i;
+    int                glb;
+    const ccl_zone_t  *z;
+
+    if (ccl_plan_group(groups, d->id) == NULL) {
+        return 0;
+    }
+
+    glb = (d->kind != CCL_DOMAIN_PLATT
+           && ccl_plan_glb_form(d->dns_domain, label, sizeof(label), rest,
+                                sizeof(rest)) == 0
+           && ccl_plan_regex_escape(rest, erest, sizeof(erest)) == 0);
+
+    /* zonal patterns first: a regex that names the zone must come first */
+
+    for (i = 0; i < d->nzones; i++) {
+        z = &d->zones[i];
+
+        if (ccl_snprintf(gname, sizeof(gname), "%s.%s", d->id, z->zone) != 0
+            || ccl_plan_group(groups, gname) == NULL)
+        {
+            continue;
+        }
+
+        if (ccl_snprintf(key, sizeof(key), "*.%s", z->subdomain) == 0
+            && ccl_plan_add_route(p, key, gname, CCL_ROUTE_WILDCARD, 0, 0, 0,
+                                  NULL, 0) != 0)
+        {
+            return -1;
+        }
+
+        if (glb
+            && ccl_snprintf(key, sizeof(key), "~^[a-z0-9-]+-%s-%s\\.%s$",
+                            z->label, label, erest) == 0
+            && ccl_plan_add_route(p, key, gname, CCL_ROUTE_REGEX, 0, 0, 0,
+                                  NULL, 0) != 0)
+        {
+            return -1;
+        }
+    }
+
+    if (ccl_snprintf(key, sizeof(key), "*.%s", d->dns_domain) == 0
+        && ccl_plan_add_route(p, key, d->id, CCL_ROUTE_WILDCARD, 0, 0, 0,
+                              NULL, 0) != 0)
+    {
+        return -1;
+    }
+
+    if (glb
+        && ccl_snprintf(key, sizeof(key), "~^[a-z0-9-]+-%s\\.%s$", label,
+                        erest) == 0
+        && ccl_plan_add_route(p, key, d->id, CCL_ROUTE_REGEX, 1, 0, 0, NULL,
+                              0) != 0)
+    {
+        return -1;
+    }
+
+    if (d->endpoint_suffix != NULL && d->endpoint_suffix[0] == '.'
+        && strcmp(d->endpoint_suffix + 1, d->dns_domain) != 0
+        && !ccl_plan_host_in_domain(d->endpoint_suffix + 1, d->dns_domain)
+        && ccl_snprintf(key, sizeof(key), "*%s", d->endpoint_suffix) == 0
+        && ccl_plan_add_route(p, key, d->id, CCL_ROUTE_WILDCARD, 0, 0, 0,
+                              NULL, 0) != 0)
+    {
+        return -1;
+    }
+
+    if (d->endpoint_suffix != NULL && d->endpoint_suffix[0] == '-'
+        && ccl_plan_regex_escape(d->endpoint_suffix + 1, erest,
+                                 sizeof(erest)) == 0
+        && ccl_snprintf(key, sizeof(key), "~^[a-z0-9-]+-%s$", erest) == 0
+        && ccl_plan_route(p, key) == NULL
+        && ccl_plan_add_route(p, key, d->id, CCL_ROUTE_REGEX, 1, 0, 0, NULL,
+                              0) != 0)
+    {
+        return -1;
+    }
+
+    return 0;
+}
+
+
+int
+ccl_plan_build(ccl_plan_t *p, const ccl_conf_t *conf, const ccl_model_t *m,
+    const ccl_plan_t *groups)
+{
+    char               buf[CCL_GROUP_NAME_MAX * 2];
+    size_t             i;
+    const char        *g;
+    const ccl_name_t  *n;
+
+    for (i = 0; i < groups->ngroups; i++) {
+        if (ccl_plan_copy_group(p, &groups->groups[i]) != 0) {
+            return -1;
+        }
+    }
+
+    for (i = 0; i < m->nnames; i++) {
+        n = &m->names[i];
+
+        if (!(n->service & conf->services)) {
+            continue;
+        }
+
+        g = ccl_plan_pick_group(conf, m, groups, n, buf, sizeof(buf));
+
+        if (g == NULL) {
+            ccl_log(CCL_LOG_WARN, "route_no_target",
+                    "host=%s resource=%s network=%s error=%s", n->host,
+                    n->resource, n->network,
+                    "no network, attachment, access point or configured "
+                    "target covers this name");
+            continue;
+        }
+
+        if (ccl_plan_add_route(p, n->host, g, CCL_ROUTE_EXACT, 0, n->kinds,
+                               n->service, n->resource, 0) != 0)
+        {
+            return -1;
+        }
+    }
+
+    for (i = 0; i < m->ndomains; i++) {
+        if (ccl_plan_domain_routes(p, &m->domains[i], groups) != 0) {
+            return -1;
+        }
+    }
+
+    ccl_plan_sort(p);
+
+    return 0;
+}
+
+
+int
+ccl_plan_merge(const ccl_plan_t *prev, const ccl_plan_t *cur, int complete,
+    unsigned drop_after, ccl_plan_t *out, ccl_plan_stats_t *stats)
+{
+    size_t              i, j;
+    unsigned            absent;
+    ccl_route_t        *r;
+    const ccl_route_t  *pr;
+    const ccl_group_t  *cg, *pg;
+    ccl_group_t        *g;
+
+    memset(stats, 0, sizeof(*stats));
+    stats->previous = prev->nroutes;
+
+    for (i = 0; i < cur->nroutes; i++) {
+        r = &cur->routes[i];
+
+        if (ccl_plan_route(prev, r->key) == NULL) {
+            stats->added++;
+        }
+
+        if (ccl_plan_add_route(out, r->key, r->group, r->kind, r->prio,
+                               r->names, r->service, r->resource, 0) != 0)
+        {
+            return -1;
+        }
+    }
+
+    for (i = 0; i < prev->nroutes; i++) {
+        pr = &prev->routes[i];
+
+        if (ccl_plan_route(cur, pr->key) != NULL) {
+            continue;
+        }
+
+        absent = pr->absent;
+
+        if (complete) {
+            absent++;
+
+            if (absent >= drop_after) {
+                stats->dropped++;
+                ccl_log(CCL_LOG_INFO, "route_dropped",
+                        "key=%s group=%s absent=%u", pr->key, pr->group,
+                        absent);
+                continue;
+            }
+        }
+
+        stats->kept_absent++;
+
+        if (ccl_plan_add_route(out, pr->key, pr->group, pr->kind, pr->prio,
+                               pr->names, pr->service, pr->resource, absent)
+            != 0)
+        {
+            return -1;
+        }
+    }
+
+    /* the groups the routes need: fresh addresses, else the last known */
+
+    for (i = 0; i < out->nroutes; i++) {
+        r = &out->routes[i];
+
+        if (ccl_plan_group(out, r->group) != NULL) {
+            continue;
+        }
+
+        cg = ccl_plan_group(cur, r->group);
+        pg = ccl_plan_group(prev, r->group);
+
+        if (cg != NULL && cg->naddrs > 0) {
+            if (ccl_plan_copy_group(out, cg) != 0) {
+                return -1;
+            }
+
+        } else if (pg != NULL && pg->naddrs > 0) {
+            if (ccl_plan_copy_group(out, pg) != 0) {
+                return -1;
+            }
+
+            g = ccl_plan_group(out, r->group);
+            g->stale = 1;
+
+            if (cg != NULL && cg->error != NULL) {
+                free(g->error);
+                g->error = ccl_strdup(cg->error);
+            }
+
+            ccl_log(CCL_LOG_WARN, "group_stale",
+                    "group=%s error=%s", r->group,
+                    "no address now: keeping the last known addresses");
+        }
+    }
+
+    /* routes to groups without any address cannot be written */
+
+    j = 0;
+
+    for (i = 0; i < out->nroutes; i++) {
+        r = &out->routes[i];
+
+        if (ccl_plan_group(out, r->group) == NULL) {
+            ccl_log(CCL_LOG_WARN, "route_skipped",
+                    "key=%s group=%s error=%s", r->key, r->group,
+                    "the group has no address");
+            stats->skipped++;
+            ccl_route_release(r);
+            continue;
+        }
+
+        out->routes[j++] = *r;
+    }
+
+    out->nroutes = j;
+
+    ccl_plan_sort(out);
+
+    return 0;
+}
+
+
+static int
+ccl_route_cmp(const void *a, const void *b)
+{
+    const ccl_route_t  *x, *y;
+
+    x = a;
+    y = b;
+
+    if (x->kind != y->kind) {
+        return x->kind - y->kind;
+    }
+
+    if (x->prio != y->prio) {
+        return x->prio - y->prio;
+    }
+
+    return strcmp(x->key, y->key);
+}
+
+
+static int
+ccl_addr_cmp(const void *a, const void *b)
+{
+    int                rc;
+    const ccl_addr_t  *x, *y;
+
+    x = a;
+    y = b;
+
+    rc = strcmp(x->zone, y->zone);
+    if (rc != 0) {
+        return rc;
+    }
+
+    return strcmp(x->text, y->text);
+}
+
+
+static int
+ccl_group_cmp(const void *a, const void *b)
+{
+    return strcmp(((const ccl_group_t *) a)->name,
+                  ((const ccl_group_t *) b)->name);
+}
+
+
+void
+ccl_plan_sort(ccl_plan_t *p)
+{
+    size_t  i;
+
+    if (p->nroutes > 1) {
+        qsort(p->routes, p->nroutes, sizeof(ccl_route_t), ccl_route_cmp);
+    }
+
+    if (p->ngroups > 1) {
+        qsort(p->groups, p->ngroups, sizeof(ccl_group_t), ccl_group_cmp);
+    }
+
+    for (i = 0; i < p->ngroups; i++) {
+        if (p->groups[i].naddrs > 1) {
+            qsort(p->groups[i].addrs, p->groups[i].naddrs,
+                  sizeof(ccl_addr_t), ccl_addr_cmp);
+        }
+    }
+}
+
+
+int
+ccl_plan_clusters_without_brokers(const ccl_plan_t *p, ccl_strv_t *out)
+{
+    size_t              i, j;
+    int                 has;
+    const ccl_route_t  *r, *b;
+
+    for (i = 0; i < p->nroutes; i++) {
+        r = &p->routes[i];
+
+        if (!(r->names & CCL_NAME_BOOTSTRAP) || r->resource == NULL
+            || ccl_strv_has(out, r->resource))
+        {
+            continue;
+        }
+
+        has = 0;
+
+        for (j = 0; j < p->nroutes; j++) {
+            b = &p->routes[j];
+
+            if ((b->names & CCL_NAME_BROKER) && b->resource != NULL
+                && strcmp(b->resource, r->resource) == 0)
+            {
+                has = 1;
+                break;
+            }
+        }
+
+        if (!has && ccl_strv_add(out, r->resource) != 0) {
+            return -1;
+        }
+    }
+
+    ccl_strv_sort(out);
+
+    return 0;
+}

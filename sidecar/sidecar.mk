@@ -1,0 +1,72 @@
+# cclink-sidecar: included by the top-level Makefile.
+#
+#   make sidecar        build $(BUILD)/sidecar/cclink-sidecar
+#   make sidecar-unit   build and run the sidecar's C unit tests
+#   make sidecar-integration   pytest tests/integration/test_sidecar_*.py
+
+SIDECAR_DIR    := sidecar
+SIDECAR_BUILD  := $(BUILD)/sidecar
+SIDECAR_BIN    := $(SIDECAR_BUILD)/cclink-sidecar
+SIDECAR_UNIT   := $(SIDECAR_BUILD)/cclink-sidecar-unit
+SIDECAR_PKGS   := libcurl jansson rdkafka libssl libcrypto libpcre2-8
+SIDECAR_VERSION ?= 0.1.0
+
+SIDECAR_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -pthread \
+                  -I$(SIDECAR_DIR) -I$(MODULE_DIR) \
+                  -DCCL_VERSION='"$(SIDECAR_VERSION)"' \
+                  $(shell pkg-config --cflags $(SIDECAR_PKGS) 2>/dev/null)
+SIDECAR_LIBS   := $(shell pkg-config --libs $(SIDECAR_PKGS) 2>/dev/null \
+                    || echo -lcurl -ljansson -lrdkafka -lssl -lcrypto \
+                            -lpcre2-8) -pthread
+
+# everything but main(): shared by the binary and the unit tests
+SIDECAR_LIB_SRCS := $(filter-out $(SIDECAR_DIR)/ccl_main.c, \
+                      $(wildcard $(SIDECAR_DIR)/*.c))
+SIDECAR_HDRS     := $(wildcard $(SIDECAR_DIR)/*.h) $(MODULE_DIR)/cclink_routes.h
+
+# the route table parser is the module's own, so that what the sidecar
+# writes is checked exactly as nginx will read it
+SIDECAR_RT_SRC   := $(MODULE_DIR)/cclink_routes.c
+SIDECAR_LIB_OBJS := $(patsubst $(SIDECAR_DIR)/%.c,$(SIDECAR_BUILD)/obj/%.o, \
+                      $(SIDECAR_LIB_SRCS)) $(SIDECAR_BUILD)/obj/cclink_routes.o
+
+SIDECAR_TEST_SRCS := $(wildcard tests/sidecar/*.c)
+SIDECAR_TEST_OBJS := $(patsubst tests/sidecar/%.c,$(SIDECAR_BUILD)/test/%.o, \
+                       $(SIDECAR_TEST_SRCS))
+
+.PHONY: sidecar sidecar-unit sidecar-integration
+
+all: sidecar
+
+sidecar: $(SIDECAR_BIN)
+
+$(SIDECAR_BUILD)/obj/%.o: $(SIDECAR_DIR)/%.c $(SIDECAR_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(SIDECAR_CFLAGS) -c -o $@ $<
+
+$(SIDECAR_BUILD)/obj/cclink_routes.o: $(SIDECAR_RT_SRC) \
+                                      $(MODULE_DIR)/cclink_routes.h
+	@mkdir -p $(dir $@)
+	$(CC) $(SIDECAR_CFLAGS) -c -o $@ $<
+
+$(SIDECAR_BUILD)/obj/ccl_main.o: $(SIDECAR_DIR)/ccl_main.c $(SIDECAR_HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(SIDECAR_CFLAGS) -c -o $@ $<
+
+$(SIDECAR_BIN): $(SIDECAR_BUILD)/obj/ccl_main.o $(SIDECAR_LIB_OBJS)
+	$(CC) $(SIDECAR_CFLAGS) -o $@ $^ $(SIDECAR_LIBS)
+
+$(SIDECAR_BUILD)/test/%.o: tests/sidecar/%.c $(SIDECAR_HDRS) \
+                           $(wildcard tests/sidecar/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(SIDECAR_CFLAGS) -Itests/sidecar -c -o $@ $<
+
+$(SIDECAR_UNIT): $(SIDECAR_TEST_OBJS) $(SIDECAR_LIB_OBJS)
+	$(CC) $(SIDECAR_CFLAGS) -o $@ $^ $(SIDECAR_LIBS)
+
+sidecar-unit: $(SIDECAR_UNIT)
+	CCL_TEST_DIR=$(CURDIR)/tests/sidecar $(SIDECAR_UNIT)
+
+sidecar-integration: $(SIDECAR_BIN)
+	CCLINK_BUILD=$(BUILD) $(PYTEST) -q -p no:cacheprovider \
+	    $(PYTEST_ARGS) $(wildcard tests/integration/test_sidecar_*.py)
