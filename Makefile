@@ -23,7 +23,7 @@ MODULE_LD_OPT ?=
 MODULE_DIR := ngx_cclink_module
 MODULE_SRCS := $(wildcard $(MODULE_DIR)/*.c $(MODULE_DIR)/*.h) config
 
-.PHONY: all module deps test unit integration clean demo
+.PHONY: all module deps test unit integration clean demo demo-check
 
 all: module
 
@@ -85,6 +85,16 @@ test: deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) integration
+
+# the main job (until the sidecar and simulator run it): nginx with the
+# module routing to local TLS backends
+demo: deps
+	$(MAKE) module
+	/usr/bin/python3 tools/demo.py
+
+demo-check: deps
+	$(MAKE) module
+	/usr/bin/python3 tools/demo.py --check
 
 -include sidecar/sidecar.mk
 -include tests/sim/sim.mk
