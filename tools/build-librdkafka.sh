@@ -110,6 +110,18 @@ if [ "$mode" = build ] && cache_matches; then
     exit 0
 fi
 
+# One build at a time (parallel make, test runners); whoever waited finds
+# the cache filled.
+mkdir -p "$build"
+exec 9> "$build/.librdkafka.lock"
+if command -v flock > /dev/null 2>&1; then
+    flock 9
+    if [ "$mode" = build ] && cache_matches; then
+        log "cached build in $prefix matches, nothing to do"
+        exit 0
+    fi
+fi
+
 start=$(date +%s)
 
 

@@ -11,7 +11,7 @@
 BUILD      ?= $(CURDIR)/build
 CC         ?= cc
 CFLAGS     ?= -g -O2
-PYTEST     ?= python3 -m pytest
+PYTEST     ?= $(or $(wildcard /usr/bin/python3),python3) -m pytest
 PYTEST_ARGS ?=
 
 KAFKA_SIM_DIR  := tests/sim/kafka

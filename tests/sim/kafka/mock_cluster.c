@@ -59,6 +59,7 @@
 #define MOCK_INFO_MAX         (256 * 1024)
 #define MOCK_MAX_LISTENERS    (MOCK_MAX_BROKERS * 2)
 #define MOCK_PROBE_TIMEOUT    10000
+#define MOCK_CMD_WORDS        4
 
 
 typedef struct {
@@ -86,7 +87,22 @@ typedef struct {
 } mock_buf_t;
 
 
+typedef struct mock_s  mock_t;
+
+typedef int (*mock_cmd_pt)(mock_t *m, char **argv, int n, char *err,
+    size_t errlen);
+
+
 typedef struct {
+    const char   *name;
+    int           min_words;         /* the command's name included */
+    int           max_words;
+    const char   *usage;
+    mock_cmd_pt   handler;
+} mock_cmd_t;
+
+
+struct mock_s {
     rd_kafka_t               *rk;
     rd_kafka_mock_cluster_t  *mcluster;
     const char               *info_file;
@@ -107,7 +123,7 @@ typedef struct {
     char                      last_error[MOCK_ERR_LEN];
     mock_broker_t             brokers[MOCK_MAX_BROKERS + 1];
     mock_topic_t              topics[MOCK_MAX_TOPICS];
-} mock_t;
+};
 
 
 static void mock_usage(FILE *f);
@@ -132,6 +148,14 @@ static int mock_control_open(mock_t *m);
 static int mock_control_read(mock_t *m);
 static void mock_control_exec(mock_t *m, char *line);
 static int mock_control_do(mock_t *m, char *line, char *err, size_t errlen);
+static int mock_cmd_add(mock_t *m, char **argv, int n, char *err,
+    size_t errlen);
+static int mock_cmd_broker(mock_t *m, char **argv, int n, char *err,
+    size_t errlen);
+static int mock_cmd_topic(mock_t *m, char **argv, int n, char *err,
+    size_t errlen);
+static int mock_cmd_leader(mock_t *m, char **argv, int n, char *err,
+    size_t errlen);
 static int mock_info_render(mock_t *m, mock_buf_t *b);
 static int mock_info_publish(mock_t *m);
 static int mock_file_replace(const char *path, const char *data, size_t len);
@@ -144,13 +168,32 @@ static void mock_log(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
 
+static mock_cmd_t  mock_commands[] = {
+
+    { "add", 3, 3, "add ID HOST[:PORT]", mock_cmd_add },
+
+    { "decommission", 2, 2, "decommission ID", mock_cmd_broker },
+
+    { "down", 2, 2, "down ID", mock_cmd_broker },
+
+    { "up", 2, 2, "up ID", mock_cmd_broker },
+
+    { "topic", 3, 4, "topic NAME PARTITIONS [RF]", mock_cmd_topic },
+
+    { "leader", 4, 4, "leader TOPIC PARTITION ID", mock_cmd_leader },
+
+    { NULL, 0, 0, NULL, NULL }
+};
+
+
 int
 main(int argc, char **argv)
 {
-    int            rc, n, running;
-    mock_t        *m;
-    sigset_t       mask;
-    struct pollfd  pfd[2];
+    int                      rc, n, running;
+    mock_t                  *m;
+    sigset_t                 mask;
+    struct pollfd            pfd[2];
+    struct signalfd_siginfo  si;
 
     m = calloc(1, sizeof(mock_t));
     if (m == NULL) {
@@ -173,13 +216,13 @@ main(int argc, char **argv)
      * so that every thread inherits the mask and they arrive here only.
      */
 
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGTERM);
-    sigaddset(&mask, SIGINT);
-    sigaddset(&mask, SIGHUP);
-
-    if (sigprocmask(SIG_BLOCK, &mask, NULL) != 0) {
-        mock_log("sigprocmask() failed: %s", strerror(errno));
+    if (sigemptyset(&mask) != 0
+        || sigaddset(&mask, SIGTERM) != 0
+        || sigaddset(&mask, SIGINT) != 0
+        || sigaddset(&mask, SIGHUP) != 0
+        || sigprocmask(SIG_BLOCK, &mask, NULL) != 0)
+    {
+        mock_log("blocking signals failed: %s", strerror(errno));
         free(m);
         return 1;
     }
@@ -233,8 +276,6 @@ main(int argc, char **argv)
         }
 
         if (pfd[0].revents & POLLIN) {
-            struct signalfd_siginfo  si;
-
             if (read(m->signal_fd, &si, sizeof(si)) != sizeof(si)) {
                 mock_log("signalfd read failed: %s", strerror(errno));
                 goto done;
@@ -661,10 +702,10 @@ mock_valid_topic(const char *s)
 static int
 mock_start(mock_t *m)
 {
-    int                 i;
-    char                err[MOCK_ERR_LEN];
-    rd_kafka_conf_t    *conf;
-    rd_kafka_conf_res_t res;
+    int                   i;
+    char                  err[MOCK_ERR_LEN];
+    rd_kafka_conf_t      *conf;
+    rd_kafka_conf_res_t   res;
 
     conf = rd_kafka_conf_new();
 
@@ -1249,12 +1290,9 @@ mock_control_exec(mock_t *m, char *line)
 static int
 mock_control_do(mock_t *m, char *line, char *err, size_t errlen)
 {
-    int                  n;
-    long                 id, parts, rf;
-    char                *argv[5], *p;
-    mock_broker_t       *b;
-    mock_topic_t        *t;
-    rd_kafka_resp_err_t  rc;
+    int          n;
+    char        *argv[MOCK_CMD_WORDS], *p;
+    mock_cmd_t  *cmd;
 
     n = 0;
     p = line;
@@ -1268,7 +1306,7 @@ mock_control_do(mock_t *m, char *line, char *err, size_t errlen)
             break;
         }
 
-        if (n == 5) {
+        if (n == MOCK_CMD_WORDS) {
             (void) snprintf(err, errlen, "too many words");
             return -1;
         }
@@ -1285,101 +1323,54 @@ mock_control_do(mock_t *m, char *line, char *err, size_t errlen)
         return -1;
     }
 
-    if (strcmp(argv[0], "topic") == 0) {
-        if (n < 3 || n > 4) {
-            (void) snprintf(err, errlen, "usage: topic NAME PARTITIONS [RF]");
-            return -1;
+    for (cmd = mock_commands; cmd->name != NULL; cmd++) {
+        if (strcmp(cmd->name, argv[0]) == 0) {
+            break;
         }
-
-        if (m->ntopics == MOCK_MAX_TOPICS) {
-            (void) snprintf(err, errlen, "more than %d topics",
-                            MOCK_MAX_TOPICS);
-            return -1;
-        }
-
-        if (!mock_valid_topic(argv[1])
-            || mock_parse_long(argv[2], 1, MOCK_MAX_PARTITIONS, &parts) != 0)
-        {
-            (void) snprintf(err, errlen, "invalid topic or partitions");
-            return -1;
-        }
-
-        rf = m->nbrokers < 3 ? m->nbrokers : 3;
-
-        if (n == 4
-            && mock_parse_long(argv[3], 1, m->nbrokers, &rf) != 0)
-        {
-            (void) snprintf(err, errlen, "invalid replication factor");
-            return -1;
-        }
-
-        if (mock_topic_add(m, argv[1], (int) parts, (int) rf, err, errlen)
-            != 0)
-        {
-            return -1;
-        }
-
-        t = &m->topics[m->ntopics++];
-        memcpy(t->name, argv[1], strlen(argv[1]) + 1);
-        t->partitions = (int) parts;
-        t->replication = (int) rf;
-
-        return 0;
     }
 
-    if (strcmp(argv[0], "leader") == 0) {
-        if (n != 4) {
-            (void) snprintf(err, errlen, "usage: leader TOPIC PARTITION ID");
-            return -1;
-        }
-
-        if (!mock_valid_topic(argv[1])
-            || mock_parse_long(argv[2], 0, MOCK_MAX_PARTITIONS - 1, &parts)
-               != 0
-            || mock_parse_long(argv[3], 1, MOCK_MAX_BROKERS, &id) != 0)
-        {
-            (void) snprintf(err, errlen, "invalid topic, partition or id");
-            return -1;
-        }
-
-        if (!m->brokers[id].present) {
-            (void) snprintf(err, errlen, "no broker %ld", id);
-            return -1;
-        }
-
-        rc = rd_kafka_mock_partition_set_leader(m->mcluster, argv[1],
-                                                (int32_t) parts,
-                                                (int32_t) id);
-
-        if (rc != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            (void) snprintf(err, errlen, "leader %s %ld: %s", argv[1], parts,
-                            rd_kafka_err2str(rc));
-            return -1;
-        }
-
-        return 0;
-    }
-
-    if (n != 2 && !(n == 3 && strcmp(argv[0], "add") == 0)) {
-        (void) snprintf(err, errlen, "usage: add ID HOST[:PORT] | "
-                        "decommission ID | down ID | up ID | "
-                        "topic NAME PARTITIONS [RF] | "
-                        "leader TOPIC PARTITION ID");
+    if (cmd->name == NULL) {
+        (void) snprintf(err, errlen, "unknown command \"%s\"", argv[0]);
         return -1;
     }
+
+    if (n < cmd->min_words || n > cmd->max_words) {
+        (void) snprintf(err, errlen, "usage: %s", cmd->usage);
+        return -1;
+    }
+
+    return cmd->handler(m, argv, n, err, errlen);
+}
+
+
+/* add ID HOST[:PORT] */
+
+static int
+mock_cmd_add(mock_t *m, char **argv, int n, char *err, size_t errlen)
+{
+    long  id;
 
     if (mock_parse_long(argv[1], 1, MOCK_MAX_BROKERS, &id) != 0) {
-        (void) snprintf(err, errlen, "invalid broker id");
+        (void) snprintf(err, errlen, "invalid broker id \"%s\"", argv[1]);
         return -1;
     }
 
-    if (strcmp(argv[0], "add") == 0) {
-        if (n != 3) {
-            (void) snprintf(err, errlen, "usage: add ID HOST[:PORT]");
-            return -1;
-        }
+    return mock_broker_add(m, (int32_t) id, argv[2], err, errlen);
+}
 
-        return mock_broker_add(m, (int32_t) id, argv[2], err, errlen);
+
+/* decommission ID, down ID, up ID */
+
+static int
+mock_cmd_broker(mock_t *m, char **argv, int n, char *err, size_t errlen)
+{
+    long                 id;
+    mock_broker_t       *b;
+    rd_kafka_resp_err_t  rc;
+
+    if (mock_parse_long(argv[1], 1, MOCK_MAX_BROKERS, &id) != 0) {
+        (void) snprintf(err, errlen, "invalid broker id \"%s\"", argv[1]);
+        return -1;
     }
 
     b = &m->brokers[id];
@@ -1392,32 +1383,103 @@ mock_control_do(mock_t *m, char *line, char *err, size_t errlen)
     if (strcmp(argv[0], "decommission") == 0) {
         rc = rd_kafka_mock_broker_decommission(m->mcluster, (int32_t) id);
 
-        if (rc == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            b->present = 0;
-            m->nbrokers--;
-        }
-
     } else if (strcmp(argv[0], "down") == 0) {
         rc = rd_kafka_mock_broker_set_down(m->mcluster, (int32_t) id);
 
-        if (rc == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            b->up = 0;
-        }
-
-    } else if (strcmp(argv[0], "up") == 0) {
-        rc = rd_kafka_mock_broker_set_up(m->mcluster, (int32_t) id);
-
-        if (rc == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            b->up = 1;
-        }
-
     } else {
-        (void) snprintf(err, errlen, "unknown command \"%s\"", argv[0]);
-        return -1;
+        rc = rd_kafka_mock_broker_set_up(m->mcluster, (int32_t) id);
     }
 
     if (rc != RD_KAFKA_RESP_ERR_NO_ERROR) {
         (void) snprintf(err, errlen, "%s %ld: %s", argv[0], id,
+                        rd_kafka_err2str(rc));
+        return -1;
+    }
+
+    if (strcmp(argv[0], "decommission") == 0) {
+        b->present = 0;
+        m->nbrokers--;
+
+    } else {
+        b->up = strcmp(argv[0], "up") == 0;
+    }
+
+    return 0;
+}
+
+
+/* topic NAME PARTITIONS [RF] */
+
+static int
+mock_cmd_topic(mock_t *m, char **argv, int n, char *err, size_t errlen)
+{
+    long           parts, rf;
+    mock_topic_t  *t;
+
+    if (m->ntopics == MOCK_MAX_TOPICS) {
+        (void) snprintf(err, errlen, "more than %d topics", MOCK_MAX_TOPICS);
+        return -1;
+    }
+
+    if (!mock_valid_topic(argv[1])) {
+        (void) snprintf(err, errlen, "invalid topic name \"%s\"", argv[1]);
+        return -1;
+    }
+
+    if (mock_parse_long(argv[2], 1, MOCK_MAX_PARTITIONS, &parts) != 0) {
+        (void) snprintf(err, errlen, "invalid partition count \"%s\"",
+                        argv[2]);
+        return -1;
+    }
+
+    rf = m->nbrokers < 3 ? m->nbrokers : 3;
+
+    if (n == 4 && mock_parse_long(argv[3], 1, m->nbrokers, &rf) != 0) {
+        (void) snprintf(err, errlen, "invalid replication factor \"%s\"",
+                        argv[3]);
+        return -1;
+    }
+
+    if (mock_topic_add(m, argv[1], (int) parts, (int) rf, err, errlen) != 0)
+    {
+        return -1;
+    }
+
+    t = &m->topics[m->ntopics++];
+    memcpy(t->name, argv[1], strlen(argv[1]) + 1);
+    t->partitions = (int) parts;
+    t->replication = (int) rf;
+
+    return 0;
+}
+
+
+/* leader TOPIC PARTITION ID */
+
+static int
+mock_cmd_leader(mock_t *m, char **argv, int n, char *err, size_t errlen)
+{
+    long                 part, id;
+    rd_kafka_resp_err_t  rc;
+
+    if (!mock_valid_topic(argv[1])
+        || mock_parse_long(argv[2], 0, MOCK_MAX_PARTITIONS - 1, &part) != 0
+        || mock_parse_long(argv[3], 1, MOCK_MAX_BROKERS, &id) != 0)
+    {
+        (void) snprintf(err, errlen, "invalid topic, partition or id");
+        return -1;
+    }
+
+    if (!m->brokers[id].present) {
+        (void) snprintf(err, errlen, "no broker %ld", id);
+        return -1;
+    }
+
+    rc = rd_kafka_mock_partition_set_leader(m->mcluster, argv[1],
+                                            (int32_t) part, (int32_t) id);
+
+    if (rc != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        (void) snprintf(err, errlen, "leader %s %ld: %s", argv[1], part,
                         rd_kafka_err2str(rc));
         return -1;
     }

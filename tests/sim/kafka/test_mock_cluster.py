@@ -224,7 +224,10 @@ def test_added_broker_becomes_reachable(cluster):
 
 def test_control_commands_and_errors(cluster):
     r = cluster.command("bogus", check=False)
-    assert r["ok"] is False and "usage" in r["error"]
+    assert r["ok"] is False and r["error"] == 'unknown command "bogus"'
+    r = cluster.command("leader orders 0", check=False)
+    assert r["ok"] is False
+    assert r["error"] == "usage: leader TOPIC PARTITION ID"
     r = cluster.command("add 2 " + NEW_NAME, check=False)
     assert r["ok"] is False and "exists" in r["error"]
     r = cluster.command("add 9 bad_name!", check=False)
@@ -245,7 +248,7 @@ def test_control_commands_and_errors(cluster):
     assert sorted(cluster.brokers()) == [1, 2]
     md = metadata(cluster)
     assert sorted(b["id"] for b in md["brokers"]) == [1, 2]
-    assert cluster.info["commands"] == 8
+    assert cluster.info["commands"] == 9
 
 
 @pytest.mark.parametrize("args, message", [
