@@ -179,7 +179,10 @@ ccl_json_str(json_t *obj, const char *key, const char **out)
 }
 
 
-/* "a.b.c": missing or null objects on the way count as missing */
+/*
+ * "a.b.c": missing or null objects on the way count as missing; "x.id"
+ * also accepts a string x (a reference written as its id)
+ */
 static int
 ccl_json_path_str(json_t *obj, const char *path, const char **out)
 {
@@ -214,11 +217,17 @@ ccl_json_path_str(json_t *obj, const char *path, const char **out)
             return 1;
         }
 
+        path = dot + 1;
+
+        /* a reference given as its bare id instead of {"id": ...} */
+        if (json_is_string(obj) && strcmp(path, "id") == 0) {
+            *out = json_string_value(obj);
+            return 0;
+        }
+
         if (!json_is_object(obj)) {
             return -1;
         }
-
-        path = dot + 1;
     }
 }
 
@@ -1423,6 +1432,18 @@ ccl_name_cmp(const void *a, const void *b)
         }
     }
 
+    rc = (x->env == NULL) - (y->env == NULL);
+    if (rc != 0) {
+        return rc;
+    }
+
+    if (x->env != NULL && y->env != NULL) {
+        rc = strcmp(x->env, y->env);
+        if (rc != 0) {
+            return rc;
+        }
+    }
+
     return (int) x->kinds - (int) y->kinds;
 }
 
@@ -1493,6 +1514,15 @@ ccl_model_finish(ccl_model_t *m)
                 ccl_log(CCL_LOG_WARN, "name_conflict",
                         "host=%s error=%s", n->host,
                         "listed for two services");
+            }
+
+            if (keep->env != NULL && n->env != NULL
+                && strcmp(keep->env, n->env) != 0)
+            {
+                ccl_log(CCL_LOG_WARN, "name_conflict", "host=%s env=%s "
+                        "other_env=%s error=%s", n->host, keep->env, n->env,
+                        "the same name in two environments: an SNI proxy "
+                        "cannot tell them apart; routed as in the first");
             }
 
             ccl_name_release(n);

@@ -18,7 +18,7 @@ static int ccl_route_cmp(const void *a, const void *b);
 static int ccl_group_cmp(const void *a, const void *b);
 static int ccl_addr_cmp(const void *a, const void *b);
 static const ccl_domain_t *ccl_plan_find_domain(const ccl_model_t *m,
-    const char *host);
+    const char *host, const char *env);
 static int ccl_plan_host_in_domain(const char *host, const char *dom);
 static int ccl_plan_host_glb_match(const char *host, const char *prefix,
     const char *label, const char *rest);
@@ -365,23 +365,37 @@ ccl_plan_host_glb_match(const char *host, const char *zone_label,
 
 
 static const ccl_domain_t *
-ccl_plan_find_domain(const ccl_model_t *m, const char *host)
+ccl_plan_find_domain(const ccl_model_t *m, const char *host, const char *env)
 {
     char                 label[64], rest[CCL_HOST_MAX + 32];
-    size_t               i, best_len;
+    size_t               i, len, best_len;
+    int                  same, best_same;
     const ccl_domain_t  *d, *best;
+
+    /*
+     * The longest domain wins; between equal ones (a regional PrivateLink
+     * attachment domain is the same in every environment) the one of the
+     * name's own environment.
+     */
 
     best = NULL;
     best_len = 0;
+    best_same = 0;
 
     for (i = 0; i < m->ndomains; i++) {
         d = &m->domains[i];
 
-        if (ccl_plan_host_in_domain(host, d->dns_domain)
-            && strlen(d->dns_domain) > best_len)
-        {
+        if (!ccl_plan_host_in_domain(host, d->dns_domain)) {
+            continue;
+        }
+
+        len = strlen(d->dns_domain);
+        same = (env != NULL && d->env != NULL && strcmp(env, d->env) == 0);
+
+        if (len > best_len || (len == best_len && same && !best_same)) {
             best = d;
-            best_len = strlen(d->dns_domain);
+            best_len = len;
+            best_same = same;
         }
     }
 
@@ -458,7 +472,7 @@ ccl_plan_pick_group(const ccl_conf_t *conf, const ccl_model_t *m,
     }
 
     if (d == NULL) {
-        d = ccl_plan_find_domain(m, n->host);
+        d = ccl_plan_find_domain(m, n->host, n->env);
     }
 
     if (d != NULL) {

@@ -146,7 +146,7 @@ ccl_render_nginx(const ccl_plan_t *p, const ccl_conf_t *conf,
     uint64_t serial, ccl_buf_t *out)
 {
     int                 rc, local, backup;
-    size_t              i, j, k, width;
+    size_t              i, j, k, width, bucket, max_size;
     const ccl_route_t  *r;
     const ccl_group_t  *g;
 
@@ -163,16 +163,34 @@ ccl_render_nginx(const ccl_plan_t *p, const ccl_conf_t *conf,
         "# Names not listed go to cclink_refuse_<port>, whose only server"
         " is down:\n"
         "# nginx closes such connections without connecting anywhere.\n"
-        "\n"
-        "map $ssl_preread_server_name $cclink_upstream {\n"
-        "    hostnames;\n"
-        "    default cclink_refuse;\n", serial);
+        "# This file sets map_hash_bucket_size and map_hash_max_size for"
+        " its names:\n"
+        "# do not set them elsewhere in stream {}.\n", serial);
 
     width = 0;
     for (i = 0; i < p->nroutes; i++) {
         if (strlen(p->routes[i].key) > width) {
             width = strlen(p->routes[i].key);
         }
+    }
+
+    /* room for the longest name in a bucket, and for every name */
+    bucket = 64;
+    while (bucket < width + 32) {
+        bucket *= 2;
+    }
+
+    max_size = 2048;
+    while (max_size < p->nroutes * 2) {
+        max_size *= 2;
+    }
+
+    if (rc == 0) {
+        rc = ccl_buf_addf(out, "\nmap_hash_bucket_size %zu;\n"
+                          "map_hash_max_size %zu;\n\n"
+                          "map $ssl_preread_server_name $cclink_upstream {\n"
+                          "    hostnames;\n"
+                          "    default cclink_refuse;\n", bucket, max_size);
     }
 
     for (i = 0; rc == 0 && i < p->nroutes; i++) {
