@@ -84,6 +84,7 @@ integration: module
 test: deps
 	$(MAKE) all
 	$(MAKE) unit
+	$(MAKE) kafka-sim-test
 	$(MAKE) integration
 
 # the main job (until the sidecar and simulator run it): nginx with the
@@ -98,6 +99,7 @@ demo-check: deps
 
 -include sidecar/sidecar.mk
 -include tests/sim/sim.mk
+-include tests/sim/kafka/kafka.mk
 
 clean:
 	rm -rf $(BUILD)
