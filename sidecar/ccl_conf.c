@@ -94,7 +94,8 @@ static const ccl_opt_t  ccl_conf_opts[] = {
       1024L * 1024 * 1024, NULL },
     { "http_retries", CCL_OPT_UINT, CCL_OFF(http_retries), 0, 20, NULL },
     { "retry_backoff", CCL_OPT_SPECIAL, 0, 0, 0, ccl_conf_set_backoff },
-    { "retry_after_max", CCL_OPT_SPECIAL, 1, 0, 0, ccl_conf_set_backoff },
+    { "retry_after_max", CCL_OPT_TIME, CCL_OFF(retry_after_max_ms), 0,
+      3600000, NULL },
 
     { "kafka_credentials_file", CCL_OPT_STR,
       CCL_OFF(kafka_credentials_file), 0, 0, NULL },
@@ -168,6 +169,7 @@ ccl_conf_init(ccl_conf_t *c)
     c->backoff.base_ms = 1000;
     c->backoff.max_ms = 30000;
     c->backoff.honour_max_ms = 120000;
+    c->retry_after_max_ms = 120000;
     c->kafka_socket_timeout_ms = 10000;
     c->kafka_deadline_ms = 30000;
     c->target_dns = 1;
@@ -877,16 +879,6 @@ ccl_conf_set_backoff(ccl_conf_t *c, const ccl_opt_t *opt, char **args,
 {
     long  a, b;
 
-    if (opt->min == 1) {
-        /* retry_after_max TIME */
-        if (nargs != 1 || ccl_conf_parse_time(args[0], &a) != 0) {
-            ccl_conf_error(where, "usage: %s TIME", opt->name);
-            return -1;
-        }
-        c->backoff.honour_max_ms = (uint64_t) a;
-        return 0;
-    }
-
     /* retry_backoff BASE MAX */
     if (nargs != 2 || ccl_conf_parse_time(args[0], &a) != 0
         || ccl_conf_parse_time(args[1], &b) != 0 || a <= 0 || b < a)
@@ -1048,6 +1040,8 @@ ccl_conf_finish(ccl_conf_t *c)
                 c->dns_probe_label, "must be one DNS label");
         return -1;
     }
+
+    c->backoff.honour_max_ms = (uint64_t) c->retry_after_max_ms;
 
     if (c->poll_jitter * 2 > c->poll_interval) {
         ccl_log(CCL_LOG_ERROR, "config_error",

@@ -98,6 +98,7 @@ typedef struct {
     size_t               http_max_bytes;
     unsigned             http_retries;
     ccl_backoff_t        backoff;
+    long                 retry_after_max_ms;
 
     /* Kafka metadata */
     char                *kafka_credentials_file;

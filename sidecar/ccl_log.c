@@ -155,8 +155,9 @@ ccl_log_set_sink(ccl_log_sink_pt sink, void *data)
 size_t
 ccl_log_format(char *buf, size_t size, const char *fmt, va_list ap)
 {
-    int            lng;
-    char           num[64];
+    int            lng, prec;
+    char           num[128], spec[48], part[CCL_LOG_LINE];
+    size_t         n;
     const char    *f, *s;
     ccl_log_out_t  o;
 
@@ -175,24 +176,77 @@ ccl_log_format(char *buf, size_t size, const char *fmt, va_list ap)
             continue;
         }
 
-        f++;
-        lng = 0;
+        if (f[1] == '%') {
+            ccl_log_put(&o, "%", 1);
+            f++;
+            continue;
+        }
 
-        while (*f == 'l' || *f == 'z') {
-            lng = (*f == 'z') ? 3 : lng + 1;
+        /*
+         * "%[flags][width][.precision][length]conversion", copied into
+         * spec for snprintf(); a '*' is taken from the arguments and
+         * written as digits.
+         */
+
+        f++;
+        spec[0] = '%';
+        n = 1;
+        prec = -1;
+
+        while (*f != '\0' && strchr("-+ #0", *f) != NULL && n < 8) {
+            spec[n++] = *f++;
+        }
+
+        if (*f == '*') {
+            n += (size_t) snprintf(spec + n, sizeof(spec) - n, "%d",
+                                   va_arg(ap, int));
             f++;
         }
 
+        while (*f >= '0' && *f <= '9' && n < 16) {
+            spec[n++] = *f++;
+        }
+
+        if (*f == '.') {
+            f++;
+            prec = 0;
+
+            if (*f == '*') {
+                prec = va_arg(ap, int);
+                f++;
+            } else {
+                while (*f >= '0' && *f <= '9') {
+                    prec = prec * 10 + (*f++ - '0');
+                }
+            }
+
+            n += (size_t) snprintf(spec + n, sizeof(spec) - n, ".%d",
+                                   prec < 0 ? 0 : prec);
+        }
+
+        lng = 0;
+
+        while ((*f == 'l' || *f == 'z' || *f == 'h') && n < 40) {
+            lng = (*f == 'z') ? 3 : (*f == 'h') ? lng : lng + 1;
+            spec[n++] = *f++;
+        }
+
+        if (*f == '\0') {
+            break;
+        }
+
+        spec[n++] = *f;
+        spec[n] = '\0';
         num[0] = '\0';
 
         switch (*f) {
 
-        case '%':
-            ccl_log_put(&o, "%", 1);
-            continue;
-
         case 's':
             s = va_arg(ap, const char *);
+            if (s != NULL && prec >= 0) {
+                snprintf(part, sizeof(part), "%.*s", prec, s);
+                s = part;
+            }
             ccl_log_put_value(&o, s);
             continue;
 
@@ -204,44 +258,52 @@ ccl_log_format(char *buf, size_t size, const char *fmt, va_list ap)
         case 'd':
         case 'i':
             if (lng == 0) {
-                snprintf(num, sizeof(num), "%d", va_arg(ap, int));
+                snprintf(num, sizeof(num), spec, va_arg(ap, int));
             } else if (lng == 1) {
-                snprintf(num, sizeof(num), "%ld", va_arg(ap, long));
+                snprintf(num, sizeof(num), spec, va_arg(ap, long));
             } else if (lng == 2) {
-                snprintf(num, sizeof(num), "%lld", va_arg(ap, long long));
+                snprintf(num, sizeof(num), spec, va_arg(ap, long long));
             } else {
-                snprintf(num, sizeof(num), "%zd", va_arg(ap, ssize_t));
+                snprintf(num, sizeof(num), spec, va_arg(ap, ssize_t));
             }
             break;
 
         case 'u':
         case 'x':
+        case 'X':
+        case 'o':
             if (lng == 0) {
-                snprintf(num, sizeof(num), *f == 'u' ? "%u" : "%x",
-                         va_arg(ap, unsigned));
+                snprintf(num, sizeof(num), spec, va_arg(ap, unsigned));
             } else if (lng == 1) {
-                snprintf(num, sizeof(num), *f == 'u' ? "%lu" : "%lx",
-                         va_arg(ap, unsigned long));
+                snprintf(num, sizeof(num), spec, va_arg(ap, unsigned long));
             } else if (lng == 2) {
-                snprintf(num, sizeof(num), *f == 'u' ? "%llu" : "%llx",
+                snprintf(num, sizeof(num), spec,
                          va_arg(ap, unsigned long long));
             } else {
-                snprintf(num, sizeof(num), *f == 'u' ? "%zu" : "%zx",
-                         va_arg(ap, size_t));
+                snprintf(num, sizeof(num), spec, va_arg(ap, size_t));
             }
             break;
 
-        case '\0':
-            f--;
-            continue;
+        case 'p':
+            snprintf(num, sizeof(num), "%p", va_arg(ap, void *));
+            break;
+
+        case 'e':
+        case 'f':
+        case 'g':
+            snprintf(num, sizeof(num), spec, va_arg(ap, double));
+            break;
 
         default:
+            /* an unknown conversion: the arguments cannot be followed */
             ccl_log_put(&o, "?", 1);
-            continue;
+            goto done;
         }
 
         ccl_log_put(&o, num, strlen(num));
     }
+
+done:
 
     *o.p = '\0';
 

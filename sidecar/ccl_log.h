@@ -12,8 +12,8 @@
  *    %s argument is written as a logfmt value: left bare when it is made of
  *    safe characters, otherwise double-quoted with \" \\ \n \r \t and \xNN
  *    escapes, so a value from the network can never forge a second line or
- *    a second key. Only the conversions %s %d %i %u %x %ld %lu %lld %llu
- *    %zu %zd %c and %% are supported; widths and precisions are not.
+ *    a second key. Numbers take printf's flags, width and precision;
+ *    a precision bounds a %s, a width does not pad it.
  *  - The whole line is built in a fixed buffer and written with a single
  *    write(2), so lines from other threads (librdkafka's) never interleave.
  *    Lines longer than CCL_LOG_LINE are cut and end with "...".

@@ -366,9 +366,14 @@ ccl_model_host(const char *endpoint, char *host, unsigned *port)
 
     end = p;
     while (*end != '\0' && *end != '/' && *end != '?' && *end != '#'
-           && *end != ' ' && *end != ',')
+           && *end != ',')
     {
         end++;
+    }
+
+    /* trailing blanks are tolerated, blanks inside are not */
+    while (end > p && (end[-1] == ' ' || end[-1] == '\t')) {
+        end--;
     }
 
     if (memchr(p, '@', (size_t) (end - p)) != NULL) {

@@ -279,10 +279,9 @@ ccl_render_hosts_block(const ccl_plan_t *p, const ccl_conf_t *conf,
                       conf->proxy_address, n, eol, eol);
 
     for (i = 0; rc == 0 && i < missing.n; i++) {
-        rc = ccl_buf_addf(out, "# cluster %s: broker names unknown (no Kafka"
-                          " API key configured, or broker discovery failed);"
-                          " Kafka clients outside the network cannot reach"
-                          " its brokers by this file%s", missing.v[i], eol);
+        rc = ccl_buf_addf(out, "# %s: no broker names (no Kafka API key,"
+                          " or broker discovery failed): its brokers are"
+                          " not listed%s", missing.v[i], eol);
     }
 
     for (i = 0; rc == 0 && i < p->nroutes; i++) {

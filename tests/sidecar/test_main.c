@@ -1,0 +1,245 @@
+/*
+ * Copyright (C) cclink authors
+ *
+ * The unit test runner: runs every suite and prints "N passed, M failed".
+ */
+
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ccl_file.h"
+#include "ccl_log.h"
+#include "ccl_test.h"
+
+
+int          ccl_test_failed_checks;
+const char  *ccl_test_current;
+
+static int        ccl_test_passed;
+static int        ccl_test_failed;
+static int        ccl_test_verbose;
+static ccl_buf_t  ccl_test_logbuf;
+static char       ccl_test_dir_buf[4096];
+static unsigned   ccl_test_seq;
+
+
+static void
+ccl_test_sink(const char *line, size_t len, void *data)
+{
+    if (ccl_test_verbose) {
+        fwrite(line, 1, len, stderr);
+    }
+
+    (void) ccl_buf_add(&ccl_test_logbuf, line, len);
+}
+
+
+void
+ccl_test_log_clear(void)
+{
+    ccl_buf_reset(&ccl_test_logbuf);
+}
+
+
+int
+ccl_test_log_has(const char *needle)
+{
+    return ccl_test_logbuf.data != NULL
+           && strstr(ccl_test_logbuf.data, needle) != NULL;
+}
+
+
+const char *
+ccl_test_log_text(void)
+{
+    return ccl_test_logbuf.data ? ccl_test_logbuf.data : "";
+}
+
+
+void
+ccl_test_fail(const char *file, int line, const char *fmt, ...)
+{
+    va_list  ap;
+
+    fprintf(stdout, "FAIL %s: %s:%d: ", ccl_test_current, file, line);
+
+    va_start(ap, fmt);
+    vfprintf(stdout, fmt, ap);
+    va_end(ap);
+
+    fputc('\n', stdout);
+    ccl_test_failed_checks++;
+}
+
+
+void
+ccl_test_run(const char *name, void (*fn)(void))
+{
+    int  before;
+
+    ccl_test_current = name;
+    before = ccl_test_failed_checks;
+    ccl_test_log_clear();
+    ccl_log_set_level(CCL_LOG_DEBUG);
+
+    fn();
+
+    if (ccl_test_failed_checks == before) {
+        ccl_test_passed++;
+        if (ccl_test_verbose) {
+            printf("ok   %s\n", name);
+        }
+
+    } else {
+        ccl_test_failed++;
+        if (ccl_test_logbuf.len > 0) {
+            printf("---- log of %s:\n%s----\n", name, ccl_test_log_text());
+        }
+    }
+}
+
+
+char *
+ccl_test_path(const char *name, char *out, size_t size)
+{
+    const char  *dir;
+
+    dir = getenv("CCL_TEST_DIR");
+    if (dir == NULL) {
+        dir = "tests/sidecar";
+    }
+
+    snprintf(out, size, "%s/%s", dir, name);
+
+    return out;
+}
+
+
+int
+ccl_test_read(const char *name, ccl_buf_t *buf)
+{
+    char  path[4096];
+
+    ccl_test_path(name, path, sizeof(path));
+    ccl_buf_init(buf, 64 * 1024 * 1024);
+
+    if (ccl_file_read(path, 64 * 1024 * 1024, buf) != 0) {
+        ccl_test_fail(__FILE__, __LINE__, "cannot read fixture %s", path);
+        return -1;
+    }
+
+    return 0;
+}
+
+
+int
+ccl_test_golden(const char *name, const char *data, size_t len)
+{
+    char       path[4096], *env;
+    size_t     i, line;
+    ccl_buf_t  b;
+
+    ccl_test_path(name, path, sizeof(path));
+    env = getenv("CCL_UPDATE_GOLDEN");
+
+    if (env != NULL && strcmp(env, "1") == 0) {
+        if (ccl_file_commit(path, data, len, 0644) != 0) {
+            ccl_test_fail(__FILE__, __LINE__, "cannot write %s", path);
+            return -1;
+        }
+        return 0;
+    }
+
+    ccl_buf_init(&b, 64 * 1024 * 1024);
+
+    if (ccl_file_read(path, 64 * 1024 * 1024, &b) != 0) {
+        ccl_test_fail(__FILE__, __LINE__, "missing golden file %s (run with "
+                      "CCL_UPDATE_GOLDEN=1 to create it)", path);
+        ccl_buf_release(&b);
+        return -1;
+    }
+
+    if (b.len == len && memcmp(b.data, data, len) == 0) {
+        ccl_buf_release(&b);
+        return 0;
+    }
+
+    line = 1;
+
+    for (i = 0; i < len && i < b.len && data[i] == b.data[i]; i++) {
+        if (data[i] == '\n') {
+            line++;
+        }
+    }
+
+    ccl_test_fail(__FILE__, __LINE__, "output differs from %s at byte %zu "
+                  "(line %zu); got:\n%.*s", path, i, line, (int) len, data);
+    ccl_buf_release(&b);
+
+    return -1;
+}
+
+
+const char *
+ccl_test_tmpdir(void)
+{
+    const char  *base;
+
+    base = getenv("TMPDIR");
+    if (base == NULL) {
+        base = "/tmp";
+    }
+
+    snprintf(ccl_test_dir_buf, sizeof(ccl_test_dir_buf),
+             "%s/ccl-unit-%ld-%u", base, (long) getpid(), ++ccl_test_seq);
+
+    if (mkdir(ccl_test_dir_buf, 0700) != 0 && errno != EEXIST) {
+        ccl_test_fail(__FILE__, __LINE__, "mkdir %s: %s", ccl_test_dir_buf,
+                      strerror(errno));
+    }
+
+    return ccl_test_dir_buf;
+}
+
+
+int
+main(void)
+{
+    const char  *v;
+
+    v = getenv("CCL_TEST_VERBOSE");
+    ccl_test_verbose = (v != NULL && strcmp(v, "1") == 0);
+
+    ccl_buf_init(&ccl_test_logbuf, 16 * 1024 * 1024);
+    ccl_log_set_sink(ccl_test_sink, NULL);
+
+    /* the code under test must not see a developer's real credentials */
+    unsetenv("CONFLUENT_CLOUD_API_KEY");
+    unsetenv("CONFLUENT_CLOUD_API_SECRET");
+
+    ccl_suite_log();
+    ccl_suite_buf();
+    ccl_suite_conf();
+    ccl_suite_backoff();
+    ccl_suite_model();
+    ccl_suite_api();
+    ccl_suite_target();
+    ccl_suite_plan();
+    ccl_suite_render();
+    ccl_suite_hosts();
+    ccl_suite_diff();
+    ccl_suite_state();
+
+    ccl_log_set_sink(NULL, NULL);
+    ccl_buf_release(&ccl_test_logbuf);
+
+    printf("%d passed, %d failed\n", ccl_test_passed, ccl_test_failed);
+
+    return ccl_test_failed ? 1 : 0;
+}
