@@ -247,6 +247,8 @@ static ngx_int_t
 ngx_stream_cclink_preread_handler(ngx_stream_session_t *s)
 {
     int                             rc;
+    u_char                          ch;
+    size_t                          i;
     ngx_connection_t               *c;
     cclink_hello_t                  h;
     ngx_pool_cleanup_t             *cln;
@@ -338,7 +340,17 @@ ngx_stream_cclink_preread_handler(ngx_stream_session_t *s)
         return NGX_ERROR;
     }
 
-    ngx_memcpy(ctx->sni.data, h.name, ctx->sni.len);
+    /*
+     * The copy is for logs, the status page and variables: bytes that are
+     * not printable ASCII (a client may send any but NUL) become '?', so
+     * that a name cannot forge log lines. Matching uses the name as sent,
+     * and only valid host names match.
+     */
+
+    for (i = 0; i < ctx->sni.len; i++) {
+        ch = (u_char) h.name[i];
+        ctx->sni.data[i] = (ch > 0x20 && ch < 0x7f) ? ch : '?';
+    }
 
     /* the scratch copy is not needed any more; it goes with the pool */
     ctx->scratch = NULL;

@@ -166,3 +166,38 @@ def test_bad_table_at_run_time_keeps_old_one(make_proxy, three, ca, kind):
     proxy.wait_serial(8)
     assert which_backend(proxy.kafka_port, "q.zone.example.test",
                          ca.cert) == "c"
+
+
+def test_nginx_reload_keeps_zone_counters_and_connections(make_proxy, three,
+                                                          ca):
+    bs, ports = three
+    proxy = make_proxy(table(ports, 1)).start()
+    t = tls_connect(proxy.kafka_port, "a.example.test", ca.cert)
+    assert ping(t, "before") == "a:before"
+    for _ in range(3):
+        assert which_backend(proxy.kafka_port, "a.example.test",
+                             ca.cert) == "a"
+    old_workers = proxy.nginx.worker_pids()
+
+    # a new file and an nginx reload: the master reads the file, the zone
+    # (and its counters) stays
+    proxy.set_routes(table(ports, 2, zone_target="c"))
+    os.kill(proxy.nginx.master_pid(), 1)
+    wait_for(lambda: set(proxy.nginx.worker_pids()) - set(old_workers),
+             timeout=5, what="new workers")
+    proxy.wait_serial(2)
+    assert which_backend(proxy.kafka_port, "q.zone.example.test",
+                         ca.cert) == "c"
+
+    # the connection opened before the reload still works
+    assert ping(t, "after") == "a:after"
+    t.close()
+
+    st = proxy.status()
+    route = [r for r in st["routes"] if r["route"] == "a.example.test"][0]
+    assert route["connections"] == 4
+    assert st["table"]["reloads"] == 2
+
+    # the old worker leaves once its connection is gone
+    wait_for(lambda: not set(old_workers) & set(proxy.nginx.worker_pids()),
+             timeout=10, what="old workers to exit")

@@ -202,3 +202,35 @@ def test_access_log_variables(routed, ca):
                     what="access log line")[0]
     assert "route=*.deep.example.test group=c zone=- refusal=- " \
            "serial=100 status=200" in line
+
+
+def test_ssl_preread_still_works_alongside(make_proxy, backends, ca):
+    b = backends("a")
+    proxy = make_proxy(
+        "cclink-routes 1\nserial 1\ngroup a 127.0.0.1:%d\n"
+        "route a.example.test a\nend\n" % b.port,
+        srv_extra="ssl_preread on;",
+        stream_extra="log_format both 'cclink=$cclink_sni "
+                     "preread=$ssl_preread_server_name';\n"
+                     "access_log {prefix}/logs/both.log both;")
+    proxy.start()
+    assert which_backend(proxy.kafka_port, "a.example.test", ca.cert) == "a"
+    assert refused(proxy.kafka_port, "b.example.test")
+    log = wait_for(lambda: "cclink=a.example.test" in
+                   proxy.nginx.access_log("both.log")
+                   and proxy.nginx.access_log("both.log"), what="both.log")
+    assert "cclink=a.example.test preread=a.example.test" in log
+
+
+def test_hostile_sni_cannot_forge_log_lines(routed):
+    proxy, bs, raw = routed
+    evil = 'x\n2026/01/01 [emerg] forged "q"<b>'
+    assert refused(proxy.kafka_port, evil)
+    err = wait_for(lambda: "forged" in proxy.nginx.error_log()
+                   and proxy.nginx.error_log(), what="error log")
+    assert "[emerg] forged" not in err
+    assert 'server name "x?2026/01/01?[emerg]?forged?"q"<b>"' in err
+    st = proxy.status()
+    assert st["refused"]["unknown_sni"] == 1
+    assert st["recent_refusals"][0]["name"] == 'x?2026/01/01?[emerg]?forged' \
+                                               '?"q"<b>'

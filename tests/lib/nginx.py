@@ -137,7 +137,7 @@ class Nginx:
 
     def bad_lines(self):
         return [l for l in self.error_log().splitlines()
-                if re.search(r"\[(alert|emerg|crit)\]", l)]
+                if re.match(r"\S+ \S+ \[(alert|emerg|crit)\]", l)]
 
     def stop(self, check=True):
         if not os.path.exists(self.pid_file):
