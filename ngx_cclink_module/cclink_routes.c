@@ -763,8 +763,7 @@ cclink_rt_line_route(cclink_rt_parse_t *p, uint32_t line, cclink_rt_tok_t *t,
     r->group_tok.s = r->group_name;
     r->group_tok.len = t[2].len;
 
-    /* key, and for wildcards the part separately */
-    p->strings += cclink_rt_align(len + 1) + cclink_rt_align(plen + 1);
+    p->strings += cclink_rt_align(len + 1);
 
     return 0;
 }
@@ -1073,8 +1072,8 @@ cclink_rt_build(cclink_rt_parse_t *p, cclink_rt_t **out)
         pr = &p->routes[i];
         cclink_rt_put(blob, &at, pr->key, pr->key_len, &routes[i].key_off);
         routes[i].key_len = (uint32_t) pr->key_len;
-        cclink_rt_put(blob, &at, pr->key + pr->part_at, pr->part_len,
-                      &routes[i].part_off);
+        /* the part is inside the key: compared by length, not by NUL */
+        routes[i].part_off = routes[i].key_off + (uint32_t) pr->part_at;
         routes[i].part_len = (uint32_t) pr->part_len;
         routes[i].kind = pr->kind;
         routes[i].group = pr->group;

@@ -87,7 +87,9 @@ typedef struct {
 typedef struct {
     uint32_t                     key_off;    /* key as written, lower-cased */
     uint32_t                     key_len;
-    uint32_t                     part_off;   /* what is hashed or compiled */
+    uint32_t                     part_off;   /* what is hashed or compiled:
+                                                inside the key, compared
+                                                by length */
     uint32_t                     part_len;
     uint32_t                     kind;       /* cclink_rt_kind_e */
     uint32_t                     group;      /* index into groups */
