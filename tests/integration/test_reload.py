@@ -201,3 +201,25 @@ def test_nginx_reload_keeps_zone_counters_and_connections(make_proxy, three,
     # the old worker leaves once its connection is gone
     wait_for(lambda: not set(old_workers) & set(proxy.nginx.worker_pids()),
              timeout=10, what="old workers to exit")
+
+
+def big_table(ports, serial, n=100000):
+    lines = ["cclink-routes 1", "serial %d" % serial,
+             "group a 127.0.0.1:%d" % ports["a"],
+             "group b 127.0.0.1:%d" % ports["b"]]
+    for i in range(n):
+        lines.append("route e-%05x-usw2-az1-l63jl.zone.example.test %s"
+                     % (i, "ab"[(i + serial) % 2]))
+    lines.append("end\n")
+    return "\n".join(lines)
+
+
+def test_100k_route_table_in_place(make_proxy, three, ca):
+    bs, ports = three
+    proxy = make_proxy(big_table(ports, 1), zone_size="64m").start()
+    name = "e-%05x-usw2-az1-l63jl.zone.example.test" % 77777
+    assert which_backend(proxy.kafka_port, name, ca.cert) == "a"
+    assert proxy.status()["table"]["routes"] == 100000
+    proxy.set_routes(big_table(ports, 2))
+    proxy.wait_serial(2, timeout=3)
+    assert which_backend(proxy.kafka_port, name, ca.cert) == "b"
