@@ -594,10 +594,10 @@ class ApiHandler(SimHandler):
             present = {o["id"] for o in items}
             drops = state.faults.take(
                 ("drop",), self.command, self.url_path, self.query1,
-                first_only=False, when=lambda f: f["id"] in present)
+                first_only=False, when=lambda f: f["resource"] in present)
             if drops:
                 self.applied.extend(f["id"] for f in drops)
-                gone = {f["id"] for f in drops}
+                gone = {f["resource"] for f in drops}
                 items = [o for o in items if o["id"] not in gone]
             items.sort(key=lambda o: o["id"])
             offset, size = self.page_window(kind)
@@ -675,7 +675,7 @@ class ApiHandler(SimHandler):
                                                              rid))
             drops = state.faults.take(
                 ("drop",), self.command, self.url_path, self.query1,
-                first_only=False, when=lambda f: f["id"] == rid)
+                first_only=False, when=lambda f: f["resource"] == rid)
             if drops:
                 self.applied.extend(f["id"] for f in drops)
                 raise ApiError(404, "%s '%s' was not found" % (kind.kind,

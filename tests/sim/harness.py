@@ -25,6 +25,7 @@ import base64
 import http.client
 import json
 import os
+import random
 import signal
 import socket
 import ssl
@@ -43,9 +44,20 @@ for _p in (HERE, TESTS):
 from lib.pki import TestCA  # noqa: E402
 import scenario  # noqa: E402
 from endpoint import (DEFAULT_BASE, EndpointError, PrivateEndpoint,  # noqa
-                      load_broker_map, routes_for_cluster, zone_addresses)
+                      can_connect, load_broker_map, port_is_free,
+                      routes_for_cluster, zone_addresses)
 from scenario import ScenarioError  # noqa: E402,F401
 from simcore import wait_for  # noqa: E402
+
+__all__ = [
+    "SimCA", "ApiSim", "RestSim", "TcpBackend", "Response", "EndpointError",
+    "PrivateEndpoint", "ScenarioError", "DEFAULT_BASE", "SCENARIO_DIR",
+    "start_api", "start_rest_backend", "start_endpoint",
+    "start_cluster_endpoint", "start_tcp_backend", "scenario_path",
+    "free_zone_base", "zone_addresses", "routes_for_cluster",
+    "load_broker_map", "can_connect", "port_is_free", "tls_exchange",
+    "http_request", "basic_auth", "wait_for", "scenario",
+]
 
 SCENARIO_DIR = os.path.join(HERE, "scenarios")
 PYTHON = sys.executable or "python3"
@@ -469,31 +481,61 @@ class _ManagedEndpoint(PrivateEndpoint):
         super().stop(timeout)
 
 
+def free_zone_base(labels, ports=(9092, 443), avoid=()):
+    """A random 127.N (N in 30..250) whose zone addresses are free on the
+    given ports right now."""
+    candidates = [n for n in range(30, 251) if n not in avoid]
+    random.shuffle(candidates)
+    for n in candidates:
+        base = "127.%d" % n
+        addrs = zone_addresses(labels, base).values()
+        if all(port_is_free(a, p) for a in addrs for p in ports):
+            return base
+    raise EndpointError("no free 127.N block for an endpoint")
+
+
 def start_endpoint(workdir, ca=None, zones=None, kafka_routes=None,
-                   https_routes=None, base=DEFAULT_BASE, zone_labels=None,
+                   https_routes=None, base="auto", zone_labels=None,
                    kafka_port=9092, https_port=443, extra_names=(),
                    name="endpoint", timeout=15.0):
     """Starts a PrivateEndpoint (stock nginx) and returns it, running.
 
     zones: {label: address}; or zone_labels (default usw2-az1..az3) laid
-    out on base ('127.20': 127.20.1.1, 127.20.2.1, ...). Routes: {SNI name:
-    'IP:PORT' or [..]}. Use a different base for each endpoint that runs at
-    the same time.
+    out on base: '127.20' gives 127.20.1.1, 127.20.2.1, ...; 'auto' (the
+    default) picks a free random 127.N block, so that endpoints of test
+    runs that share the machine do not collide (read the addresses from
+    ep.zones). Routes: {SNI name: 'IP:PORT' or [..]}.
     """
     ca = _as_ca(ca, workdir)
-    if zones is None:
-        zones = zone_addresses(zone_labels or ("usw2-az1", "usw2-az2",
-                                               "usw2-az3"), base)
-    ep = _ManagedEndpoint(workdir, ca, zones, kafka_routes, https_routes,
-                          kafka_port, https_port, extra_names, name=name)
-    ep.start(timeout)
-    _running.append(ep)
-    return ep
+    labels = list(zone_labels or ("usw2-az1", "usw2-az2", "usw2-az3"))
+    tried = set()
+    for attempt in range(8):
+        if zones is not None:
+            z = zones
+        elif base == "auto":
+            b = free_zone_base(labels, (kafka_port, https_port), tried)
+            tried.add(int(b.split(".")[1]))
+            z = zone_addresses(labels, b)
+        else:
+            z = zone_addresses(labels, base)
+        ep = _ManagedEndpoint(workdir, ca, z, kafka_routes, https_routes,
+                              kafka_port, https_port, extra_names,
+                              name=name)
+        try:
+            ep.start(timeout)
+        except EndpointError as e:
+            # Lost a race for the addresses with another test run: retry
+            # elsewhere when the block was ours to choose.
+            if "in use" not in str(e) or base != "auto" or zones is not None:
+                raise
+            continue
+        _running.append(ep)
+        return ep
+    raise EndpointError("could not find free addresses for an endpoint")
 
 
 def start_cluster_endpoint(workdir, store, cluster_ids, broker_map,
-                           rest_backend=None, ca=None, base=DEFAULT_BASE,
-                           **kw):
+                           rest_backend=None, ca=None, base="auto", **kw):
     """An endpoint serving scenario clusters: their bootstrap and broker
     names on 9092 (broker_map: {broker host: 'IP:PORT'} or a path to the
     Kafka mock's JSON), their REST names on 443 (rest_backend 'IP:PORT').
@@ -523,8 +565,8 @@ def start_cluster_endpoint(workdir, store, cluster_ids, broker_map,
 
 class TcpBackend:
     """A TCP server on 127.0.0.1 that greets every connection with
-    '<banner>\\n' and then echoes what it receives. address: 'IP:PORT'.
-    connections: how many it accepted."""
+    '<banner>\\n' and then echoes what it receives, closing after a line
+    'QUIT'. address: 'IP:PORT'. connections: how many it accepted."""
 
     def __init__(self, banner):
         self.banner = banner.encode() + b"\n"
@@ -555,6 +597,7 @@ class TcpBackend:
 
     def _client(self, conn):
         conn.settimeout(30)
+        seen = b""
         try:
             conn.sendall(self.banner)
             while True:
@@ -562,6 +605,9 @@ class TcpBackend:
                 if not data:
                     break
                 conn.sendall(data)
+                seen = (seen + data)[-64:]
+                if b"QUIT\n" in seen:
+                    break
         except OSError:
             pass
         finally:

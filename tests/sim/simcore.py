@@ -114,7 +114,7 @@ FAULT_KINDS = {
     "malformed": {"body"},
     "page_fail": {"page", "status", "retry_after", "rate_limit_reset",
                   "headers", "body", "content_type"},
-    "drop": {"id"},
+    "drop": {"resource"},
     "redirect": {"status", "location"},
     "close": set(),
 }
@@ -145,6 +145,8 @@ class FaultBook:
         """Validates and stores one fault; returns the stored copy."""
         if not isinstance(spec, dict):
             raise FaultError("a fault must be a JSON object")
+        if "id" in spec or "applied" in spec:
+            raise FaultError("'id' and 'applied' are set by the simulator")
         kind = spec.get("kind")
         if kind not in self._kinds:
             raise FaultError("unknown fault kind %r (known: %s)"
@@ -207,9 +209,10 @@ class FaultBook:
                 raise FaultError("fault kind 'slow' needs 'delay' in "
                                  "seconds (0..600)")
         elif kind == "drop":
-            if not isinstance(fault.get("id"), str) or not fault["id"]:
-                raise FaultError("fault kind 'drop' needs the resource "
-                                 "'id' to leave out")
+            if not isinstance(fault.get("resource"), str) \
+                    or not fault["resource"]:
+                raise FaultError("fault kind 'drop' needs 'resource', the "
+                                 "id of the resource to leave out")
         elif kind == "redirect":
             fault.setdefault("status", 307)
             if fault["status"] not in (301, 302, 303, 307, 308):
