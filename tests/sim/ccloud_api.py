@@ -371,14 +371,20 @@ class ApiHandler(SimHandler):
     # -- the API -------------------------------------------------------
 
     def handle_api(self):
-        started = time.time()
-        t0 = time.monotonic()
         self.request_id = new_request_id()
         self.applied = []
-        self.page_info = None
         self.api_key_id = None
         status = 0
         method, path, q = self.command, self.url_path, self.query1
+        # Filled in as the request goes on (key, faults, page), committed
+        # by send_raw() just before the answer leaves.
+        self.log_entry = {"time": time.time(), "method": method,
+                          "path": path, "query": dict(q),
+                          "raw_query": self.raw_query, "status": None,
+                          "duration": None,
+                          "request_id": self.request_id, "key": None,
+                          "faults": self.applied}
+        self.begin_log(self.state.log, self.log_entry)
         try:
             if self.headers.get("Content-Length") not in (None, "0"):
                 self.read_body()
@@ -397,15 +403,7 @@ class ApiHandler(SimHandler):
             status = status or 499
             self.close_connection = True
         finally:
-            entry = {"time": started, "method": method, "path": path,
-                     "query": dict(q), "raw_query": self.raw_query,
-                     "status": status,
-                     "duration": round(time.monotonic() - t0, 4),
-                     "request_id": self.request_id,
-                     "key": self.api_key_id, "faults": self.applied}
-            if self.page_info:
-                entry.update(self.page_info)
-            self.state.log.add(entry)
+            self.commit_log(status)     # when nothing was answered
 
     def common_headers(self):
         return [("X-Request-Id", self.request_id)]
@@ -495,6 +493,7 @@ class ApiHandler(SimHandler):
             return ApiError(401, headers=[("WWW-Authenticate",
                                            WWW_AUTH_INVALID)])
         self.api_key_id = key
+        self.log_entry["key"] = key
         return None
 
     def answer_request(self):
@@ -602,7 +601,7 @@ class ApiHandler(SimHandler):
             items.sort(key=lambda o: o["id"])
             offset, size = self.page_window(kind)
             page_no = offset // size + 1
-            self.page_info = {"page": page_no, "page_size": size}
+            self.log_entry.update(page=page_no, page_size=size)
             failed = state.faults.take(
                 ("page_fail",), self.command, self.url_path, self.query1,
                 when=lambda f: f["page"] == page_no)

@@ -25,8 +25,9 @@ Python API:
                          https_routes={"lkc-...": "127.0.0.1:41500"})
     ep.start(); ...; ep.set_zone_down("usw2-az2"); ...; ep.stop()
 
-Command line: see --help; the broker map JSON (--brokers) is
-{"<broker host name>": "127.0.0.1:<port>", ...}.
+Command line: see --help. The broker map JSON (--brokers) is
+{"<broker host name>": "127.0.0.1:<port>", ...}, or the info file that
+tests/sim/kafka's mock_cluster writes (--info-file).
 """
 
 import argparse
@@ -123,23 +124,41 @@ def cert_names(names):
     return sorted(sans)
 
 
-def load_broker_map(path):
-    """Reads a broker map written by the Kafka mock: a JSON object
-    {"<broker host name>": "127.0.0.1:<port>" (or a list of them)}. The
-    same object wrapped as {"brokers": {...}} is accepted too."""
-    try:
-        with open(path) as f:
-            data = json.load(f)
-    except (OSError, ValueError) as e:
-        raise EndpointError("broker map %s: %s" % (path, e)) from None
+def broker_map_from(data, source="broker map"):
+    """{broker host name: 'IP:PORT'} from any of the accepted forms:
+
+    - {"<broker host name>": "127.0.0.1:<port>" (or a list of them)}
+    - the same wrapped as {"brokers": {...}}
+    - the info file of tests/sim/kafka's mock_cluster:
+      {"brokers": [{"host": "<name>", "listen": "127.0.0.1:<port>"}, ...]}
+    """
+    if isinstance(data, dict) and isinstance(data.get("brokers"), list):
+        out = {}
+        for b in data["brokers"]:
+            if not (isinstance(b, dict) and isinstance(b.get("host"), str)
+                    and isinstance(b.get("listen"), str)):
+                raise EndpointError("%s: each broker needs 'host' and "
+                                    "'listen'" % source)
+            out[b["host"].lower()] = b["listen"]
+        return out
     if isinstance(data, dict) and isinstance(data.get("brokers"), dict):
         data = data["brokers"]
     if not isinstance(data, dict) or not all(
             isinstance(k, str) and isinstance(v, (str, list))
             for k, v in data.items()):
-        raise EndpointError("broker map %s: want {\"host name\": "
-                            "\"IP:PORT\", ...}" % path)
+        raise EndpointError("%s: want {\"host name\": \"IP:PORT\", ...}"
+                            % source)
     return {k.lower(): v for k, v in data.items()}
+
+
+def load_broker_map(path):
+    """Reads a broker map file (see broker_map_from for the forms)."""
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except (OSError, ValueError) as e:
+        raise EndpointError("broker map %s: %s" % (path, e)) from None
+    return broker_map_from(data, "broker map %s" % path)
 
 
 def routes_for_cluster(cluster, broker_map, rest_backend=None,
@@ -572,7 +591,8 @@ def main(argv=None):
     ap.add_argument("--zone-base", default=DEFAULT_BASE, metavar="127.N",
                     help="zone i listens on 127.N.i.1 (default %(default)s)")
     ap.add_argument("--brokers", action="append", default=[], metavar="FILE",
-                    help="broker map JSON from the Kafka mock (repeatable)")
+                    help="broker map JSON, or the Kafka mock's info file "
+                         "(repeatable)")
     ap.add_argument("--bootstrap", action="append", default=[],
                     metavar="NAME", help="route NAME on the Kafka port to "
                     "every broker of the --brokers maps (repeatable)")

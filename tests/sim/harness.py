@@ -44,7 +44,8 @@ for _p in (HERE, TESTS):
 from lib.pki import TestCA  # noqa: E402
 import scenario  # noqa: E402
 from endpoint import (DEFAULT_BASE, EndpointError, PrivateEndpoint,  # noqa
-                      can_connect, load_broker_map, port_is_free,
+                      broker_map_from, can_connect, load_broker_map,
+                      port_is_free,
                       routes_for_cluster, zone_addresses)
 from scenario import ScenarioError  # noqa: E402,F401
 from simcore import wait_for  # noqa: E402
@@ -55,7 +56,7 @@ __all__ = [
     "start_api", "start_rest_backend", "start_endpoint",
     "start_cluster_endpoint", "start_tcp_backend", "scenario_path",
     "free_zone_base", "zone_addresses", "routes_for_cluster",
-    "load_broker_map", "can_connect", "port_is_free", "tls_exchange",
+    "load_broker_map", "broker_map_from", "can_connect", "port_is_free", "tls_exchange",
     "http_request", "basic_auth", "wait_for", "scenario",
 ]
 
@@ -537,11 +538,14 @@ def start_endpoint(workdir, ca=None, zones=None, kafka_routes=None,
 def start_cluster_endpoint(workdir, store, cluster_ids, broker_map,
                            rest_backend=None, ca=None, base="auto", **kw):
     """An endpoint serving scenario clusters: their bootstrap and broker
-    names on 9092 (broker_map: {broker host: 'IP:PORT'} or a path to the
-    Kafka mock's JSON), their REST names on 443 (rest_backend 'IP:PORT').
+    names on 9092, their REST names on 443 (rest_backend 'IP:PORT').
+    broker_map: {broker host: 'IP:PORT'}, the Kafka mock's info dict
+    (MockCluster.info), or a path to either as JSON.
     Zones are the first cluster's network zones when it has a network."""
     if isinstance(broker_map, (str, os.PathLike)):
         broker_map = load_broker_map(str(broker_map))
+    else:
+        broker_map = broker_map_from(broker_map)
     kafka, https = {}, {}
     labels = None
     for cid in ([cluster_ids] if isinstance(cluster_ids, str)

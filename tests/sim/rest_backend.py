@@ -168,22 +168,21 @@ class RestHandler(SimHandler):
         if self.url_path.startswith("/_sim/"):
             self.handle_admin()
             return
-        started, t0 = time.time(), time.monotonic()
         status = 0
-        self.key_id = None
+        self.log_entry = {
+            "time": time.time(), "method": self.command,
+            "path": self.url_path, "query": dict(self.query1),
+            "host": self.headers.get("Host"),
+            "origin": self.headers.get("Origin"),
+            "status": None, "key": None, "duration": None}
+        self.begin_log(self.state.log, self.log_entry)
         try:
             status = self.handle_request()
         except (ConnectionError, OSError):
             status = status or 499
             self.close_connection = True
         finally:
-            self.state.log.add({
-                "time": started, "method": self.command,
-                "path": self.url_path, "query": dict(self.query1),
-                "host": self.headers.get("Host"),
-                "origin": self.headers.get("Origin"),
-                "status": status, "key": self.key_id,
-                "duration": round(time.monotonic() - t0, 4)})
+            self.commit_log(status)     # when nothing was answered
 
     def handle_request(self):
         method, path, q = self.command, self.url_path, self.query1
@@ -288,7 +287,7 @@ class RestHandler(SimHandler):
                          for c in self.state.clusters.values())
         if not ok:
             raise RestError(401, 40101, "Authentication failed")
-        self.key_id = key
+        self.log_entry["key"] = key
         if cluster is None:
             raise RestError(404, 404, "Cluster %s not found" % cid)
         return cluster

@@ -403,9 +403,27 @@ class SimHandler(BaseHTTPRequestHandler):
             raise ValueError("request body too large")
         return self.rfile.read(n)
 
+    # -- request log: an entry is committed just before the answer goes
+    # out, so a client that got its answer always finds it in the log.
+
+    def begin_log(self, log, entry):
+        """Starts the log entry of this request (committed on answer)."""
+        self._log = (log, entry, time.monotonic())
+
+    def commit_log(self, status):
+        pending = getattr(self, "_log", None)
+        if pending is None:
+            return
+        self._log = None
+        log, entry, t0 = pending
+        entry["status"] = status
+        entry["duration"] = round(time.monotonic() - t0, 4)
+        log.add(entry)
+
     def send_raw(self, status, body, headers=(), content_type=None,
                  reason=None):
         """Sends a complete response. headers: iterable of (name, value)."""
+        self.commit_log(status)
         self.send_response(status, reason)
         if content_type is not None and body is not None:
             self.send_header("Content-Type", content_type)
@@ -422,6 +440,7 @@ class SimHandler(BaseHTTPRequestHandler):
         """Sends the headers of a complete response (Content-Length of the
         whole body) but only the first half of the body, then closes."""
         self.close_connection = True
+        self.commit_log(status)
         self.send_response(status)
         if content_type is not None:
             self.send_header("Content-Type", content_type)
@@ -436,6 +455,7 @@ class SimHandler(BaseHTTPRequestHandler):
     def abort_connection(self):
         """Closes the connection now, without a response or a TLS
         close_notify, as a crashed server or a cut network would."""
+        self.commit_log(0)
         self.close_connection = True
         try:
             self.wfile.flush()
