@@ -37,6 +37,7 @@ enum {
 typedef struct {
     const char          *name;      /* as configured, for diffs and logs */
     char                 path[PATH_MAX];
+    char                 tmp[PATH_MAX];  /* prepared, not installed yet */
     ccl_buf_t            data;
     int                  changed;
 } ccl_out_t;
@@ -223,7 +224,7 @@ int
 ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
     const ccl_apply_opts_t *opts)
 {
-    int                rc, i, state_ok, nchanged;
+    int                rc, i, k, state_ok, nchanged;
     char               state_path[PATH_MAX], hash[65], now_text[32];
     char               changed[256], reason[256];
     time_t             now;
@@ -236,6 +237,11 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
     ccl_plan_stats_t   stats;
     ccl_state_cycle_t  cy;
     const char        *result;
+
+    static const int   order[CCL_OUT_N] = {
+        CCL_OUT_NGINX, CCL_OUT_ROUTES, CCL_OUT_HOSTS_LINUX,
+        CCL_OUT_HOSTS_WINDOWS, CCL_OUT_HOSTS_PS
+    };
 
     memset(outs, 0, sizeof(outs));
     memset(&stats, 0, sizeof(stats));
@@ -376,7 +382,10 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
         goto done;
     }
 
-    /* 7. write what changed */
+    /*
+     * 7. write what changed: every file to a temporary one first, so that
+     * a failure leaves all of them as they were; then the renames
+     */
 
     changed[0] = '\0';
     nchanged = 0;
@@ -392,18 +401,42 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
         nchanged++;
 
         if (i == CCL_OUT_NGINX && conf->mode == CCL_MODE_NGINX) {
-            if (ccl_apply_nginx(conf, &outs[i]) != 0) {
-                ccl_strlcpy(reason, "nginx refused or could not reload the"
-                            " include", sizeof(reason));
-                goto record;
-            }
+            continue;       /* installed below, with nginx -t */
+        }
 
-        } else if (ccl_file_commit(outs[i].path, outs[i].data.data,
-                                   outs[i].data.len, 0644) != 0)
+        if (ccl_file_prepare(outs[i].path, outs[i].data.data,
+                             outs[i].data.len, 0644, outs[i].tmp,
+                             sizeof(outs[i].tmp)) != 0)
         {
             snprintf(reason, sizeof(reason), "cannot write %.200s",
                      outs[i].path);
-            goto record;
+            goto discard;
+        }
+    }
+
+    /* the nginx include first: if nginx refuses it, nothing else moves */
+
+    for (k = 0; k < CCL_OUT_N; k++) {
+        i = order[k];
+
+        if (!outs[i].changed) {
+            continue;
+        }
+
+        if (outs[i].tmp[0] != '\0') {
+            if (ccl_file_install(outs[i].tmp, outs[i].path) != 0) {
+                outs[i].tmp[0] = '\0';
+                snprintf(reason, sizeof(reason), "cannot replace %.200s",
+                         outs[i].path);
+                goto discard;
+            }
+
+            outs[i].tmp[0] = '\0';
+
+        } else if (ccl_apply_nginx(conf, &outs[i]) != 0) {
+            ccl_strlcpy(reason, "nginx refused or could not reload the"
+                        " include", sizeof(reason));
+            goto discard;
         }
 
         if (changed[0] != '\0') {
@@ -441,6 +474,13 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
             result, d.complete ? "yes" : "no", serial, st.plan.nroutes,
             st.plan.ngroups, stats.added, stats.kept_absent, stats.dropped,
             stats.skipped, changed[0] ? changed : "none");
+
+discard:
+
+    for (i = 0; i < CCL_OUT_N; i++) {
+        ccl_file_discard(outs[i].tmp);
+        outs[i].tmp[0] = '\0';
+    }
 
 record:
 

@@ -255,37 +255,49 @@ ccl_file_split(const char *path, char *dir, size_t dsize, char *base,
 
 
 int
-ccl_file_commit(const char *path, const void *data, size_t len, mode_t mode)
+ccl_file_prepare(const char *path, const void *data, size_t len,
+    mode_t mode, char *tmp, size_t tmpsize)
 {
-    int          fd, dfd, keep, err;
-    char         dir[PATH_MAX], base[NAME_MAX + 1], tmp[PATH_MAX];
+    int          fd, keep, err;
+    char         dir[PATH_MAX], base[NAME_MAX + 1];
     const char  *step;
     struct stat  st;
 
     if (ccl_file_split(path, dir, sizeof(dir), base, sizeof(base)) != 0
         || base[0] == '\0'
-        || ccl_snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, base) != 0)
+        || ccl_snprintf(tmp, tmpsize, "%s/.%s.XXXXXX", dir, base) != 0)
     {
-        ccl_log(CCL_LOG_ERROR, "file_error", "op=commit path=%s error=%s",
+        ccl_log(CCL_LOG_ERROR, "file_error", "op=prepare path=%s error=%s",
                 path, "bad path");
+        errno = EINVAL;
         return -1;
     }
 
     keep = 0;
 
-    if (mode == CCL_FILE_KEEP_MODE) {
-        if (stat(path, &st) == 0) {
+    if (lstat(path, &st) == 0) {
+        if (!S_ISREG(st.st_mode)) {
+            ccl_log(CCL_LOG_ERROR, "file_error", "op=prepare path=%s "
+                    "error=%s", path, "exists and is not a regular file");
+            errno = EISDIR;
+            return -1;
+        }
+
+        if (mode == CCL_FILE_KEEP_MODE) {
             keep = 1;
             mode = st.st_mode & 07777;
-        } else {
-            mode = 0644;
         }
+
+    } else if (mode == CCL_FILE_KEEP_MODE) {
+        mode = 0644;
     }
 
     fd = mkstemp(tmp);
     if (fd == -1) {
+        err = errno;
         ccl_log(CCL_LOG_ERROR, "file_error",
-                "op=create_temp path=%s error=%s", tmp, strerror(errno));
+                "op=create_temp path=%s error=%s", tmp, strerror(err));
+        errno = err;
         return -1;
     }
 
@@ -317,24 +329,6 @@ ccl_file_commit(const char *path, const void *data, size_t len, mode_t mode)
         goto failed;
     }
 
-    fd = -1;
-
-    step = "rename";
-    if (rename(tmp, path) != 0) {
-        goto failed;
-    }
-
-    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd == -1 || fsync(dfd) != 0) {
-        /* the file is in place; only durability of the rename is unsure */
-        ccl_log(CCL_LOG_WARN, "file_warning",
-                "op=fsync_dir path=%s error=%s", dir, strerror(errno));
-    }
-
-    if (dfd != -1) {
-        close(dfd);
-    }
-
     return 0;
 
 failed:
@@ -352,6 +346,63 @@ failed:
     errno = err;
 
     return -1;
+}
+
+
+int
+ccl_file_install(const char *tmp, const char *path)
+{
+    int   dfd, err;
+    char  dir[PATH_MAX], base[NAME_MAX + 1];
+
+    if (rename(tmp, path) != 0) {
+        err = errno;
+        ccl_log(CCL_LOG_ERROR, "file_error", "op=rename path=%s error=%s",
+                path, strerror(err));
+        unlink(tmp);
+        errno = err;
+        return -1;
+    }
+
+    if (ccl_file_split(path, dir, sizeof(dir), base, sizeof(base)) != 0) {
+        return 0;
+    }
+
+    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    if (dfd == -1 || fsync(dfd) != 0) {
+        /* the file is in place; only durability of the rename is unsure */
+        ccl_log(CCL_LOG_WARN, "file_warning",
+                "op=fsync_dir path=%s error=%s", dir, strerror(errno));
+    }
+
+    if (dfd != -1) {
+        close(dfd);
+    }
+
+    return 0;
+}
+
+
+void
+ccl_file_discard(const char *tmp)
+{
+    if (tmp != NULL && tmp[0] != '\0') {
+        (void) unlink(tmp);
+    }
+}
+
+
+int
+ccl_file_commit(const char *path, const void *data, size_t len, mode_t mode)
+{
+    char  tmp[PATH_MAX];
+
+    if (ccl_file_prepare(path, data, len, mode, tmp, sizeof(tmp)) != 0) {
+        return -1;
+    }
+
+    return ccl_file_install(tmp, path);
 }
 
 

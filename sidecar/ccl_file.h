@@ -22,6 +22,13 @@
  * failure the temporary file is removed, the old file is untouched, the
  * failed step and the path are logged, and -1 is returned.
  *
+ * ccl_file_prepare() does steps 1 to 3 and gives the temporary file's
+ * name; ccl_file_install() does 4 and 5 (it removes the temporary file
+ * when the rename fails); ccl_file_discard() removes a prepared file that
+ * will not be installed. With them a caller writes every file first and
+ * renames only when all were written. prepare refuses a target that
+ * exists and is not a regular file.
+ *
  * ccl_file_same(path, data, len) returns 1 when the file exists and holds
  * exactly these bytes, 0 otherwise: the "unchanged files are not
  * rewritten" rule.
@@ -46,6 +53,10 @@
 int ccl_file_read(const char *path, size_t max, ccl_buf_t *buf);
 int ccl_file_commit(const char *path, const void *data, size_t len,
     mode_t mode);
+int ccl_file_prepare(const char *path, const void *data, size_t len,
+    mode_t mode, char *tmp, size_t tmpsize);
+int ccl_file_install(const char *tmp, const char *path);
+void ccl_file_discard(const char *tmp);
 int ccl_file_same(const char *path, const void *data, size_t len);
 int ccl_file_check_private(const char *path, int fd);
 

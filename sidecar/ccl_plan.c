@@ -686,9 +686,25 @@ ccl_plan_merge(const ccl_plan_t *prev, const ccl_plan_t *cur, int complete,
 
     for (i = 0; i < cur->nroutes; i++) {
         r = &cur->routes[i];
+        pr = ccl_plan_route(prev, r->key);
 
-        if (ccl_plan_route(prev, r->key) == NULL) {
+        if (pr == NULL) {
             stats->added++;
+
+        } else if (!complete && strcmp(pr->group, r->group) != 0) {
+            /* an incomplete discovery adds; it does not move routes */
+            ccl_log(CCL_LOG_WARN, "route_kept", "key=%s group=%s "
+                    "new_group=%s reason=%s", r->key, pr->group, r->group,
+                    "discovery incomplete");
+
+            if (ccl_plan_add_route(out, pr->key, pr->group, pr->kind,
+                                   pr->prio, pr->names, pr->service,
+                                   pr->resource, 0) != 0)
+            {
+                return -1;
+            }
+
+            continue;
         }
 
         if (ccl_plan_add_route(out, r->key, r->group, r->kind, r->prio,
@@ -761,7 +777,8 @@ ccl_plan_merge(const ccl_plan_t *prev, const ccl_plan_t *cur, int complete,
 
             ccl_log(CCL_LOG_WARN, "group_stale",
                     "group=%s error=%s", r->group,
-                    "no address now: keeping the last known addresses");
+                    "not resolved in this cycle: keeping the last known "
+                    "addresses");
         }
     }
 

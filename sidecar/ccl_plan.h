@@ -24,7 +24,9 @@
  * Merging (ccl_plan_merge) applies the "nothing lost" rules against the
  * previous plan (from the state file):
  *
- *  - a route in the new plan is kept, with absent = 0;
+ *  - a route in the new plan is kept, with absent = 0; after an incomplete
+ *    discovery a route that existed keeps its previous group (such a
+ *    discovery may add routes, not move them);
  *  - a route only in the previous plan is kept as it was when the
  *    discovery was not complete; after a complete one its absent count
  *    goes up by one, and it is dropped when the count reaches drop_after;

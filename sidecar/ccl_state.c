@@ -383,6 +383,7 @@ ccl_state_import_routes(const char *path, ccl_state_t *st)
     char                      zone[CCLINK_RT_MAX_ZONE + 1];
     char                      text[CCLINK_RT_ADDR_TEXT + 1];
     uint32_t                  i, k;
+    ccl_buf_t                 b;
     cclink_rt_t              *rt;
     ccl_group_t              *g;
     const cclink_rt_addr_t   *a;
@@ -449,6 +450,12 @@ ccl_state_import_routes(const char *path, ccl_state_t *st)
 
     st->serial = rt->serial;
 
+    if (rt->generated_len > 0 && rt->generated_len < sizeof(st->generated)) {
+        snprintf(st->generated, sizeof(st->generated), "%.*s",
+                 (int) rt->generated_len,
+                 cclink_rt_str(rt, rt->generated_off));
+    }
+
     ccl_log(CCL_LOG_WARN, "state_imported", "path=%s routes=%u groups=%u",
             path, rt->nroutes, rt->ngroups);
 
@@ -456,6 +463,18 @@ ccl_state_import_routes(const char *path, ccl_state_t *st)
 
     ccl_plan_sort(&st->plan);
     st->loaded = 1;
+
+    /*
+     * The content hash of the plan as we would render it: a table this
+     * sidecar wrote keeps its serial when the next discovery agrees.
+     */
+    ccl_buf_init(&b, CCL_RENDER_MAX);
+
+    if (ccl_render_routes(&st->plan, 0, NULL, &b) == 0) {
+        ccl_sha256_hex(b.data, b.len, st->content_sha256);
+    }
+
+    ccl_buf_release(&b);
 
     return 0;
 }

@@ -69,7 +69,9 @@ class Sidecar:
     # -- configuration -------------------------------------------------
 
     def write_config(self, targets=DEFAULT_TARGETS, extra="",
-                     environments="all", services=None, mode="module"):
+                     environments="all", services=None, mode="module",
+                     http=("http_retries 3", "retry_backoff 100ms 1s",
+                           "http_timeout 10s")):
         lines = [
             "# written by the sidecar integration tests",
             "environments %s" % environments,
@@ -80,10 +82,7 @@ class Sidecar:
             "mode %s" % mode,
             "poll_interval 5",
             "poll_jitter 0",
-            "http_retries 3",
-            "retry_backoff 100ms 1s",
-            "http_timeout 10s",
-        ]
+        ] + list(http)
         if self.api is not None:
             lines.append("api_url %s" % self.api.url)
             lines.append("ca_file %s" % self.api.ca_file)

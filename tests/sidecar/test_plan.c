@@ -445,6 +445,48 @@ test_merge_seen_again_resets_absent(void)
 
 
 static void
+test_merge_incomplete_does_not_move_routes(void)
+{
+    ccl_plan_t        prev, cur, out, out2;
+    ccl_group_t      *g;
+    ccl_plan_stats_t  st;
+
+    ccl_plan_init(&prev);
+    ccl_plan_init(&cur);
+    ccl_plan_init(&out);
+    ccl_plan_init(&out2);
+
+    g = ccl_plan_add_group(&prev, "g1");
+    ccl_plan_group_add_addr(g, "10.0.0.1", NULL);
+    ccl_plan_add_route(&prev, "a.example.com", "g1", CCL_ROUTE_EXACT, 0, 0,
+                       0, NULL, 0);
+
+    g = ccl_plan_add_group(&cur, "g2");
+    ccl_plan_group_add_addr(g, "10.0.0.2", NULL);
+    ccl_plan_add_route(&cur, "a.example.com", "g2", CCL_ROUTE_EXACT, 0, 0,
+                       0, NULL, 0);
+    ccl_plan_add_route(&cur, "b.example.com", "g2", CCL_ROUTE_EXACT, 0, 0,
+                       0, NULL, 0);
+
+    /* incomplete: a stays where it was, b is added */
+    CCL_CHECK_INT(ccl_plan_merge(&prev, &cur, 0, 3, &out, &st), 0);
+    CCL_CHECK_STR(ccl_plan_route(&out, "a.example.com")->group, "g1");
+    CCL_CHECK_STR(ccl_plan_route(&out, "b.example.com")->group, "g2");
+    CCL_CHECK(ccl_plan_group(&out, "g1") != NULL);
+    CCL_CHECK(ccl_test_log_has("event=route_kept key=a.example.com"));
+
+    /* complete: the discovery decides */
+    CCL_CHECK_INT(ccl_plan_merge(&prev, &cur, 1, 3, &out2, &st), 0);
+    CCL_CHECK_STR(ccl_plan_route(&out2, "a.example.com")->group, "g2");
+
+    ccl_plan_release(&prev);
+    ccl_plan_release(&cur);
+    ccl_plan_release(&out);
+    ccl_plan_release(&out2);
+}
+
+
+static void
 test_merge_keeps_last_addresses_when_resolution_fails(void)
 {
     ccl_plan_t         prev, cur, out;
@@ -707,6 +749,7 @@ ccl_suite_plan(void)
     CCL_RUN(test_plan_is_deterministic);
     CCL_RUN(test_merge_keeps_absent_routes_until_drop_after);
     CCL_RUN(test_merge_seen_again_resets_absent);
+    CCL_RUN(test_merge_incomplete_does_not_move_routes);
     CCL_RUN(test_merge_keeps_last_addresses_when_resolution_fails);
     CCL_RUN(test_clusters_without_brokers);
 }
