@@ -112,14 +112,17 @@ class Sidecar:
         return env
 
     def run(self, *args, config=None, env=None, timeout=120, check=None,
-            input=None):
+            input=None, binary=False):
+        """binary=True: stdout and stderr as bytes (CRLF untouched)."""
         argv = [BINARY, "--config", config or self.conf] + list(args)
         r = subprocess.run(argv, env=env or self.env(), timeout=timeout,
-                           capture_output=True, text=True, input=input)
+                           capture_output=True, text=not binary,
+                           input=input)
         with open(os.path.join(self.dir, "runs.log"), "a") as f:
-            f.write("$ %s\n[exit %d]\n%s%s\n" % (" ".join(argv),
-                                                 r.returncode, r.stdout,
-                                                 r.stderr))
+            f.write("$ %s\n[exit %d]\n%s%s\n" % (
+                " ".join(argv), r.returncode,
+                r.stdout.decode(errors="replace") if binary else r.stdout,
+                r.stderr.decode(errors="replace") if binary else r.stderr))
         if check is not None and r.returncode != check:
             raise AssertionError("cclink-sidecar %s exited %d, expected %d"
                                  ":\n%s%s" % (" ".join(args), r.returncode,
