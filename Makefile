@@ -23,7 +23,8 @@ MODULE_LD_OPT ?=
 MODULE_DIR := ngx_cclink_module
 MODULE_SRCS := $(wildcard $(MODULE_DIR)/*.c $(MODULE_DIR)/*.h) config
 
-.PHONY: all module deps test unit integration clean demo demo-check
+.PHONY: all module deps test unit integration clean demo demo-check \
+        module-asan integration-asan
 
 all: module
 
@@ -81,11 +82,32 @@ integration: module
 	CCLINK_BUILD=$(BUILD) $(PYTEST) -q -p no:cacheprovider \
 	    $(PYTEST_ARGS) tests/integration
 
+# the module built with AddressSanitizer and UBSan, loaded into the
+# distribution's nginx with the sanitizer runtimes preloaded
+ASAN_BUILD := $(CURDIR)/build/asan
+SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+              -fno-omit-frame-pointer
+
+module-asan:
+	$(MAKE) module BUILD=$(ASAN_BUILD) MODULE_CC_OPT="$(SAN_FLAGS)" \
+	    MODULE_LD_OPT="-fsanitize=address,undefined"
+
+integration-asan: module-asan
+	CCLINK_BUILD=$(ASAN_BUILD) \
+	CCLINK_PRELOAD="$$($(CC) -print-file-name=libasan.so) \
+	                $$($(CC) -print-file-name=libubsan.so)" \
+	    $(PYTEST) -q -p no:cacheprovider $(PYTEST_ARGS) \
+	        tests/integration/test_routing.py \
+	        tests/integration/test_reload.py \
+	        tests/integration/test_failover.py \
+	        tests/integration/test_templates.py
+
 test: deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) kafka-sim-test
 	$(MAKE) integration
+	$(MAKE) integration-asan
 
 # the main job (until the sidecar and simulator run it): nginx with the
 # module routing to local TLS backends

@@ -5,7 +5,7 @@ import os
 import shutil
 import subprocess
 
-from lib.nginx import MODULE, NGINX
+from lib.nginx import MODULE, NGINX, nginx_env
 
 HERE = os.path.dirname(__file__)
 TEMPLATES = os.path.join(HERE, "..", "..", "conf-templates")
@@ -34,7 +34,8 @@ def _prepare(workdir, routes_text=None):
 
 def _nginx_t(workdir, conf):
     p = subprocess.run([NGINX, "-t", "-p", workdir + "/", "-c", conf],
-                       capture_output=True, text=True)
+                       capture_output=True, text=True,
+                       env=nginx_env(os.path.join(workdir, "logs")))
     return p.returncode, p.stderr
 
 

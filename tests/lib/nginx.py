@@ -52,6 +52,23 @@ def port_open(host, port):
         return False
 
 
+def nginx_env(logs):
+    """The environment for nginx: with CCLINK_PRELOAD set (a sanitizer
+    build of the module), the sanitizer runtimes are preloaded and write
+    their reports into logs, where Nginx.stop() looks for them."""
+    env = dict(os.environ)
+    pre = os.environ.get("CCLINK_PRELOAD", "").split()
+    if pre:
+        os.makedirs(logs, exist_ok=True)
+        os.chmod(logs, 0o777)         # workers run unprivileged
+        env["LD_PRELOAD"] = " ".join(pre)
+        env["ASAN_OPTIONS"] = ("detect_leaks=0:abort_on_error=0:"
+                               "log_path=%s/asan" % logs)
+        env["UBSAN_OPTIONS"] = ("print_stacktrace=1:halt_on_error=1:"
+                                "log_path=%s/ubsan" % logs)
+    return env
+
+
 class Nginx:
     def __init__(self, prefix, stream="", http="", workers=2, module=True,
                  main=""):
@@ -83,6 +100,18 @@ class Nginx:
         with open(self.conf, "w") as f:
             f.write(text.replace("{prefix}", self.prefix))
 
+    def env(self):
+        return nginx_env(os.path.join(self.prefix, "logs"))
+
+    def sanitizer_reports(self):
+        logs = os.path.join(self.prefix, "logs")
+        out = []
+        for n in sorted(os.listdir(logs)):
+            if n.startswith(("asan", "ubsan")):
+                with open(os.path.join(logs, n)) as f:
+                    out.append(n + ":\n" + f.read())
+        return out
+
     def cmd(self, *args):
         return [NGINX, "-p", self.prefix + "/", "-c", self.conf] + list(args)
 
@@ -92,11 +121,13 @@ class Nginx:
         if user is not None:
             cmd = ["setpriv", "--reuid=%d" % user, "--regid=%d" % user,
                    "--clear-groups"] + cmd
-        p = subprocess.run(cmd, capture_output=True, text=True)
+        p = subprocess.run(cmd, capture_output=True, text=True,
+                           env=self.env())
         return p.returncode == 0, p.stdout + p.stderr
 
     def start(self, wait_ports=()):
-        p = subprocess.run(self.cmd(), capture_output=True, text=True)
+        p = subprocess.run(self.cmd(), capture_output=True, text=True,
+                           env=self.env())
         if p.returncode != 0:
             raise AssertionError("nginx failed to start:\n" + p.stderr +
                                  self.error_log())
@@ -159,3 +190,5 @@ class Nginx:
         if check:
             bad = self.bad_lines()
             assert not bad, "error log has:\n" + "\n".join(bad)
+            reports = self.sanitizer_reports()
+            assert not reports, "sanitizer reports:\n" + "\n".join(reports)
