@@ -548,6 +548,15 @@ def test_admin_state_has_sim_data(sim_api):
     assert len(c["_sim"]["brokers"]) == 6
 
 
+def test_admin_answers_loopback_clients_only():
+    from sim.simcore import is_loopback
+    for addr in ("127.0.0.1", "127.20.3.1", "::1", "::ffff:127.0.0.1"):
+        assert is_loopback(addr), addr
+    for addr in ("10.0.0.1", "192.168.1.2", "::ffff:10.0.0.1", "2001:db8::1",
+                 "0.0.0.0", "not-an-ip"):
+        assert not is_loopback(addr), addr
+
+
 def test_bad_admin_calls(sim_api):
     def post(path, payload):
         return harness.http_request(sim_api.host, sim_api.port, "POST",

@@ -204,6 +204,19 @@ def test_drop_counts_only_responses_that_held_the_resource(sim_api):
     assert sim_api.faults() == []
 
 
+def test_drop_on_the_list_path_also_hides_the_resource_get(sim_api):
+    sim_api.fault(path=CLUSTERS, kind="drop", resource="lkc-9wd3ny",
+                  count=-1)
+    assert get_clusters(sim_api).status == 200
+    r = sim_api.get(CLUSTERS + "/lkc-9wd3ny", {"environment": ENV})
+    assert r.status == 404
+    assert sim_api.get(CLUSTERS + "/lkc-7xq2jv",
+                       {"environment": ENV}).status == 200
+    sim_api.clear_faults()
+    assert sim_api.get(CLUSTERS + "/lkc-9wd3ny",
+                       {"environment": ENV}).status == 200
+
+
 def test_redirect_is_followed_to_the_same_resource(sim_api):
     sim_api.fault(path=CLUSTERS, kind="redirect", status=307)
     r = get_clusters(sim_api)

@@ -672,9 +672,12 @@ class ApiHandler(SimHandler):
             if obj is None or (env is not None and obj.get("_env") != env):
                 raise ApiError(404, "%s '%s' was not found" % (kind.kind,
                                                              rid))
-            drops = state.faults.take(
-                ("drop",), self.command, self.url_path, self.query1,
-                first_only=False, when=lambda f: f["resource"] == rid)
+            # A drop fault names the list path or this resource's own path.
+            drops = []
+            for p in (self.url_path, kind.path):
+                drops += state.faults.take(
+                    ("drop",), self.command, p, self.query1,
+                    first_only=False, when=lambda f: f["resource"] == rid)
             if drops:
                 self.applied.extend(f["id"] for f in drops)
                 raise ApiError(404, "%s '%s' was not found" % (kind.kind,

@@ -376,6 +376,8 @@ class SimHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "cclink-sim"
     sys_version = ""
+    # Idle keep-alive connections are closed after this many seconds.
+    timeout = 300
     # Bytes of request body we accept (admin and REST calls are small).
     max_body = 1 << 20
 
