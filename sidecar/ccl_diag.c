@@ -38,7 +38,7 @@ static long ccl_diag_now_ms(void);
 static int ccl_diag_connect(ccl_diag_t *dg, const struct sockaddr *sa,
     socklen_t len);
 static int ccl_diag_tls(ccl_diag_t *dg, SSL_CTX *ctx, int fd,
-    const char *host, unsigned port);
+    const char *host, int http);
 static void ccl_diag_http(ccl_diag_t *dg, SSL *ssl, const char *host);
 static void ccl_diag_dns(ccl_diag_t *dg, const char *host);
 static int ccl_diag_split(const char *target, char *host, unsigned *port);
@@ -298,7 +298,7 @@ ccl_diag_http(ccl_diag_t *dg, SSL *ssl, const char *host)
 
 static int
 ccl_diag_tls(ccl_diag_t *dg, SSL_CTX *ctx, int fd, const char *host,
-    unsigned port)
+    int http)
 {
     int          rc;
     long         verify;
@@ -356,7 +356,7 @@ ccl_diag_tls(ccl_diag_t *dg, SSL_CTX *ctx, int fd, const char *host,
                       SSL_get_version(ssl), subject, host);
     }
 
-    if (port == 443) {
+    if (http) {
         ccl_diag_http(dg, ssl, host);
     }
 
@@ -498,7 +498,8 @@ ccl_diag_run(const ccl_conf_t *conf, const char *target, FILE *out)
             continue;
         }
 
-        (void) ccl_diag_tls(&dg, ctx, fd, host, use);
+        /* the client's port decides: 443 is REST, whatever the address */
+        (void) ccl_diag_tls(&dg, ctx, fd, host, port == 443);
         close(fd);
     }
 

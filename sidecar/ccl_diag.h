@@ -14,8 +14,8 @@
  *     usually means a missing VPC route or a security group; a refusal, a
  *     wrong port or endpoint), then a TLS handshake with the name as SNI
  *     (certificate checked against kafka_ca_file or the system bundle),
- *     then for port 443 an HTTP request that should get 401 from the REST
- *     API.
+ *     then, when the client's port is 443, an HTTP request that should get
+ *     401 from the REST API.
  *
  * The report goes to "out", one line per hop. Returns 0 when every hop of
  * every address worked, 1 when something failed, -1 on a usage error.
