@@ -321,6 +321,9 @@ def _missing(name):
 # request handler
 
 class ApiHandler(SimHandler):
+    """One connection's requests: /_sim/ admin calls, or API calls (faults,
+    rate limit, auth, routing to list_kind / get_one, body faults)."""
+
     server_version = "cclink-sim-ccloud"
 
     @property
@@ -869,7 +872,7 @@ def _add(store, op, replace):
         shell = {k: v for k, v in env.items() if k != "metadata"}
         shell[kind_key] = [resource]
         doc = {"organization": org, "environments": [shell]}
-    _, envs, items = sc._parse_one(doc, "mutate", iter(range(1000000)))
+    _, envs, items = sc.parse_document(doc, "mutate", iter(range(1000000)))
     now = _now()
     given = resource.get("metadata", {})
     if kind_key == "environments":
@@ -933,7 +936,7 @@ def apply_mutations(store, ops):
         except (MutationError, sc.ScenarioError) as e:
             raise MutationError("ops[%d]: %s" % (i, e)) from None
     try:
-        sc._check_refs(new, "mutate")
+        sc.check_refs(new, "mutate")
     except sc.ScenarioError as e:
         raise MutationError(str(e)) from None
     new.serial = store.serial + 1
@@ -950,7 +953,7 @@ def _broker_op(store, op, name):
         if not isinstance(b, dict):
             raise MutationError("'broker' must be an object")
         trial = {"_sim": {"brokers": brokers + [dict(b)]}}
-        sc._check_brokers(trial, "broker")
+        sc.check_brokers(trial, "broker")
         brokers.append(trial["_sim"]["brokers"][-1])
     else:
         keep = [b for b in brokers

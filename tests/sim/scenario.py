@@ -316,7 +316,7 @@ def _check_resource(kind, obj, where):
         raise ScenarioError("%s: 'metadata' may only hold created_at, "
                             "updated_at, deleted_at" % where)
     if kind.key == "clusters":
-        _check_brokers(obj, where)
+        check_brokers(obj, where)
     if kind.key == "endpoints":
         for name in ("service", "endpoint", "endpoint_type",
                      "connection_type", "cloud", "region"):
@@ -331,7 +331,7 @@ def _check_resource(kind, obj, where):
                                                             obj["service"]))
 
 
-def _check_brokers(obj, where):
+def check_brokers(obj, where):
     sim = obj.get("_sim", {})
     brokers = sim.get("brokers", [])
     if not isinstance(brokers, list):
@@ -353,7 +353,7 @@ def _check_brokers(obj, where):
         seen_hosts.add(b["host"])
 
 
-def _check_refs(store, source):
+def check_refs(store, source):
     """Every reference given as a bare id must name an existing resource of
     the right kind in the same environment."""
     for key, objs in store.items.items():
@@ -377,7 +377,7 @@ def _check_refs(store, source):
                                         % (where, value))
 
 
-def _parse_one(doc, source, counter):
+def parse_document(doc, source, counter):
     """One scenario document -> (org_id, environments, items)."""
     if not isinstance(doc, dict):
         raise ScenarioError("%s: top level must be an object" % source)
@@ -448,7 +448,7 @@ def build_store(docs):
     seen = {}
     counter = iter(range(1000000))
     for source, doc in docs:
-        o, e, it = _parse_one(doc, source, counter)
+        o, e, it = parse_document(doc, source, counter)
         if o is not None:
             if org_id is not None and o != org_id:
                 raise ScenarioError("%s: organization %s differs from %s"
@@ -475,7 +475,7 @@ def build_store(docs):
                 seen[rid] = source
                 items[key].append(obj)
     store = Store(org_id or DEFAULT_ORG, envs, items)
-    _check_refs(store, " + ".join(s for s, _ in docs) or "scenario")
+    check_refs(store, " + ".join(s for s, _ in docs) or "scenario")
     return store
 
 
