@@ -145,6 +145,7 @@ static void ngx_http_cclink_prom_addr(ngx_http_cclink_out_t *o,
     ngx_cclink_addr_stat_t *as, const char *extra);
 static void ngx_http_cclink_prom_sidecar(ngx_http_cclink_out_t *o,
     ngx_http_cclink_sidecar_t *sc);
+static void ngx_http_cclink_le(u_char *buf, ngx_msec_t ms);
 static void ngx_http_cclink_html(ngx_http_cclink_out_t *o,
     ngx_cclink_shm_t *sh, ngx_http_cclink_sidecar_t *sc,
     ngx_http_cclink_loc_conf_t *lcf);
@@ -1140,9 +1141,7 @@ ngx_http_cclink_prometheus(ngx_http_cclink_out_t *o, ngx_cclink_shm_t *sh,
             cum += as->hist[j];
 
             if (j < NGX_CCLINK_HIST - 1) {
-                ngx_sprintf(le, ",le=\"%M.%03M\"%Z",
-                            ngx_cclink_hist_bounds[j] / 1000,
-                            ngx_cclink_hist_bounds[j] % 1000);
+                ngx_http_cclink_le(le, ngx_cclink_hist_bounds[j]);
 
             } else {
                 ngx_sprintf(le, ",le=\"+Inf\"%Z");
@@ -1190,6 +1189,27 @@ ngx_http_cclink_prom_addr(ngx_http_cclink_out_t *o, ngx_cclink_addr_stat_t *as,
     ngx_http_cclink_printf(o, "\",zone=\"");
     ngx_http_cclink_escz(o, as->zone, sizeof(as->zone));
     ngx_http_cclink_printf(o, "\"%s}", extra);
+}
+
+
+/* ',le="0.025"': a bucket bound in ms as seconds, the way clients write it */
+
+static void
+ngx_http_cclink_le(u_char *buf, ngx_msec_t ms)
+{
+    u_char  *p;
+
+    p = ngx_sprintf(buf, ",le=\"%M.%03M", ms / 1000, ms % 1000);
+
+    while (p[-1] == '0') {
+        p--;
+    }
+
+    if (p[-1] == '.') {
+        *p++ = '0';
+    }
+
+    ngx_sprintf(p, "\"%Z");
 }
 
 
