@@ -489,6 +489,7 @@ record:
         cy.finished = d.finished ? d.finished : time(NULL);
         cy.complete = d.complete;
         cy.environments = &d.model.envs;
+        cy.model = &d.model;
         cy.calls = &d.calls;
         cy.errors = &d.errors;
         cy.clusters = d.clusters;

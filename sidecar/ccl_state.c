@@ -39,6 +39,7 @@ static int ccl_state_kind_parse(const char *s);
 static int ccl_state_valid_name(const char *s, size_t max);
 static json_t *ccl_state_time(time_t t);
 static int ccl_state_set(json_t *obj, const char *key, json_t *v);
+static json_t *ccl_state_discovered(const ccl_model_t *m);
 
 
 static const char  *ccl_state_name_bits[] = {
@@ -495,6 +496,72 @@ ccl_state_time(time_t t)
 }
 
 
+static json_t *
+ccl_state_discovered(const ccl_model_t *m)
+{
+    size_t               i, k;
+    json_t              *root, *names, *domains, *o, *zones;
+    const ccl_name_t    *n;
+    const ccl_domain_t  *d;
+
+    static const char   *kinds[] = {
+        "network", "private_link_attachment", "access_point"
+    };
+
+    root = json_object();
+    names = json_array();
+    domains = json_array();
+
+    if (root == NULL || names == NULL || domains == NULL) {
+        json_decref(root);
+        json_decref(names);
+        json_decref(domains);
+        return NULL;
+    }
+
+    for (i = 0; i < m->nnames; i++) {
+        n = &m->names[i];
+        o = json_pack("{s:s, s:o, s:s, s:s?, s:s?, s:s?, s:s}",
+                      "host", n->host,
+                      "names", ccl_state_names_json(n->kinds),
+                      "service", ccl_conf_service_name(n->service),
+                      "resource", n->resource,
+                      "environment", n->env,
+                      "network", n->network,
+                      "source", n->source ? n->source : "");
+        if (o != NULL) {
+            json_array_append_new(names, o);
+        }
+    }
+
+    for (i = 0; i < m->ndomains; i++) {
+        d = &m->domains[i];
+        zones = json_object();
+
+        for (k = 0; zones != NULL && k < d->nzones; k++) {
+            json_object_set_new(zones, d->zones[k].zone,
+                                json_string(d->zones[k].subdomain));
+        }
+
+        o = json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:o?}",
+                      "id", d->id,
+                      "kind", kinds[d->kind],
+                      "environment", d->env,
+                      "dns_domain", d->dns_domain,
+                      "endpoint_suffix", d->endpoint_suffix,
+                      "zonal_subdomains", zones);
+        if (o != NULL) {
+            json_array_append_new(domains, o);
+        }
+    }
+
+    json_object_set_new(root, "names", names);
+    json_object_set_new(root, "domains", domains);
+
+    return root;
+}
+
+
 static int
 ccl_state_set(json_t *obj, const char *key, json_t *v)
 {
@@ -563,6 +630,11 @@ ccl_state_render(const ccl_state_t *st, const ccl_state_cycle_t *cy,
                                   json_string(cy->environments->v[i]));
         }
         rc |= ccl_state_set(d, "environments", a);
+
+        if (cy->model != NULL) {
+            rc |= ccl_state_set(d, "discovered",
+                                ccl_state_discovered(cy->model));
+        }
 
         a = json_array();
         for (i = 0; a != NULL && cy->calls != NULL && i < cy->calls->n; i++) {

@@ -12,9 +12,11 @@
  *  - the serial, the generated time and the SHA-256 of the route table's
  *    content (serial and time left out): identical content keeps its
  *    serial;
- *  - the last discovery: when, whether complete, every API call with its
- *    outcome, status, attempts, pages, items and error; counts; errors;
- *    the last complete discovery's time; the last apply's result.
+ *  - the last discovery: when, whether complete, what it found (names
+ *    with their service, resource, environment and source API; domains
+ *    with their zones), every API call with its outcome, status,
+ *    attempts, pages, items and error; counts; errors; the last complete
+ *    discovery's time; the last apply's result.
  *
  * No secret is ever written here.
  *
@@ -42,6 +44,7 @@
 
 #include "ccl_api.h"
 #include "ccl_buf.h"
+#include "ccl_model.h"
 #include "ccl_plan.h"
 
 
@@ -71,6 +74,7 @@ typedef struct {
     time_t               finished;
     int                  complete;
     const ccl_strv_t    *environments;
+    const ccl_model_t   *model;      /* what was discovered, or NULL */
     const ccl_calls_t   *calls;
     const ccl_strv_t    *errors;
     const ccl_state_cluster_t  *clusters;
