@@ -22,6 +22,7 @@ the same names to the same backends:
 """
 
 import os
+import re
 import signal
 import subprocess
 import time
@@ -176,6 +177,29 @@ class Contender:
     def reload(self):
         pass
 
+    def before_change(self, rng):
+        """Waits before the next route change. A contender that polls the
+        file gets the change at a random moment of its polling interval
+        (as real writes come); one that reloads gets its last reload
+        finished first."""
+        if not self.reloads:
+            time.sleep(rng.uniform(0, self.poll_interval))
+        else:
+            time.sleep(0.15)
+
+    poll_interval = 1.0
+
+    def crashes(self):
+        """Worker processes that ended on a signal, from the logs."""
+        return 0
+
+    def _log_text(self, name):
+        try:
+            with open(os.path.join(self.dir, name), errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
     def write_config(self):
         raise NotImplementedError
 
@@ -240,6 +264,10 @@ class _NginxBase(Contender):
 
     def reload(self):
         os.kill(self.proc.pid, signal.SIGHUP)
+
+    def crashes(self):
+        return len(re.findall(r"exited on signal",
+                              self._log_text("logs/error.log")))
 
 
 class StockNginx(_NginxBase):
@@ -372,7 +400,24 @@ class Haproxy(Contender):
                 "-p", os.path.join(self.dir, "haproxy.pid")]
 
     def reload(self):
+        self.reloads_asked = getattr(self, "reloads_asked", 0) + 1
         os.kill(self.proc.pid, signal.SIGUSR2)
+
+    def before_change(self, rng):
+        # The 2.6 master ignores a SIGUSR2 that comes while it is still
+        # settling after the previous reload (about every other one when
+        # sent back to back): wait for its "Loading success." line first.
+        want = getattr(self, "reloads_asked", 0) + 1
+        deadline = time.monotonic() + 15
+        while (self._log_text("stderr.log").count("Loading success.")
+               < want and time.monotonic() < deadline):
+            time.sleep(0.01)
+        time.sleep(0.15)
+
+    def crashes(self):
+        return len(re.findall(r"worker \(\d+\) exited with code "
+                              r"(13[0-9]|1[4-9][0-9])",
+                              self._log_text("stderr.log")))
 
 
 class HaproxySplice(Haproxy):

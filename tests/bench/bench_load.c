@@ -838,7 +838,7 @@ bench_loop(bench_thread_t *t)
                 timeout = 0;
 
             } else if (t->timers->due - now < 50000000ULL) {
-                timeout = (int) ((t->timers->due - now) / 1000000ULL);
+                timeout = (int) ((t->timers->due - now + 999999) / 1000000);
             }
         }
 
@@ -1540,7 +1540,10 @@ bench_timer_fire(bench_conn_t *c)
 }
 
 
-/* fails connections stuck before they were established */
+/*
+ * Fails connections stuck while establishing or waiting for an answer.
+ * (Times set after "now" was taken are later than it: no subtraction.)
+ */
 
 static void
 bench_sweep(bench_thread_t *t, uint64_t now)
@@ -1561,14 +1564,14 @@ bench_sweep(bench_thread_t *t, uint64_t now)
         case BENCH_ST_HELLO:
         case BENCH_ST_GAP:
         case BENCH_ST_BACK:
-            if (now - c->t_start > BENCH_OP_TIMEOUT) {
+            if (now > c->t_start + BENCH_OP_TIMEOUT) {
                 bench_fail(c, BENCH_FAIL_TIMEOUT, "timeout", 0);
             }
             break;
 
         case BENCH_ST_PING:
         case BENCH_ST_XFER:
-            if (now - c->t_op > BENCH_OP_TIMEOUT) {
+            if (now > c->t_op + BENCH_OP_TIMEOUT) {
                 bench_fail(c, BENCH_FAIL_TIMEOUT, "timeout", 0);
             }
             break;
@@ -2030,8 +2033,13 @@ bench_run_churn(void)
         timeout = 20;
         now = bench_now();
 
-        if (t->timers && t->timers->due <= now) {
-            timeout = 0;
+        if (t->timers) {
+            if (t->timers->due <= now) {
+                timeout = 0;
+
+            } else if (t->timers->due - now < 20000000ULL) {
+                timeout = (int) ((t->timers->due - now + 999999) / 1000000);
+            }
         }
 
         m = epoll_wait(t->ep, evs, 256, timeout);

@@ -23,7 +23,7 @@ ROWS = {
     "memory": ["kib_per_conn_hello", "kib_per_conn_data"],
     "routes-100k": ["conn_s", "cpu_us_per_conn"],
     "hot-change": ["live_ms_p50", "live_ms_max", "broken", "new_failed",
-                   "processes_after", "rss_after_mib"],
+                   "processes_after", "rss_after_mib", "worker_crashes"],
 }
 
 BEGIN = "<!-- bench-results:begin -->"
@@ -268,7 +268,8 @@ def markdown(results):
         if "nginx" not in sc["contenders"]:
             continue
         for metric in ROWS.get(sname, []):
-            if metric in ("broken", "new_failed", "processes_after"):
+            if metric in ("broken", "new_failed", "processes_after",
+                          "worker_crashes"):
                 continue
             label, unit, better = METRICS[metric]
             row = []

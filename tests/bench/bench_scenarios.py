@@ -7,6 +7,7 @@ Metric names end with their unit; METRICS says which way is better.
 """
 
 import os
+import random
 import signal
 import subprocess
 import time
@@ -34,6 +35,7 @@ METRICS = {
     "new_failed": ("new connections failed", "", "lower"),
     "processes_after": ("proxy processes after the changes", "", "lower"),
     "rss_after_mib": ("proxy RSS after the changes", "MiB", "lower"),
+    "worker_crashes": ("workers that crashed", "", "lower"),
 }
 
 
@@ -195,16 +197,18 @@ def measure_hot(env, c, hook=None):
     changes = env.changes
     churn = [env.load, "churn", "-p", str(c.port), "-s", ECHO_PATTERN,
              "-N", str(c.routes.nroutes), "-c", "4", "-P", "16",
-             "-i", "2000", "-m", "64", "-S",
+             "-i", "5000", "-m", "64", "-S",
              "-d", str(60 + changes * 6), "-M", str(90 + changes * 6)]
     p = env.procs.spawn(churn, log=env.log_path("bench-load.log"))
     rd = LineReader(p)
     live = []
     missed = 0
+    rng = random.Random(7)
     try:
         rd.json(10)             # started
         time.sleep(0.5)
         for k in range(changes):
+            c.before_change(rng)
             name = expand(NEW_PATTERN, k)
             c.routes.add(name)
             c.write_routes()
@@ -221,6 +225,9 @@ def measure_hot(env, c, hook=None):
         rss_after = c.rss_kib()
         p.stdin.close()
         res = rd.json(30)
+        # the old workers go once the long-lived connections have closed
+        time.sleep(1.0)
+        crashes = c.crashes()
     finally:
         env.procs.stop(p, signal.SIGTERM, timeout=5)
     if missed:
@@ -235,6 +242,7 @@ def measure_hot(env, c, hook=None):
         "new_ok": res["new_ok"],
         "processes_after": procs_after,
         "rss_after_mib": round(rss_after / 1024, 1),
+        "worker_crashes": crashes,
         "live_ms_all": [round(x, 1) for x in live],
     }
 
