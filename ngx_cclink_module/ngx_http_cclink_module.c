@@ -160,8 +160,10 @@ static ngx_http_cclink_row_t *ngx_http_cclink_sorted_routes(
     ngx_http_request_t *r, ngx_cclink_shm_t *sh, ngx_uint_t *n);
 static int ngx_libc_cdecl ngx_http_cclink_cmp_rows(const void *one,
     const void *two);
-static ngx_uint_t ngx_http_cclink_addr_shown(ngx_cclink_shm_t *sh,
-    ngx_uint_t i);
+static ngx_cclink_addr_stat_t **ngx_http_cclink_sorted_addrs(
+    ngx_http_request_t *r, ngx_cclink_shm_t *sh, ngx_uint_t *n);
+static int ngx_libc_cdecl ngx_http_cclink_cmp_addrs(const void *one,
+    const void *two);
 static ngx_http_cclink_sidecar_t *ngx_http_cclink_sidecar_read(
     ngx_http_request_t *r, ngx_str_t *path);
 static ngx_int_t ngx_http_cclink_sidecar_parse(ngx_http_request_t *r,
@@ -755,12 +757,12 @@ static void
 ngx_http_cclink_json(ngx_http_cclink_out_t *o, ngx_cclink_shm_t *sh,
     ngx_http_cclink_sidecar_t *sc)
 {
-    ngx_uint_t               i, j, first, n;
-    ngx_atomic_uint_t        next;
-    ngx_cclink_recent_t      rc;
-    ngx_http_cclink_row_t   *rows;
-    ngx_cclink_addr_stat_t  *as;
-    ngx_cclink_route_stat_t *rs;
+    ngx_uint_t                i, j, first, n;
+    ngx_atomic_uint_t         next;
+    ngx_cclink_recent_t       rc;
+    ngx_http_cclink_row_t    *rows;
+    ngx_cclink_addr_stat_t   *as, **addrs;
+    ngx_cclink_route_stat_t  *rs;
 
     ngx_http_cclink_printf(o, "{\"version\":\"" NGX_HTTP_CCLINK_VERSION
                            "\",\"time\":%T,\"started\":%T,\"table\":{"
@@ -845,16 +847,16 @@ ngx_http_cclink_json(ngx_http_cclink_out_t *o, ngx_cclink_shm_t *sh,
 
     ngx_http_cclink_printf(o, "],\"addresses\":[");
 
-    first = 1;
+    addrs = ngx_http_cclink_sorted_addrs(o->r, sh, &n);
+    if (addrs == NULL) {
+        o->error = 1;
+        return;
+    }
 
-    for (i = 0; i < sh->naddr_stats; i++) {
-        if (!ngx_http_cclink_addr_shown(sh, i)) {
-            continue;
-        }
+    for (i = 0; i < n; i++) {
+        as = addrs[i];
 
-        as = &sh->addr_stats[i];
-
-        ngx_http_cclink_printf(o, "%s{\"address\":\"", first ? "" : ",");
+        ngx_http_cclink_printf(o, "%s{\"address\":\"", i ? "," : "");
         ngx_http_cclink_escz(o, as->addr, sizeof(as->addr));
         ngx_http_cclink_printf(o, "\",\"zone\":\"");
         ngx_http_cclink_escz(o, as->zone, sizeof(as->zone));
@@ -872,8 +874,6 @@ ngx_http_cclink_json(ngx_http_cclink_out_t *o, ngx_cclink_shm_t *sh,
 
         ngx_http_cclink_printf(o, "\"le_inf\":%uA}}",
                                as->hist[NGX_CCLINK_HIST - 1]);
-
-        first = 0;
     }
 
     ngx_http_cclink_printf(o, "]");
@@ -1000,10 +1000,10 @@ ngx_http_cclink_prometheus(ngx_http_cclink_out_t *o, ngx_cclink_shm_t *sh,
     ngx_http_cclink_sidecar_t *sc)
 {
     u_char                     le[48];
-    ngx_uint_t                 i, j, n;
+    ngx_uint_t                 i, j, n, na;
     ngx_atomic_uint_t          v, cum;
     ngx_http_cclink_row_t     *rows;
-    ngx_cclink_addr_stat_t    *as;
+    ngx_cclink_addr_stat_t    *as, **addrs;
     ngx_http_cclink_metric_t  *mt;
 
     ngx_http_cclink_printf(o,
@@ -1079,7 +1079,9 @@ ngx_http_cclink_prometheus(ngx_http_cclink_out_t *o, ngx_cclink_shm_t *sh,
     }
 
     rows = ngx_http_cclink_sorted_routes(o->r, sh, &n);
-    if (rows == NULL) {
+    addrs = ngx_http_cclink_sorted_addrs(o->r, sh, &na);
+
+    if (rows == NULL || addrs == NULL) {
         o->error = 1;
         return;
     }
@@ -1110,12 +1112,8 @@ ngx_http_cclink_prometheus(ngx_http_cclink_out_t *o, ngx_cclink_shm_t *sh,
         ngx_http_cclink_printf(o, "# HELP %s %s\n# TYPE %s %s\n", mt->name,
                                mt->help, mt->name, mt->type);
 
-        for (i = 0; i < sh->naddr_stats; i++) {
-            if (!ngx_http_cclink_addr_shown(sh, i)) {
-                continue;
-            }
-
-            as = &sh->addr_stats[i];
+        for (i = 0; i < na; i++) {
+            as = addrs[i];
             v = *(ngx_atomic_t *) ((u_char *) as + mt->offset);
 
             ngx_http_cclink_printf(o, "%s", mt->name);
@@ -1129,12 +1127,8 @@ ngx_http_cclink_prometheus(ngx_http_cclink_out_t *o, ngx_cclink_shm_t *sh,
         "endpoint address\n"
         "# TYPE cclink_endpoint_connect_seconds histogram\n");
 
-    for (i = 0; i < sh->naddr_stats; i++) {
-        if (!ngx_http_cclink_addr_shown(sh, i)) {
-            continue;
-        }
-
-        as = &sh->addr_stats[i];
+    for (i = 0; i < na; i++) {
+        as = addrs[i];
         cum = 0;
 
         for (j = 0; j < NGX_CCLINK_HIST; j++) {
@@ -1464,14 +1458,16 @@ ngx_http_cclink_html(ngx_http_cclink_out_t *o, ngx_cclink_shm_t *sh,
 static void
 ngx_http_cclink_html_addresses(ngx_http_cclink_out_t *o, ngx_cclink_shm_t *sh)
 {
-    ngx_uint_t               i, k, nz;
+    ngx_uint_t               i, k, n, nz;
     ngx_atomic_uint_t        mean;
-    ngx_cclink_addr_stat_t  *as;
+    ngx_cclink_addr_stat_t  *as, **addrs;
     ngx_http_cclink_zone_t  *zones, *z;
 
+    addrs = ngx_http_cclink_sorted_addrs(o->r, sh, &n);
     zones = ngx_pcalloc(o->r->pool,
-                        sh->naddr_stats * sizeof(ngx_http_cclink_zone_t));
-    if (zones == NULL) {
+                        (n + 1) * sizeof(ngx_http_cclink_zone_t));
+
+    if (addrs == NULL || zones == NULL) {
         o->error = 1;
         return;
     }
@@ -1484,12 +1480,8 @@ ngx_http_cclink_html_addresses(ngx_http_cclink_out_t *o, ngx_cclink_shm_t *sh)
 
     nz = 0;
 
-    for (i = 0; i < sh->naddr_stats; i++) {
-        if (!ngx_http_cclink_addr_shown(sh, i)) {
-            continue;
-        }
-
-        as = &sh->addr_stats[i];
+    for (i = 0; i < n; i++) {
+        as = addrs[i];
         mean = as->connected ? as->connect_ms / as->connected : 0;
 
         ngx_http_cclink_printf(o, "<tr><td class=\"t\">");
@@ -1845,16 +1837,64 @@ ngx_http_cclink_cmp_rows(const void *one, const void *two)
 }
 
 
-/* an address series is shown once used; the overflow once it counted */
+/*
+ * The address series in use, by zone and address; the overflow last, once
+ * it has counted something.
+ */
 
-static ngx_uint_t
-ngx_http_cclink_addr_shown(ngx_cclink_shm_t *sh, ngx_uint_t i)
+static ngx_cclink_addr_stat_t **
+ngx_http_cclink_sorted_addrs(ngx_http_request_t *r, ngx_cclink_shm_t *sh,
+    ngx_uint_t *n)
 {
-    ngx_cclink_addr_stat_t  *as;
+    ngx_uint_t                i, k;
+    ngx_cclink_addr_stat_t   *as, **addrs;
 
-    as = &sh->addr_stats[i];
+    addrs = ngx_palloc(r->pool, (sh->naddr_stats + 1) * sizeof(void *));
+    if (addrs == NULL) {
+        return NULL;
+    }
 
-    return as->used && (i != 0 || as->attempts != 0);
+    k = 0;
+
+    for (i = 1; i < sh->naddr_stats; i++) {
+        as = &sh->addr_stats[i];
+
+        if (as->used) {
+            addrs[k++] = as;
+        }
+    }
+
+    ngx_qsort(addrs, k, sizeof(void *), ngx_http_cclink_cmp_addrs);
+
+    as = &sh->addr_stats[0];
+
+    if (as->used && as->attempts) {
+        addrs[k++] = as;
+    }
+
+    *n = k;
+
+    return addrs;
+}
+
+
+static int ngx_libc_cdecl
+ngx_http_cclink_cmp_addrs(const void *one, const void *two)
+{
+    ngx_cclink_addr_stat_t  *a = *(ngx_cclink_addr_stat_t **) one;
+    ngx_cclink_addr_stat_t  *b = *(ngx_cclink_addr_stat_t **) two;
+
+    int  rc;
+
+    /* address and zone of a used series do not change */
+
+    rc = ngx_strcmp(a->zone, b->zone);
+
+    if (rc == 0) {
+        rc = ngx_strcmp(a->addr, b->addr);
+    }
+
+    return rc;
 }
 
 

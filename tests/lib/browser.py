@@ -6,9 +6,9 @@
     t = tables(dom)      # {"routes": [["route", "group", ...], [...]], ...}
 
 Each run gets a fresh profile directory that is removed afterwards. The
-browser resolves no host name at all (numeric addresses are not resolved),
-and its background services are off, so it talks to nothing but the
-address it is given.
+browser resolves no host name at all and reaches no address but 127.0.0.1,
+and its background services are off: it talks to nothing but the page it
+is given.
 """
 
 import html.parser
@@ -28,7 +28,7 @@ FLAGS = [
     "--disable-domain-reliability", "--disable-breakpad",
     "--disable-dev-shm-usage", "--no-default-browser-check",
     "--no-pings", "--mute-audio", "--hide-scrollbars",
-    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 ]
 
 
