@@ -1141,7 +1141,8 @@ ngx_http_cclink_prometheus(ngx_http_cclink_out_t *o, ngx_cclink_shm_t *sh,
                 ngx_sprintf(le, ",le=\"+Inf\"%Z");
             }
 
-            ngx_http_cclink_printf(o, "cclink_endpoint_connect_seconds_bucket");
+            ngx_http_cclink_printf(o, "%s",
+                                   "cclink_endpoint_connect_seconds_bucket");
             ngx_http_cclink_prom_addr(o, as, (char *) le);
             ngx_http_cclink_printf(o, " %uA\n", cum);
         }

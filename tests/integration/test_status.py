@@ -118,7 +118,7 @@ def hello_with_name(name):
     return records(b"\x01" + struct.pack("!I", len(body))[1:] + body)
 
 
-# --- reading the endpoint ------------------------------------------------------
+# --- reading the endpoint ----------------------------------------------------
 
 def fetch(proxy, query="", headers=None, method="GET"):
     """(status, headers, body text) of the status location."""
@@ -172,7 +172,7 @@ def wait_idle(proxy, sessions):
     return wait_for(idle, timeout=10, what="%d sessions to end" % sessions)
 
 
-# --- the scripted traffic ------------------------------------------------------
+# --- the scripted traffic ----------------------------------------------------
 
 SCRIPT_ROUTES = """# status test table
 cclink-routes 1
@@ -557,7 +557,7 @@ def test_counters_survive_a_route_table_swap(make_proxy):
     b.close()
 
 
-# --- bounded memory ------------------------------------------------------------
+# --- bounded memory ----------------------------------------------------------
 
 @needs_parser
 def test_ten_thousand_refused_names_stay_bounded(make_proxy):

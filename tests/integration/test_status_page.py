@@ -87,7 +87,7 @@ def sanitized(raw):
     return "".join(chr(b) if 0x20 < b < 0x7f else "?" for b in raw)
 
 
-# --- the page in a browser ----------------------------------------------------
+# --- the page in a browser ---------------------------------------------------
 
 PAGE_ROUTES = """# page test table
 cclink-routes 1
@@ -226,7 +226,7 @@ def test_sample_configuration_serves_status_on_loopback_only():
             assert addr.startswith(("127.", "[::1]", "unix:")), addr
 
 
-# --- hostile strings -----------------------------------------------------------
+# --- hostile strings ---------------------------------------------------------
 
 # a regular expression key may hold any byte but white space: quotes,
 # markup, backslashes, a control character, a byte that is not UTF-8
@@ -331,7 +331,7 @@ def test_hostile_names_do_not_run_in_a_browser(make_proxy):
     assert "<script>document.title='pwned'</script>" in names
 
 
-# --- the sidecar's state file --------------------------------------------------
+# --- the sidecar's state file ------------------------------------------------
 
 def iso(t):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
@@ -555,3 +555,39 @@ def test_sidecar_state_other_shapes(make_proxy, workdir):
     assert (d["time"], d["at"]) == ("yesterday", None)
     assert "cclink_sidecar_last_discovery_timestamp_seconds" not in \
         proxy.status("prometheus")
+
+
+@needs_parser
+def test_every_metric_is_documented(make_proxy, workdir):
+    """docs/module.md lists exactly the metrics the endpoint serves, with
+    their types and labels."""
+    state = os.path.join(workdir, "state.json")
+    write_json(state, sidecar_state(int(time.time())))
+    a = ExactBackend("127.0.0.1", 0)
+    proxy = make_proxy("cclink-routes 1\nserial 1\ngroup g 127.0.0.1:%d "
+                       "zone=z\nroute a.example.test g\nend\n" % a.port)
+    status_conf(proxy, "cclink_status_sidecar_state %s;" % state)
+    proxy.start()
+    exchange(proxy.kafka_port, "a.example.test", 1, 1)
+    wait_idle(proxy, 1)
+    s, families, _ = prometheus(proxy)
+    served = {}
+    for fam in families:
+        name = fam.name + ("_total" if fam.type == "counter" else "")
+        labels = set()
+        for smp in fam.samples:
+            labels |= set(smp.labels) - {"le"}
+        served[name] = (fam.type, labels)
+
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "docs",
+                        "module.md")
+    with open(path) as f:
+        docs = f.read()
+    documented = {}
+    row = re.compile(r"^\| `(cclink_[a-z_]+)` \| (\w+) \|"
+                     r"\s*([a-z, ]*?)\s*\|", re.M)
+    for m in row.finditer(docs):
+        labels = {x.strip() for x in m.group(3).split(",") if x.strip()}
+        documented[m.group(1)] = (m.group(2), labels)
+    assert served == documented
+    a.close()
