@@ -345,41 +345,32 @@ ACCESS_LOG_STOCK = (
     "\"out\":\"$bytes_sent\"}';")
 
 
-class ProxyHost:
+class ProxyBase:
     """A cclink proxy host: nginx listening on address:9092 and :443
     (mode "module": with ngx_cclink_module reading the route table;
     mode "stock": the distribution's nginx including the sidecar's
     stock-nginx include, reloaded by the sidecar), and cclink-sidecar
-    "run" discovering from the simulator's API. Before the first
-    discovery nginx serves the seed files of conf-templates/ (every name
-    refused), as a freshly installed host does.
+    "run". Before the first discovery nginx serves the seed files of
+    conf-templates/ (every name refused), as a freshly installed host
+    does. Subclasses say what the sidecar's configuration holds
+    (config_lines), its environment (sidecar_env) and when the proxy is
+    ready (wait_ready)."""
 
-    sites: the Site objects whose networks this proxy serves (their
-    endpoint zone addresses become "target" lines, their clusters get a
-    Kafka key so that broker names come from metadata).
-    """
-
-    def __init__(self, workdir, name, cloud, sites, mode="module",
-                 environments=None, zone=None, address=None,
-                 status_port=None, poll_interval=5, services="kafka"):
+    def __init__(self, workdir, name, mode="module", zone=None,
+                 address=None, status_port=None, poll_interval=5):
         if mode not in ("module", "stock"):
             raise ValueError("mode is module or stock")
         self.name = name
-        self.cloud = cloud
-        self.sites = list(sites)
         self.mode = mode
         self.dir = os.path.abspath(os.path.join(str(workdir), name))
         self.out = os.path.join(self.dir, "out")
         self.conf = os.path.join(self.dir, "cclink-sidecar.conf")
-        self.creds = os.path.join(self.dir, "kafka.credentials")
         self.sidecar_log = os.path.join(self.dir, "sidecar.log")
-        self.environments = environments
-        self.zone = zone or self.sites[0].zone_labels[0]
+        self.zone = zone
         self.preferred_address = address
         self.address = None
         self.status_port = status_port
         self.poll_interval = poll_interval
-        self.services = services
         self.nginx = None
         self.sidecar = None
 
@@ -414,35 +405,20 @@ class ProxyHost:
                 out[name] = addr
         return out
 
+    def config_lines(self):
+        """The sidecar's configuration, without the lines this class
+        adds (output, mode, nginx commands, proxy address and name)."""
+        raise NotImplementedError
+
+    def sidecar_env(self):
+        return clean_env()
+
+    def wait_ready(self, timeout):
+        self.wait_cycle(1, timeout)
+
     def _write_config(self):
-        envs = self.environments or sorted({self._env_of(s.id)
-                                            for s in self.sites})
-        lines = [
-            "# cclink-sidecar for proxy %s, written by tests/e2e/stack.py"
-            % self.name,
-            "api_url %s" % self.cloud.api.url,
-            "ca_file %s" % self.cloud.ca.cert,
-            "environments %s" % " ".join(envs),
-            "services %s" % self.services,
-            "http_retries 2",
-            "retry_backoff 200ms 2s",
-            "http_timeout 10s",
-            "kafka_credentials_file %s" % self.creds,
-            "kafka_security_protocol SSL",
-            "kafka_ca_file %s" % self.cloud.ca.cert,
-            "kafka_socket_timeout 5s",
-            "kafka_deadline 15s",
-            "zone %s" % self.zone,
-            "target_dns off",
-        ]
-        for s in self.sites:
-            # metadata over TLS straight to the endpoint (the names still
-            # go as SNI and are verified): it works before this proxy has
-            # any route
-            first = s.zones[s.zone_labels[0]]
-            lines.append("kafka_bootstrap_address %s %s:9092" % (s.id, first))
-            for key, addr, zone in s.targets():
-                lines.append("target %s %s zone=%s" % (key, addr, zone))
+        lines = ["# cclink-sidecar for proxy %s, written by "
+                 "tests/e2e/stack.py" % self.name] + self.config_lines()
         lines += [
             "poll_interval %d" % self.poll_interval,
             "poll_jitter 0",
@@ -456,22 +432,9 @@ class ProxyHost:
                       'nginx_reload_command "%s -s reload"' % base,
                       "command_timeout 20s"]
         lines += ["proxy_address %s" % self.address,
-                  "proxy_name %s" % self.name, "log_level info"]
+                  "proxy_name %s" % self.name]
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n")
-        fd = os.open(self.creds, os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
-                     0o600)
-        with os.fdopen(fd, "w") as f:
-            for s in self.sites:
-                f.write("%s %s %s\n" % (s.id, CLUSTER_KEY, CLUSTER_SECRET))
-        os.chmod(self.creds, 0o600)
-
-    def _env_of(self, cluster_id):
-        state = self.cloud.api.state()
-        for env in state["environments"]:
-            if any(c["id"] == cluster_id for c in env.get("clusters", [])):
-                return env["id"]
-        raise StackError("cluster %s is in no environment" % cluster_id)
 
     def _seed(self):
         os.makedirs(self.out, exist_ok=True)
@@ -486,7 +449,7 @@ class ProxyHost:
         if self.mode == "module":
             stream = """
     cclink_routes %s zone=cclink:16m interval=500ms;
-    cclink_host_zone %s;
+    %s
     %s
     access_log {prefix}/logs/access.log e2e;
     upstream cclink_endpoints { cclink_balancer max_fails=1 fail_timeout=10s; }
@@ -501,7 +464,9 @@ class ProxyHost:
         proxy_next_upstream on;
         proxy_next_upstream_tries 3;
     }
-""" % (self.path("routes.conf"), self.zone, ACCESS_LOG_MODULE,
+""" % (self.path("routes.conf"),
+                "cclink_host_zone %s;" % self.zone if self.zone else "",
+                ACCESS_LOG_MODULE,
                 self.address, self.address)
             http = """
     server {
@@ -540,9 +505,8 @@ class ProxyHost:
     # -- life cycle --------------------------------------------------------
 
     def start(self, timeout=60):
-        """Seed files, nginx, then the sidecar daemon; returns when the
-        first discovery was applied and every site's bootstrap name is
-        proxied (TLS verified through this proxy)."""
+        """Seed files, nginx, then the sidecar daemon; returns when
+        wait_ready() is satisfied."""
         _live.append(self)
         os.makedirs(self.dir, exist_ok=True)
         os.chmod(self.dir, 0o755)          # nginx workers read routes.conf
@@ -550,10 +514,9 @@ class ProxyHost:
         for attempt in range(5):
             self.address = pick_address(
                 preferred=self.preferred_address if attempt == 0 else None)
-            if self.status_port is None or attempt:
-                self.status_port = (
-                    self.status_port if attempt == 0 and self.status_port
-                    else free_port(self.address))
+            if (attempt or self.status_port is None
+                    or not port_free(self.address, self.status_port)):
+                self.status_port = free_port(self.address)
             self.nginx = self._nginx()
             try:
                 self.nginx.start(wait_ports=[(self.address, 9092),
@@ -565,18 +528,11 @@ class ProxyHost:
                                      % (self.name, e)) from None
         self._write_config()
         self.start_sidecar()
-        self.wait_cycle(1, timeout)
-        for s in self.sites:
-            wait_until(lambda s=s: tls_probe(self.address, 9092, s.bootstrap,
-                                             self.cloud.ca.cert),
-                       timeout, "%s proxied by %s" % (s.bootstrap,
-                                                      self.name))
+        self.wait_ready(timeout)
         return self
 
     def start_sidecar(self):
-        env = clean_env()
-        env["CONFLUENT_CLOUD_API_KEY"] = self.cloud.api.api_key
-        env["CONFLUENT_CLOUD_API_SECRET"] = self.cloud.api.api_secret
+        env = self.sidecar_env()
         log = open(self.sidecar_log, "a")
         try:
             self.sidecar = subprocess.Popen(
@@ -593,15 +549,17 @@ class ProxyHost:
         except FileNotFoundError:
             return ""
 
-    def wait_cycle(self, count, timeout=60):
-        """Waits for the count-th applied or unchanged, complete cycle."""
+    def wait_cycle(self, count, timeout=60, complete=True):
+        """Waits for the count-th applied or unchanged cycle (complete
+        ones only, unless complete is False)."""
         def done():
             if self.sidecar.poll() is not None:
                 raise StackError("cclink-sidecar exited %s:\n%s"
                                  % (self.sidecar.returncode,
                                     self.sidecar_output()[-3000:]))
-            return len(re.findall(r"event=cycle_done result=(applied|"
-                                  r"unchanged) complete=yes",
+            return len(re.findall(r"event=cycle_done result=(?:applied|"
+                                  r"unchanged) complete=%s"
+                                  % ("yes" if complete else r"\w+"),
                                   self.sidecar_output())) >= count
         try:
             wait_until(done, timeout, "cycle %d of the sidecar of %s"
@@ -660,6 +618,84 @@ class ProxyHost:
         if self in _live:
             _live.remove(self)
         return self.sidecar.returncode if self.sidecar else None
+
+
+class ProxyHost(ProxyBase):
+    """A proxy host whose sidecar discovers from the simulator (cloud).
+
+    sites: the Site objects whose networks this proxy serves (their
+    endpoint zone addresses become "target" lines, their clusters get a
+    Kafka key so that broker names come from metadata). Ready when the
+    first discovery was complete and applied and every site's bootstrap
+    name is proxied (TLS verified through this proxy)."""
+
+    def __init__(self, workdir, name, cloud, sites, mode="module",
+                 environments=None, zone=None, address=None,
+                 status_port=None, poll_interval=5, services="kafka"):
+        super().__init__(workdir, name, mode, zone or sites[0].zone_labels[0],
+                         address, status_port, poll_interval)
+        self.cloud = cloud
+        self.sites = list(sites)
+        self.environments = environments
+        self.services = services
+        self.creds = os.path.join(self.dir, "kafka.credentials")
+
+    def config_lines(self):
+        envs = self.environments or sorted({self._env_of(s.id)
+                                            for s in self.sites})
+        lines = [
+            "api_url %s" % self.cloud.api.url,
+            "ca_file %s" % self.cloud.ca.cert,
+            "environments %s" % " ".join(envs),
+            "services %s" % self.services,
+            "http_retries 2",
+            "retry_backoff 200ms 2s",
+            "http_timeout 10s",
+            "kafka_credentials_file %s" % self.creds,
+            "kafka_security_protocol SSL",
+            "kafka_ca_file %s" % self.cloud.ca.cert,
+            "kafka_socket_timeout 5s",
+            "kafka_deadline 15s",
+            "zone %s" % self.zone,
+            "target_dns off",
+        ]
+        for s in self.sites:
+            # metadata over TLS straight to the endpoint (the names still
+            # go as SNI and are verified): it works before this proxy has
+            # any route
+            first = s.zones[s.zone_labels[0]]
+            lines.append("kafka_bootstrap_address %s %s:9092" % (s.id, first))
+            for key, addr, zone in s.targets():
+                lines.append("target %s %s zone=%s" % (key, addr, zone))
+        lines.append("log_level info")
+        fd = os.open(self.creds, os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+                     0o600)
+        with os.fdopen(fd, "w") as f:
+            for s in self.sites:
+                f.write("%s %s %s\n" % (s.id, CLUSTER_KEY, CLUSTER_SECRET))
+        os.chmod(self.creds, 0o600)
+        return lines
+
+    def _env_of(self, cluster_id):
+        state = self.cloud.api.state()
+        for env in state["environments"]:
+            if any(c["id"] == cluster_id for c in env.get("clusters", [])):
+                return env["id"]
+        raise StackError("cluster %s is in no environment" % cluster_id)
+
+    def sidecar_env(self):
+        env = clean_env()
+        env["CONFLUENT_CLOUD_API_KEY"] = self.cloud.api.api_key
+        env["CONFLUENT_CLOUD_API_SECRET"] = self.cloud.api.api_secret
+        return env
+
+    def wait_ready(self, timeout):
+        self.wait_cycle(1, timeout)
+        for s in self.sites:
+            wait_until(lambda s=s: tls_probe(self.address, 9092, s.bootstrap,
+                                             self.cloud.ca.cert),
+                       timeout, "%s proxied by %s" % (s.bootstrap,
+                                                      self.name))
 
 
 # ---------------------------------------------------------------------------
@@ -722,16 +758,23 @@ class Laptop:
                        r.stdout[-4000:], r.stderr[-4000:]))
         return r
 
-    def kcat(self, bootstrap, args, ca, input=None, timeout=120):
-        """kcat with TLS (security.protocol=SSL), the test CA and host
-        name verification, bootstrapping from bootstrap:9092."""
-        argv = ["kcat", "-b", "%s:9092" % bootstrap,
-                "-X", "security.protocol=SSL",
-                "-X", "ssl.ca.location=%s" % ca,
-                "-X", "ssl.endpoint.identification.algorithm=https",
-                "-X", "socket.timeout.ms=10000",
-                "-X", "topic.metadata.refresh.interval.ms=5000"] + list(args)
-        return self.run(argv, timeout=timeout, input=input)
+    def kcat(self, bootstrap, args, ca=None, input=None, timeout=120,
+             config_file=None):
+        """kcat bootstrapping from bootstrap:9092 with TLS
+        (security.protocol=SSL), the CA file ca and host name
+        verification; or, with config_file, the client properties in
+        that file (kcat -F: SASL credentials stay off the command
+        line)."""
+        argv = ["kcat", "-b", "%s:9092" % bootstrap]
+        if config_file:
+            argv += ["-F", config_file]
+        else:
+            argv += ["-X", "security.protocol=SSL",
+                     "-X", "ssl.ca.location=%s" % ca,
+                     "-X", "ssl.endpoint.identification.algorithm=https"]
+        argv += ["-X", "socket.timeout.ms=10000",
+                 "-X", "topic.metadata.refresh.interval.ms=5000"]
+        return self.run(argv + list(args), timeout=timeout, input=input)
 
     def curl(self, method, url, ca, auth=None, body=None, timeout=30):
         """curl in the namespace; returns (HTTP status, parsed JSON body
