@@ -136,17 +136,11 @@ need() {
 
 updated=0
 
-# apt-get update, once per run, and only when the lists are missing or
-# older than a day (or with --upgrade).
+# apt-get update, once per run, before the first install (a run that
+# installs nothing does not update).
 apt_update() {
     [ "$updated" = 1 ] && return 0
     updated=1
-    if [ "$upgrade" = 0 ] \
-        && [ -n "$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' \
-                   -mmin -1440 2>/dev/null | head -n 1)" ]
-    then
-        return 0
-    fi
     log "apt-get update"
     apt-get -q update
 }
@@ -390,14 +384,15 @@ fi
 
 if [ "$purge" = 1 ] && [ -s "$state/build-deps" ]; then
     # They were marked as automatically installed: autoremove takes those
-    # that nothing installed by hand (nginx, the cclink packages) needs.
+    # that nothing installed by hand (nginx, the cclink packages) needs or
+    # recommends. (apt suggests dpkg-dev, which would keep the compiler.)
     log "removing the build dependencies"
     while read -r p; do
         if installed "$p"; then
             echo "$p"
         fi
     done < "$state/build-deps" | xargs -r apt-mark auto > /dev/null
-    apt_get autoremove --purge
+    apt_get -o APT::AutoRemove::SuggestsImportant=false autoremove --purge
     rm -f "$state/build-deps"
     nginx -t -q || die "nginx -t fails after removing the build dependencies"
 fi
