@@ -20,7 +20,7 @@ from lib.tlsclient import refused
 
 from test_status import (ExactBackend, Held, exchange, fetch,
                          hello_with_name, needs_parser, prometheus,
-                         route_of, sample, wait_idle)
+                         route_of, sample, settled_refusals, wait_idle)
 
 ARTIFACTS = os.path.join(os.path.dirname(__file__), "..", "artifacts")
 
@@ -114,7 +114,7 @@ def test_page_in_headless_chromium(make_proxy):
                                 "fail_timeout=30s;")
     proxy.start()
     p = proxy.kafka_port
-    base = proxy.status()["refused"]
+    base = settled_refusals(proxy)
 
     replies = [300, 20, 1]
     for reply in replies:
