@@ -13,10 +13,13 @@
 
 
 static void ccl_route_release(ccl_route_t *r);
+static uint32_t ccl_plan_hash(const char *key);
+static int ccl_plan_reindex(ccl_plan_t *p);
 static void ccl_group_release(ccl_group_t *g);
 static int ccl_route_cmp(const void *a, const void *b);
 static int ccl_group_cmp(const void *a, const void *b);
 static int ccl_addr_cmp(const void *a, const void *b);
+static int ccl_plan_strp_cmp(const void *a, const void *b);
 static const ccl_domain_t *ccl_plan_find_domain(const ccl_model_t *m,
     const char *host, const char *env);
 static int ccl_plan_host_in_domain(const char *host, const char *dom);
@@ -70,6 +73,7 @@ ccl_plan_release(ccl_plan_t *p)
 
     free(p->routes);
     free(p->groups);
+    free(p->index);
     ccl_plan_init(p);
 }
 
@@ -89,18 +93,86 @@ ccl_plan_group(const ccl_plan_t *p, const char *name)
 }
 
 
+static uint32_t
+ccl_plan_hash(const char *key)
+{
+    uint32_t  h;
+
+    /* FNV-1a */
+    h = 2166136261u;
+
+    for ( /* void */ ; *key != '\0'; key++) {
+        h ^= (unsigned char) *key;
+        h *= 16777619u;
+    }
+
+    return h;
+}
+
+
+/* rebuilds the index for the routes in place, at most half full */
+static int
+ccl_plan_reindex(ccl_plan_t *p)
+{
+    size_t     cap, i, j;
+    uint32_t  *index;
+
+    cap = 64;
+    while (cap < p->routes_cap * 2 + 2) {
+        cap *= 2;
+    }
+
+    index = calloc(cap, sizeof(uint32_t));
+    if (index == NULL) {
+        return -1;
+    }
+
+    for (i = 0; i < p->nroutes; i++) {
+        j = ccl_plan_hash(p->routes[i].key) & (cap - 1);
+
+        while (index[j] != 0) {
+            j = (j + 1) & (cap - 1);
+        }
+
+        index[j] = (uint32_t) i + 1;
+    }
+
+    free(p->index);
+    p->index = index;
+    p->index_cap = cap;
+
+    return 0;
+}
+
+
 ccl_route_t *
 ccl_plan_route(const ccl_plan_t *p, const char *key)
 {
-    size_t  i;
+    size_t       j;
+    uint32_t     n;
+    ccl_route_t  *r;
 
-    for (i = 0; i < p->nroutes; i++) {
-        if (strcmp(p->routes[i].key, key) == 0) {
-            return &p->routes[i];
-        }
+    if (p->index_cap == 0) {
+        return NULL;
     }
 
-    return NULL;
+    j = ccl_plan_hash(key) & (p->index_cap - 1);
+
+    for ( ;; ) {
+        n = p->index[j];
+
+        if (n == 0) {
+            return NULL;
+        }
+
+        r = &p->routes[n - 1];
+
+        if (strcmp(r->key, key) == 0) {
+            return r;
+        }
+
+        j = (j + 1) & (p->index_cap - 1);
+    }
 }
 
 
@@ -209,6 +281,7 @@ ccl_plan_add_route(ccl_plan_t *p, const char *key, const char *group,
     int kind, int prio, unsigned names, unsigned service,
     const char *resource, unsigned absent)
 {
+    size_t        cap, j;
     ccl_route_t  *nr, *r;
 
     r = ccl_plan_route(p, key);
@@ -222,12 +295,20 @@ ccl_plan_add_route(ccl_plan_t *p, const char *key, const char *group,
         return 0;
     }
 
-    nr = realloc(p->routes, (p->nroutes + 1) * sizeof(ccl_route_t));
-    if (nr == NULL) {
-        return -1;
+    if (p->nroutes == p->routes_cap) {
+        cap = p->routes_cap ? p->routes_cap * 2 : 64;
+        nr = realloc(p->routes, cap * sizeof(ccl_route_t));
+        if (nr == NULL) {
+            return -1;
+        }
+        p->routes = nr;
+        p->routes_cap = cap;
+
+        if (ccl_plan_reindex(p) != 0) {
+            return -1;
+        }
     }
 
-    p->routes = nr;
     r = &p->routes[p->nroutes];
     memset(r, 0, sizeof(*r));
 
@@ -247,6 +328,13 @@ ccl_plan_add_route(ccl_plan_t *p, const char *key, const char *group,
         return -1;
     }
 
+    j = ccl_plan_hash(r->key) & (p->index_cap - 1);
+
+    while (p->index[j] != 0) {
+        j = (j + 1) & (p->index_cap - 1);
+    }
+
+    p->index[j] = (uint32_t) p->nroutes + 1;
     p->nroutes++;
 
     return 0;
@@ -805,7 +893,7 @@ ccl_plan_merge(const ccl_plan_t *prev, const ccl_plan_t *cur, int complete,
 
     ccl_plan_sort(out);
 
-    return 0;
+    return ccl_plan_reindex(out);
 }
 
 
@@ -848,6 +936,13 @@ ccl_addr_cmp(const void *a, const void *b)
 
 
 static int
+ccl_plan_strp_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+
+static int
 ccl_group_cmp(const void *a, const void *b)
 {
     return strcmp(((const ccl_group_t *) a)->name,
@@ -862,6 +957,13 @@ ccl_plan_sort(ccl_plan_t *p)
 
     if (p->nroutes > 1) {
         qsort(p->routes, p->nroutes, sizeof(ccl_route_t), ccl_route_cmp);
+
+        /* the positions moved; on failure lookups fall back to none */
+        if (ccl_plan_reindex(p) != 0) {
+            free(p->index);
+            p->index = NULL;
+            p->index_cap = 0;
+        }
     }
 
     if (p->ngroups > 1) {
@@ -880,38 +982,49 @@ ccl_plan_sort(ccl_plan_t *p)
 int
 ccl_plan_clusters_without_brokers(const ccl_plan_t *p, ccl_strv_t *out)
 {
-    size_t              i, j;
-    int                 has;
-    const ccl_route_t  *r, *b;
+    size_t              i;
+    ccl_strv_t          with;
+    const ccl_route_t  *r;
+
+    /* the clusters that have a broker route, sorted for bsearch() */
+    ccl_strv_init(&with);
 
     for (i = 0; i < p->nroutes; i++) {
         r = &p->routes[i];
 
-        if (!(r->names & CCL_NAME_BOOTSTRAP) || r->resource == NULL
-            || ccl_strv_has(out, r->resource))
+        if ((r->names & CCL_NAME_BROKER) && r->resource != NULL
+            && ccl_strv_add(&with, r->resource) != 0)
         {
-            continue;
-        }
-
-        has = 0;
-
-        for (j = 0; j < p->nroutes; j++) {
-            b = &p->routes[j];
-
-            if ((b->names & CCL_NAME_BROKER) && b->resource != NULL
-                && strcmp(b->resource, r->resource) == 0)
-            {
-                has = 1;
-                break;
-            }
-        }
-
-        if (!has && ccl_strv_add(out, r->resource) != 0) {
+            ccl_strv_release(&with);
             return -1;
         }
     }
 
+    ccl_strv_sort(&with);
+    ccl_strv_uniq(&with);
+
+    for (i = 0; i < p->nroutes; i++) {
+        r = &p->routes[i];
+
+        if (!(r->names & CCL_NAME_BOOTSTRAP) || r->resource == NULL) {
+            continue;
+        }
+
+        if (bsearch(&r->resource, with.v, with.n, sizeof(char *),
+                    ccl_plan_strp_cmp) != NULL)
+        {
+            continue;
+        }
+
+        if (ccl_strv_add(out, r->resource) != 0) {
+            ccl_strv_release(&with);
+            return -1;
+        }
+    }
+
+    ccl_strv_release(&with);
     ccl_strv_sort(out);
+    ccl_strv_uniq(out);
 
     return 0;
 }

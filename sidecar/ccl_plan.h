@@ -39,6 +39,9 @@
  * their addresses by zone then text; exact routes, then wildcards, by key;
  * regular expressions by priority then key.
  *
+ * Looking a route up by key (ccl_plan_route) is a hash lookup, so plans of
+ * many thousand routes build in linear time.
+ *
  * Ownership: a plan owns all its strings and arrays; ccl_plan_release()
  * frees them. ccl_plan_merge() copies what it takes.
  */
@@ -48,6 +51,7 @@
 
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ccl_conf.h"
 #include "ccl_model.h"
@@ -95,8 +99,13 @@ typedef struct {
 typedef struct {
     ccl_route_t         *routes;
     size_t               nroutes;
+    size_t               routes_cap;
     ccl_group_t         *groups;
     size_t               ngroups;
+
+    /* open addressing: route index + 1 by key hash, 0 = empty */
+    uint32_t            *index;
+    size_t               index_cap;  /* a power of two, or 0 */
 } ccl_plan_t;
 
 

@@ -8,8 +8,10 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -530,6 +532,53 @@ test_merge_keeps_last_addresses_when_resolution_fails(void)
 
 
 static void
+test_merge_scales_to_many_routes(void)
+{
+    char              key[64];
+    size_t            i;
+    clock_t           t0;
+    ccl_plan_t        prev, cur, out;
+    ccl_group_t      *g;
+    ccl_plan_stats_t  st;
+
+    ccl_plan_init(&prev);
+    ccl_plan_init(&cur);
+    ccl_plan_init(&out);
+
+    g = ccl_plan_add_group(&prev, "g");
+    ccl_plan_group_add_addr(g, "10.0.0.1", NULL);
+    g = ccl_plan_add_group(&cur, "g");
+    ccl_plan_group_add_addr(g, "10.0.0.1", NULL);
+
+    t0 = clock();
+
+    for (i = 0; i < 60000; i++) {
+        snprintf(key, sizeof(key), "b%zu-lkc-%zu.example.com", i % 30,
+                 i / 30);
+        ccl_plan_add_route(&prev, key, "g", CCL_ROUTE_EXACT, 0,
+                           CCL_NAME_BROKER, 1, "lkc-x", 0);
+        if (i % 10 != 0) {
+            ccl_plan_add_route(&cur, key, "g", CCL_ROUTE_EXACT, 0,
+                               CCL_NAME_BROKER, 1, "lkc-x", 0);
+        }
+    }
+
+    CCL_CHECK_INT(ccl_plan_merge(&prev, &cur, 1, 3, &out, &st), 0);
+    CCL_CHECK_INT(out.nroutes, 60000);
+    CCL_CHECK_INT(st.kept_absent, 6000);
+    CCL_CHECK(ccl_plan_route(&out, "b7-lkc-100.example.com") != NULL);
+    CCL_CHECK(ccl_plan_route(&out, "b7-lkc-9999.example.com") == NULL);
+
+    /* quadratic work would take minutes here */
+    CCL_CHECK((clock() - t0) / CLOCKS_PER_SEC < 10);
+
+    ccl_plan_release(&prev);
+    ccl_plan_release(&cur);
+    ccl_plan_release(&out);
+}
+
+
+static void
 test_clusters_without_brokers(void)
 {
     ccl_conf_t   c;
@@ -751,6 +800,7 @@ ccl_suite_plan(void)
     CCL_RUN(test_merge_seen_again_resets_absent);
     CCL_RUN(test_merge_incomplete_does_not_move_routes);
     CCL_RUN(test_merge_keeps_last_addresses_when_resolution_fails);
+    CCL_RUN(test_merge_scales_to_many_routes);
     CCL_RUN(test_clusters_without_brokers);
 }
 
