@@ -419,9 +419,10 @@ class ProxyBase:
     def _write_config(self):
         lines = ["# cclink-sidecar for proxy %s, written by "
                  "tests/e2e/stack.py" % self.name] + self.config_lines()
+        if self.poll_interval is not None:
+            lines += ["poll_interval %d" % self.poll_interval,
+                      "poll_jitter 0"]
         lines += [
-            "poll_interval %d" % self.poll_interval,
-            "poll_jitter 0",
             "output_dir %s" % self.out,
             "mode %s" % ("module" if self.mode == "module" else "nginx"),
         ]
@@ -566,6 +567,26 @@ class ProxyBase:
                        % (count, self.name))
         except StackError as e:
             raise StackError("%s\n%s" % (e, self.sidecar_output()[-3000:]))
+
+    def table_serial(self):
+        """The serial of the route table file."""
+        m = re.search(r"^serial (\d+)$", self.read("routes.conf"), re.M)
+        return int(m.group(1)) if m else None
+
+    def wait_table(self, timeout=30):
+        """Module mode: waits until the module serves the route table
+        file's serial (it checks the file every 500 ms)."""
+        if self.mode != "module":
+            return
+
+        def loaded():
+            try:
+                return self.status()["table"]["serial"] == \
+                    self.table_serial()
+            except OSError:
+                return False
+        wait_until(loaded, timeout, "the module to load routes.conf of %s"
+                   % self.name)
 
     def cycles(self):
         return len(re.findall(r"event=cycle_done ", self.sidecar_output()))
