@@ -291,3 +291,51 @@ def test_slow_api_hits_the_timeout(tmp_path, sim_api):
     assert r.returncode == 2
     assert time.monotonic() - t0 < 10
     assert "Timeout was reached" in r.stderr or "timed out" in r.stderr
+
+
+def test_redirect_is_followed(sidecar, sim_api):
+    before = sidecar.snapshot()
+    sim_api.fault(path="/org/v2/environments", kind="redirect", status=307,
+                  count=1)
+    r = sidecar.run("once", check=0)
+    assert "complete=yes" in r.stderr
+    assert sidecar.snapshot() == before
+    seen = sim_api.requests(path="/org/v2/environments")
+    assert [q["status"] for q in seen][-2:] in ([307, 200], [200, 200])
+
+
+def test_without_the_endpoint_api_the_service_apis_are_used(tmp_path,
+                                                            sim_api):
+    sim_api.fault(path=ENDPOINTS, kind="status", status=404, count=-1)
+    sc = Sidecar(tmp_path / "fallback", sim_api)
+    sc.write_config()
+    r = sc.run("once", check=0)
+    assert "complete=yes" in r.stderr
+    st = sc.state()
+    assert all(c["outcome"] == "unavailable"
+               for c in calls(st, "GET /endpoint/v1/endpoints"))
+    assert calls(st, "GET /cmk/v2/clusters?environment=env-m2qx7")
+    assert calls(st, "GET /srcm/v3/clusters?environment=env-m2qx7")
+    assert calls(st, "GET /fcpm/v2/regions")
+
+    routes = sc.routes()
+    for host, group in [
+            # spec.endpoints, spelled PRIVATELINK
+            ("lkc-7xq2jv-p9x4z.us-west-2.aws.glb.confluent.cloud",
+             "n-p9x4z"),
+            # the deprecated fields with SASL_SSL://
+            ("lkc-4pn8kd-k2m7r.us-west-2.aws.glb.confluent.cloud",
+             "n-k2m7r"),
+            # spec.endpoints keyed by an access point
+            ("lkc-8hx3wq-ap3f8kz2.us-west-2.aws.accesspoint.glb.confluent."
+             "cloud", "ap-3f8kz2"),
+            ("lsrc-5jm2xq.us-west-2.aws.private.confluent.cloud",
+             "platt-k3v8m"),
+            # Flink: network suffix and the region's private endpoint
+            ("flink-p9x4z.us-west-2.aws.glb.confluent.cloud", "n-p9x4z"),
+            ("flinkpls-p9x4z.us-west-2.aws.glb.confluent.cloud", "n-p9x4z"),
+            ("flink.us-west-2.aws.private.confluent.cloud", "platt-k3v8m")]:
+        assert routes.get(host) == group, host
+    # the public cluster and the other regions stay out
+    text = sc.read("routes.conf")
+    assert "pkc-" not in text and "us-east-1" not in text
