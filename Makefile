@@ -105,6 +105,7 @@ integration-asan: module-asan
 test: deps
 	$(MAKE) all
 	$(MAKE) unit
+	$(MAKE) sidecar-unit
 	$(MAKE) kafka-sim-test
 	$(MAKE) integration
 	$(MAKE) integration-asan
