@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,8 +71,8 @@ static int ccl_conf_parse_time(const char *s, long *ms);
 static int ccl_conf_parse_size(const char *s, size_t *out);
 static int ccl_conf_set_str(char **dst, const char *value);
 static int ccl_conf_valid_name(const char *s, size_t max);
-static void ccl_conf_error(const char *where, const char *fmt,
-    const char *arg);
+static void ccl_conf_error(const char *where, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static int ccl_conf_next_line(const char *text, size_t len, size_t *pos,
     char *line, size_t size, unsigned *lineno);
 
@@ -330,15 +331,14 @@ ccl_conf_parse(ccl_conf_t *c, const char *path, const char *text,
         }
 
         if (rc < 0) {
-            ccl_conf_error(where, "line too long or holds a NUL byte%s", "");
+            ccl_conf_error(where, "line too long or holds a NUL byte");
             return -1;
         }
 
         nargs = ccl_split_fields(line, args, CCL_CONF_MAX_FIELDS);
 
         if (nargs < 0) {
-            ccl_conf_error(where, "unterminated quote or too many values%s",
-                           "");
+            ccl_conf_error(where, "unterminated quote or too many values");
             return -1;
         }
 
@@ -377,11 +377,15 @@ ccl_conf_parse(ccl_conf_t *c, const char *path, const char *text,
 
 
 static void
-ccl_conf_error(const char *where, const char *fmt, const char *arg)
+ccl_conf_error(const char *where, const char *fmt, ...)
 {
-    char  msg[1024];
+    char     msg[1024];
+    va_list  ap;
 
-    snprintf(msg, sizeof(msg), fmt, arg);
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+
     ccl_log(CCL_LOG_ERROR, "config_error", "where=%s error=%s", where, msg);
 }
 
@@ -1159,7 +1163,7 @@ ccl_conf_parse_cloud_credentials(ccl_conf_t *c, const char *path,
         }
 
         if (nargs < 0) {
-            ccl_conf_error(where, "line too long%s", "");
+            ccl_conf_error(where, "line too long");
             goto done;
         }
 
@@ -1171,7 +1175,7 @@ ccl_conf_parse_cloud_credentials(ccl_conf_t *c, const char *path,
 
         if (nargs != 2) {
             ccl_conf_error(where, "expected \"api_key KEY\" or "
-                           "\"api_secret SECRET\"%s", "");
+                           "\"api_secret SECRET\"");
             goto done;
         }
 
@@ -1237,7 +1241,7 @@ ccl_conf_parse_kafka_credentials(ccl_conf_t *c, const char *path,
         }
 
         if (nargs < 0) {
-            ccl_conf_error(where, "line too long%s", "");
+            ccl_conf_error(where, "line too long");
             goto done;
         }
 
@@ -1248,7 +1252,7 @@ ccl_conf_parse_kafka_credentials(ccl_conf_t *c, const char *path,
         }
 
         if (nargs != 3 || !ccl_conf_valid_name(args[0], 255)) {
-            ccl_conf_error(where, "expected \"CLUSTER_ID KEY SECRET\"%s", "");
+            ccl_conf_error(where, "expected \"CLUSTER_ID KEY SECRET\"");
             goto done;
         }
 

@@ -65,6 +65,7 @@ static void ccl_usage(FILE *f);
 static void ccl_version(void);
 static int ccl_load_conf(const ccl_cmdline_t *cl, ccl_conf_t *c,
     int credentials);
+static int ccl_exit_code(int rc);
 static int ccl_cmd_once(const ccl_cmdline_t *cl, int dry_run);
 static int ccl_cmd_run(const ccl_cmdline_t *cl);
 static int ccl_cmd_check(const ccl_cmdline_t *cl);

@@ -15,6 +15,8 @@
 static int ccl_render_hosts_block(const ccl_plan_t *p,
     const ccl_conf_t *conf, const char *eol, ccl_buf_t *out);
 static int ccl_render_ps_quote(ccl_buf_t *out, const char *s, size_t len);
+static int ccl_render_ps_assign(ccl_buf_t *out, const char *var,
+    const char *value);
 static int ccl_render_full(ccl_buf_t *out, const char *what);
 static int ccl_render_upstream_addr(ccl_buf_t *out, const ccl_addr_t *a,
     unsigned port, int backup);
@@ -344,6 +346,19 @@ ccl_render_ps_quote(ccl_buf_t *out, const char *s, size_t len)
 }
 
 
+static int
+ccl_render_ps_assign(ccl_buf_t *out, const char *var, const char *value)
+{
+    if (ccl_buf_addf(out, "%s = ", var) != 0
+        || ccl_render_ps_quote(out, value, strlen(value)) != 0)
+    {
+        return -1;
+    }
+
+    return ccl_buf_adds(out, "\r\n");
+}
+
+
 int
 ccl_render_powershell(const ccl_plan_t *p, const ccl_conf_t *conf,
     ccl_buf_t *out)
@@ -377,13 +392,20 @@ ccl_render_powershell(const ccl_plan_t *p, const ccl_conf_t *conf,
     if (rc == 0) {
         snprintf(marker, sizeof(marker), "# BEGIN cclink %s",
                  conf->proxy_name);
-        rc = ccl_buf_adds(out, "$begin = ");
-        rc = rc ? rc : ccl_render_ps_quote(out, marker, strlen(marker));
-        snprintf(marker, sizeof(marker), "# END cclink %s", conf->proxy_name);
-        rc = rc ? rc : ccl_buf_adds(out, "\r\n$end = ");
-        rc = rc ? rc : ccl_render_ps_quote(out, marker, strlen(marker));
-        rc = rc ? rc : ccl_buf_adds(out, "\r\n$block = @(\r\n");
+        rc = ccl_render_ps_assign(out, "$begin", marker);
     }
+
+    if (rc == 0) {
+        snprintf(marker, sizeof(marker), "# END cclink %s",
+                 conf->proxy_name);
+        rc = ccl_render_ps_assign(out, "$end", marker);
+    }
+
+    if (rc == 0) {
+        rc = ccl_buf_adds(out, "$block = @(\r\n");
+    }
+
+    /* the block's lines as a list of single-quoted strings */
 
     for (line = block.data; rc == 0 && line != NULL && *line != '\0';
          line = nl + 1)
@@ -394,8 +416,14 @@ ccl_render_powershell(const ccl_plan_t *p, const ccl_conf_t *conf,
         }
 
         rc = ccl_buf_adds(out, "    ");
-        rc = rc ? rc : ccl_render_ps_quote(out, line, (size_t) (nl - line));
-        rc = rc ? rc : ccl_buf_adds(out, nl[1] != '\0' ? ",\r\n" : "\r\n");
+
+        if (rc == 0) {
+            rc = ccl_render_ps_quote(out, line, (size_t) (nl - line));
+        }
+
+        if (rc == 0) {
+            rc = ccl_buf_adds(out, nl[1] != '\0' ? ",\r\n" : "\r\n");
+        }
     }
 
     if (rc == 0) {
