@@ -217,6 +217,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 fuzz_gen_name(&in, &e, len);
             }
 
+            len = e.n - at - 4;
+            e.p[at + 2] = (unsigned char) (len >> 8);
+            e.p[at + 3] = (unsigned char) len;
+
             /* list length, or now and then a wrong one */
             len = e.n - at - 6;
             if (fuzz_in_u8(&in) == 0xff) {

@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 # Regenerates the seed corpus of the ClientHello fuzz targets:
 #
-#   /usr/bin/python3 tests/fuzz/make_hello_seeds.py tests/fuzz/corpus/hello
+#   /usr/bin/python3 tests/fuzz/make_hello_seeds.py tests/fuzz/corpus
+#
+# writes corpus/hello (byte streams) and corpus/hello_gen (choices for the
+# structure-aware target, encoded as fuzz_hello_gen.c reads them):
 #
 # - real ClientHellos: `openssl s_client` (several option sets) connects to
 #   a listener on a free loopback port that records the first flight;
@@ -165,8 +168,115 @@ def client_hello(names, pq=True, grease=False, pad=0, seed=1):
     return b"\x01" + len(body).to_bytes(3, "big") + body
 
 
+class Choices:
+    """Encodes choices the way fuzz_hello_gen.c (fuzz_in_*) reads them."""
+
+    ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789-._ABCXYZ"
+
+    def __init__(self):
+        self.b = bytearray()
+
+    def u8(self, v):
+        self.b.append(v & 0xff)
+
+    def u16(self, v):
+        self.b += struct.pack(">H", v & 0xffff)
+
+    def range(self, lo, hi, v):
+        if hi - lo < 256:
+            self.u8(v - lo)
+        else:
+            self.u16(v - lo)
+
+    def sni(self, entries, list_len=None):
+        self.u8(0)                              # kind: server_name
+        self.range(1, 3, len(entries))
+        for etype, name in entries:
+            self.u8(0x80 | etype if etype else 0)
+            self.range(0, 300, len(name))
+            self.u8(0)                          # host name characters
+            for ch in name:
+                self.u8(self.ALPHABET.index(ch))
+        if list_len is None:
+            self.u8(0)
+        else:
+            self.u8(0xff)
+            self.u16(list_len)
+
+
+def gen_seed(flags=0, exts=(), frag=16384, records=(), sid=32, suites=8):
+    c = Choices()
+    c.u8(flags)
+    if flags & 0x80:
+        c.u8(0)                                 # not corrupted
+    c.u8(0x42)                                  # random
+    c.range(0, 32, sid)
+    c.range(1, 64, suites)
+    c.range(1, 3, 1)                            # compression
+    if (flags >> 2) & 7 != 7:
+        c.range(0, 10, len(exts))
+        for e in exts:
+            e(c)
+    if flags & 0x20:
+        c.range(1, 8, 3)
+    c.range(1, 16384, frag)
+    for r in records:
+        c.u8(0x7f)
+        c.range(1, 300, r)
+    return bytes(c.b)
+
+
+def ext_simple(kind):
+    return lambda c: c.u8(kind)
+
+
+def ext_sized(kind, size, hi):
+    def put(c):
+        c.u8(kind)
+        c.range(0, hi, size)
+    return put
+
+
+def hello_gen_seeds():
+    host = "lkc-abc12-l63jl.us-west-2.aws.glb.confluent.cloud"
+    sni = lambda entries, **kw: (lambda c: c.sni(entries, **kw))
+    return {
+        "classic": gen_seed(exts=[ext_simple(2), sni([(0, host)]),
+                                  ext_simple(1)]),
+        "pq-512-records": gen_seed(exts=[sni([(0, host)]), ext_simple(1),
+                                         ext_sized(3, 512, 2048)],
+                                   frag=512),
+        "pq-1byte-records": gen_seed(exts=[ext_simple(1),
+                                           sni([(0, "kafka.example.com")])],
+                                     frag=1),
+        "mixed-records": gen_seed(exts=[sni([(0, host)]), ext_simple(1)],
+                                  frag=700, records=(5, 1, 300)),
+        "huge-extension": gen_seed(flags=0x40,
+                                   exts=[ext_sized(4, 40000, 40000),
+                                         sni([(0, host)])]),
+        "too-large": gen_seed(exts=[ext_sized(4, 20000, 40000),
+                                    sni([(0, host)])]),
+        "nosni": gen_seed(exts=[ext_simple(2), ext_sized(3, 100, 2048)]),
+        "no-extensions": gen_seed(flags=0x1c),
+        "sni-second-entry": gen_seed(exts=[sni([(5, "ignored"),
+                                                (0, "second.example")])]),
+        "sni-empty-name": gen_seed(exts=[sni([(0, "")])]),
+        "sni-bad-list-length": gen_seed(exts=[sni([(0, host)],
+                                                  list_len=7)]),
+        "trailing-after-extensions": gen_seed(flags=0x20,
+                                              exts=[sni([(0, host)])]),
+    }
+
+
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else "corpus/hello"
+    top = sys.argv[1] if len(sys.argv) > 1 else "corpus"
+    gen = os.path.join(top, "hello_gen")
+    os.makedirs(gen, exist_ok=True)
+    for name, data in sorted(hello_gen_seeds().items()):
+        with open(os.path.join(gen, name + ".bin"), "wb") as f:
+            f.write(data)
+
+    out = os.path.join(top, "hello")
     os.makedirs(out, exist_ok=True)
     seeds = {}
 
