@@ -4,11 +4,13 @@
 
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +45,7 @@ typedef struct {
 } ccl_out_t;
 
 
+static int ccl_apply_lock(const ccl_conf_t *conf);
 static int ccl_apply_validate(const char *path, ccl_buf_t *routes);
 static int ccl_apply_nginx(const ccl_conf_t *conf, ccl_out_t *o);
 static int ccl_apply_dry_run(ccl_out_t *outs, FILE *f);
@@ -78,6 +81,58 @@ ccl_apply_load_plan(const ccl_conf_t *conf, ccl_state_t *st)
             "\"cclink-sidecar once\" first");
 
     return -1;
+}
+
+
+/*
+ * One writer per output directory: a "once" while the daemon applies
+ * waits for it (up to command_timeout), then gives up. The lock goes with
+ * the file descriptor, which the caller closes.
+ */
+static int
+ccl_apply_lock(const ccl_conf_t *conf)
+{
+    int   fd;
+    char  path[PATH_MAX];
+    long  waited;
+
+    if (ccl_conf_path(conf, ".cclink-sidecar.lock", path, sizeof(path))
+        != 0)
+    {
+        return -1;
+    }
+
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd == -1) {
+        ccl_log(CCL_LOG_ERROR, "file_error", "op=open path=%s error=%s",
+                path, strerror(errno));
+        return -1;
+    }
+
+    for (waited = 0; flock(fd, LOCK_EX | LOCK_NB) != 0; waited += 100) {
+        if (errno != EWOULDBLOCK && errno != EINTR) {
+            ccl_log(CCL_LOG_ERROR, "file_error", "op=lock path=%s error=%s",
+                    path, strerror(errno));
+            close(fd);
+            return -1;
+        }
+
+        if (waited == 0) {
+            ccl_log(CCL_LOG_INFO, "waiting_for_lock", "path=%s", path);
+        }
+
+        if (waited >= conf->command_timeout_ms) {
+            ccl_log(CCL_LOG_ERROR, "locked", "path=%s error=%s", path,
+                    "another cclink-sidecar keeps applying to this "
+                    "directory");
+            close(fd);
+            return -1;
+        }
+
+        usleep(100000);
+    }
+
+    return fd;
 }
 
 
@@ -224,7 +279,7 @@ int
 ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
     const ccl_apply_opts_t *opts)
 {
-    int                rc, i, k, state_ok, nchanged;
+    int                rc, i, k, state_ok, nchanged, lock;
     char               state_path[PATH_MAX], hash[65], now_text[32];
     char               changed[256], reason[256];
     time_t             now;
@@ -279,9 +334,17 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
     rc = CCL_APPLY_FAILED;
     result = "failed";
     reason[0] = '\0';
+    lock = -1;
 
-    if (!opts->dry_run && ccl_file_mkdirs(conf->output_dir) != 0) {
-        goto done;
+    if (!opts->dry_run) {
+        if (ccl_file_mkdirs(conf->output_dir) != 0) {
+            goto done;
+        }
+
+        lock = ccl_apply_lock(conf);
+        if (lock == -1) {
+            goto done;
+        }
     }
 
     /* 1. what we had */
@@ -513,6 +576,10 @@ record:
     }
 
 done:
+
+    if (lock != -1) {
+        close(lock);
+    }
 
     for (i = 0; i < CCL_OUT_N; i++) {
         ccl_buf_release(&outs[i].data);

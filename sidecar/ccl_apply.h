@@ -23,7 +23,9 @@
  *     the old include back if it fails, and reloads if it passes;
  *  8. writes the state file.
  *
- * On any failure the files in place stay as they were.
+ * On any failure the files in place stay as they were. A cycle that
+ * writes holds an exclusive flock() on "<output_dir>/.cclink-sidecar.lock"
+ * (waiting up to command_timeout for another sidecar to finish).
  *
  * Returns CCL_APPLY_OK (complete discovery, applied or unchanged),
  * CCL_APPLY_PARTIAL (discovery incomplete: what it found was added,

@@ -142,3 +142,21 @@ def test_nginx_commands_do_not_inherit_the_secret(tmp_path, sim_api):
     assert "PATH=" in env
     assert "CONFLUENT_CLOUD_API" not in env
     assert sim_api.api_secret not in env
+
+
+def test_one_writer_per_output_directory(tmp_path, sim_api):
+    import fcntl
+    sc = Sidecar(tmp_path / "sc", sim_api)
+    sc.write_config(extra="command_timeout 1s\n")
+    sc.run("once", check=0)
+    before = sc.snapshot()
+    with open(sc.path(".cclink-sidecar.lock"), "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        r = sc.run("once")
+        assert r.returncode == 1
+        assert "event=waiting_for_lock" in r.stderr
+        assert "event=locked" in r.stderr
+        # a dry run only reads: it does not wait
+        assert sc.run("render", "--dry-run").returncode == 0
+    assert sc.snapshot() == before
+    sc.run("once", check=0)
