@@ -15,6 +15,8 @@
 static void ccl_route_release(ccl_route_t *r);
 static uint32_t ccl_plan_hash(const char *key);
 static int ccl_plan_reindex(ccl_plan_t *p);
+static int ccl_plan_parent_group(ccl_plan_t *out, const ccl_plan_t *cur,
+    const ccl_plan_t *prev, const char *name, char *parent, size_t size);
 static void ccl_group_release(ccl_group_t *g);
 static int ccl_route_cmp(const void *a, const void *b);
 static int ccl_group_cmp(const void *a, const void *b);
@@ -758,10 +760,44 @@ ccl_plan_build(ccl_plan_t *p, const ccl_conf_t *conf, const ccl_model_t *m,
 }
 
 
+static int
+ccl_plan_parent_group(ccl_plan_t *out, const ccl_plan_t *cur,
+    const ccl_plan_t *prev, const char *name, char *parent, size_t size)
+{
+    const char         *dot;
+    const ccl_group_t  *g;
+
+    dot = strchr(name, '.');
+
+    if (dot == NULL || (size_t) (dot - name) >= size) {
+        return -1;
+    }
+
+    memcpy(parent, name, (size_t) (dot - name));
+    parent[dot - name] = '\0';
+
+    if (ccl_plan_group(out, parent) != NULL) {
+        return 0;
+    }
+
+    g = ccl_plan_group(cur, parent);
+    if (g == NULL || g->naddrs == 0) {
+        g = ccl_plan_group(prev, parent);
+    }
+
+    if (g == NULL || g->naddrs == 0) {
+        return -1;
+    }
+
+    return ccl_plan_copy_group(out, g);
+}
+
+
 int
 ccl_plan_merge(const ccl_plan_t *prev, const ccl_plan_t *cur, int complete,
     unsigned drop_after, ccl_plan_t *out, ccl_plan_stats_t *stats)
 {
+    char                parent[CCL_GROUP_NAME_MAX + 1];
     size_t              i, j;
     unsigned            absent;
     ccl_route_t        *r;
@@ -867,6 +903,35 @@ ccl_plan_merge(const ccl_plan_t *prev, const ccl_plan_t *cur, int complete,
                     "group=%s error=%s", r->group,
                     "not resolved in this cycle: keeping the last known "
                     "addresses");
+        }
+    }
+
+    /*
+     * A zone's group without any address: the route falls back to the
+     * whole group ("n-x.az1" -> "n-x") rather than being left out.
+     */
+
+    for (i = 0; i < out->nroutes; i++) {
+        r = &out->routes[i];
+
+        if (ccl_plan_group(out, r->group) != NULL) {
+            continue;
+        }
+
+        if (ccl_plan_parent_group(out, cur, prev, r->group, parent,
+                                  sizeof(parent)) != 0)
+        {
+            continue;
+        }
+
+        ccl_log(CCL_LOG_WARN, "route_fallback", "key=%s group=%s "
+                "fallback=%s reason=%s", r->key, r->group, parent,
+                "the zone's group has no address");
+
+        free(r->group);
+        r->group = ccl_strdup(parent);
+        if (r->group == NULL) {
+            return -1;
         }
     }
 

@@ -30,7 +30,9 @@
  *  - a route only in the previous plan is kept as it was when the
  *    discovery was not complete; after a complete one its absent count
  *    goes up by one, and it is dropped when the count reaches drop_after;
- *  - a group keeps its previous addresses when it resolved to none now.
+ *  - a group keeps its previous addresses when it resolved to none now;
+ *  - a route to a zone's group that has no address at all falls back to
+ *    the whole group ("n-x.usw2-az1" -> "n-x").
  *
  * It reports counts in ccl_plan_stats_t; the caller refuses a result that
  * drops more than max_drop_percent of the previous routes without --force.

@@ -267,6 +267,47 @@ test_target_dns_mode(void)
 }
 
 
+static void
+test_zone_without_address_falls_back_to_the_group(void)
+{
+    ccl_conf_t        c;
+    ccl_model_t       m;
+    ccl_plan_t        groups, cur, prev, out;
+    ccl_plan_stats_t  st;
+
+    conf_from(&c, "proxy_address 192.0.2.1\n");
+    build_model(&m, 1);
+    ccl_plan_init(&groups);
+    ccl_plan_init(&cur);
+    ccl_plan_init(&prev);
+    ccl_plan_init(&out);
+
+    ccl_target_set_resolver(fake_resolver, NULL);
+    CCL_CHECK_INT(ccl_target_resolve(&c, &m, &groups), 0);
+    ccl_target_set_resolver(NULL, NULL);
+
+    CCL_CHECK_INT(ccl_plan_build(&cur, &c, &m, &groups), 0);
+    CCL_CHECK_INT(ccl_plan_merge(&prev, &cur, 1, 3, &out, &st), 0);
+
+    /* usw2-az3 did not resolve: its broker goes to the whole network */
+    CCL_CHECK_STR(group_of(&out, "e-24ab-usw2-az3-l63jl.us-west-2.aws.glb."
+                           "confluent.cloud"), "n-l63jl");
+    CCL_CHECK_STR(group_of(&out, "*.usw2-az3.l63jl.us-west-2.aws.confluent."
+                           "cloud"), "n-l63jl");
+    CCL_CHECK_STR(group_of(&out, "e-0cb9-usw2-az1-l63jl.us-west-2.aws.glb."
+                           "confluent.cloud"), "n-l63jl.usw2-az1");
+    CCL_CHECK(ccl_plan_group(&out, "n-l63jl.usw2-az3") == NULL);
+    CCL_CHECK(ccl_test_log_has("event=route_fallback"));
+
+    ccl_plan_release(&groups);
+    ccl_plan_release(&cur);
+    ccl_plan_release(&prev);
+    ccl_plan_release(&out);
+    ccl_model_release(&m);
+    ccl_conf_release(&c);
+}
+
+
 /* building */
 
 
@@ -788,6 +829,7 @@ ccl_suite_target(void)
 {
     CCL_RUN(test_target_address_forms);
     CCL_RUN(test_target_dns_mode);
+    CCL_RUN(test_zone_without_address_falls_back_to_the_group);
 }
 
 
