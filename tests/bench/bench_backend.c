@@ -231,6 +231,8 @@ main(int argc, char **argv)
         pthread_join(threads[k].tid, NULL);
     }
 
+    free(threads);
+
     return 0;
 
 usage:

@@ -272,6 +272,7 @@ class _NginxBase(Contender):
 
 class StockNginx(_NginxBase):
     name = "nginx"
+    extra = ""
 
     def write_config(self):
         d = self.dir
@@ -285,7 +286,7 @@ class StockNginx(_NginxBase):
             "    server {\n"
             "        listen %s:%d backlog=4096;\n" % (HOST, self.port) +
             "        ssl_preread on;\n"
-            "        preread_timeout 10s;\n"
+            "        preread_timeout 10s;\n" + self.extra +
             "        proxy_pass $bench_upstream;\n"
             "        proxy_connect_timeout 3s;\n"
             "        proxy_timeout 1h;\n"
@@ -427,6 +428,30 @@ class HaproxySplice(Haproxy):
 
 ALL = [Direct, StockNginx, Haproxy, HaproxySplice, Cclink, CclinkSmall]
 BY_NAME = {c.name: c for c in ALL}
+
+
+def add_variant(spec):
+    """NAME=BASE:DIRECTIVES, e.g. "nginx-4k=nginx:proxy_buffer_size 4k;":
+    a contender like BASE (nginx or cclink) with DIRECTIVES added to its
+    server block. Returns (name, base)."""
+    if "=" not in spec or ":" not in spec.split("=", 1)[1]:
+        raise ValueError("a variant is NAME=BASE:DIRECTIVES")
+    name, rest = spec.split("=", 1)
+    base, directives = rest.split(":", 1)
+    bases = {"nginx": StockNginx, "cclink": Cclink}
+    if base not in bases or not name or name in BY_NAME:
+        raise ValueError("variant %r: the base must be nginx or cclink and "
+                         "the name new" % spec)
+    lines = "".join("        %s;\n" % d.strip()
+                    for d in directives.split(";") if d.strip())
+    extra = lines
+    if base == "cclink" and "preread_buffer_size" not in directives:
+        extra = Cclink.extra + lines
+    cls = type("Variant_" + name.replace("-", "_"), (bases[base],),
+               {"name": name, "extra": extra})
+    ALL.append(cls)
+    BY_NAME[name] = cls
+    return name, base
 
 
 def versions():

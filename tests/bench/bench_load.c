@@ -247,11 +247,11 @@ main(int argc, char **argv)
 
             bench_patch_name(t, 0);
 
-            if (fwrite(t->hello, 1, t->hello_len, stdout) != t->hello_len) {
-                return 1;
-            }
+            rc = fwrite(t->hello, 1, t->hello_len, stdout) == t->hello_len
+                 ? 0 : 1;
+            free(t);
 
-            return 0;
+            return rc;
         }
 
     case BENCH_MODE_PROBE:
@@ -2169,6 +2169,7 @@ bench_run_probe(void)
             printf("{\"mode\":\"probe\",\"ms\":%.3f,\"attempts\":%" PRIu64
                    ",\"answered\":%s}\n", (now - t0) / 1e6, attempts,
                    answered ? "true" : "false");
+            free(t);
             return 0;
         }
 
@@ -2178,6 +2179,7 @@ bench_run_probe(void)
     printf("{\"mode\":\"probe\",\"ms\":null,\"attempts\":%" PRIu64
            ",\"answered\":%s}\n", attempts,
            bench_conf.expect ? "false" : "true");
+    free(t);
 
     return 1;
 }

@@ -207,7 +207,8 @@ def _contenders(results):
     seen = set()
     for sc in results["scenarios"].values():
         seen.update(sc["contenders"])
-    return [c for c in ORDER if c in seen]
+    return ([c for c in ORDER if c in seen] +
+            sorted(c for c in seen if c not in ORDER))
 
 
 def markdown(results):
@@ -236,6 +237,12 @@ def markdown(results):
     out.append("")
     out.append("Command: `%s`" % m["command"])
     out.append("")
+    if m.get("memory_conns_clamped_by_fd_limit"):
+        out.append("The memory scenario held %d connections: this machine "
+                   "allows %d file descriptors per process (a proxy needs "
+                   "two per connection), too few for 10,000." % (
+                       m["memory_conns"], m["fd_limit"]))
+        out.append("")
 
     out.append("| scenario | metric | " + " | ".join(cols) + " |")
     out.append("|---|---|" + "---|" * len(cols))

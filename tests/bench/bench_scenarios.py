@@ -6,7 +6,6 @@ when the measurement could not be made.
 Metric names end with their unit; METRICS says which way is better.
 """
 
-import os
 import random
 import signal
 import subprocess

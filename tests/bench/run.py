@@ -22,8 +22,6 @@ import json
 import os
 import platform
 import shutil
-import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -139,14 +137,6 @@ def loadavg():
         return [float(x) for x in f.read().split()[:3]]
 
 
-def summary(values):
-    vals = [v for v in values if v is not None]
-    if not vals:
-        return None
-    return {"median": statistics.median(vals), "min": min(vals),
-            "max": max(vals), "n": len(vals)}
-
-
 def parse_args(argv):
     ap = argparse.ArgumentParser(
         description="cclink benchmarks: every scenario, every contender")
@@ -187,6 +177,12 @@ def parse_args(argv):
     ap.add_argument("--update-doc", metavar="PATH",
                     help="replace the results section of PATH "
                     "(docs/BENCHMARKS.md) with this run's table")
+    ap.add_argument("--variant", action="append", default=[],
+                    metavar="NAME=BASE:DIRECTIVES",
+                    help="an extra contender: BASE (nginx or cclink) with "
+                    "DIRECTIVES added to its server block, in every "
+                    "scenario BASE takes part in, e.g. "
+                    "'nginx-4k=nginx:proxy_buffer_size 4k'")
     ap.add_argument("--keep", action="store_true",
                     help="keep the contenders' work directories")
     args = ap.parse_args(argv)
@@ -202,6 +198,15 @@ def main(argv):
     started = time.time()
 
     chosen = bs.scenarios(args.quick)
+    for spec in args.variant:
+        try:
+            name, base = bc.add_variant(spec)
+        except ValueError as e:
+            print("run.py: %s" % e, file=sys.stderr)
+            return 2
+        for s in chosen:
+            if base in s.contenders:
+                s.contenders = s.contenders + [name]
     if args.scenarios:
         want = args.scenarios.split(",")
         unknown = [w for w in want if w not in [s.name for s in chosen]]
@@ -218,7 +223,8 @@ def main(argv):
             print("run.py: unknown contender(s): %s" % ", ".join(unknown),
                   file=sys.stderr)
             return 2
-        contenders = [c for c in contenders if c in want]
+        variants = [v.split("=", 1)[0] for v in args.variant]
+        contenders = [c for c in contenders if c in want or c in variants]
     perf = set(x for x in args.perf.split(",") if x)
 
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -339,6 +345,12 @@ def main(argv):
                     print("run %d/%d  %-13s %-15s %s"
                           % (rep + 1, args.runs, s.name, cname, status),
                           flush=True)
+    except BaseException:
+        # interrupted: nothing to report
+        procs.kill_all()
+        if not args.keep:
+            shutil.rmtree(workroot, ignore_errors=True)
+        raise
     finally:
         procs.kill_all()
 
