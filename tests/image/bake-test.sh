@@ -532,6 +532,9 @@ step "packages: remove, purge, install again"
 # the packages' files and links (directories may be shared)
 pkg_files=$(in_root dpkg -L libnginx-mod-stream-cclink cclink-sidecar \
     | while read -r f; do
+          if [ -d "$root$f" ]; then
+              continue
+          fi
           if [ -f "$root$f" ] || [ -L "$root$f" ]; then
               echo "$f"
           fi
