@@ -6,6 +6,7 @@
 #                      the seed corpora) through the targets, built with the
 #                      system compiler and ASan/UBSan, without libFuzzer
 #   make unit-asan     the C unit tests (tests/unit) under ASan/UBSan
+#   make sidecar-unit-asan  the sidecar's C unit tests (tests/sidecar) too
 #   make fuzz-build    builds the libFuzzer binaries only
 #   make fuzz-coverage source coverage of the parsers by the seed corpora and
 #                      what the fuzzers found (llvm-cov report)
@@ -48,6 +49,7 @@ ifneq ($(wildcard sidecar/ccl_conf.h sidecar/ccl_hosts.h sidecar/ccl_model.h),)
 FUZZ_SIDECAR_TARGETS := sidecar_conf sidecar_hosts sidecar_model sidecar_log
 FUZZ_SIDECAR_PKGS    := libcurl jansson rdkafka libssl libcrypto libpcre2-8
 FUZZ_SIDECAR_CFLAGS  := -std=gnu11 -D_GNU_SOURCE -pthread -Isidecar \
+                        -Itests/sidecar \
                         -DCCL_VERSION='"fuzz"' \
                         $(shell pkg-config --cflags $(FUZZ_SIDECAR_PKGS) \
                                 2>/dev/null)
@@ -71,7 +73,8 @@ FUZZ_BINS    := $(patsubst %,$(FUZZ_BUILD)/fuzz_%,$(FUZZ_TARGETS))
 FUZZ_REGRESS_BINS := $(patsubst %,$(FUZZ_BUILD)/regress_%,$(FUZZ_TARGETS))
 
 .PHONY: fuzz fuzz-ci fuzz-build fuzz-regress fuzz-regress-build \
-        fuzz-coverage unit-asan $(patsubst %,fuzz-%,$(FUZZ_TARGETS))
+        fuzz-coverage unit-asan sidecar-unit-asan \
+        $(patsubst %,fuzz-%,$(FUZZ_TARGETS))
 
 # one object per source and flavour (fz: libFuzzer, cc: standalone,
 # cov: coverage); the sidecar's flags apply to every source of a sidecar
@@ -184,3 +187,23 @@ $(FUZZ_UNIT_ASAN): $(FUZZ_UNIT_ASAN_SRCS) \
 unit-asan: $(FUZZ_UNIT_ASAN)
 	ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
 	UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_UNIT_ASAN)
+
+# the sidecar's C unit tests under ASan and UBSan (same objects as the
+# sidecar targets' replay binaries)
+ifneq ($(FUZZ_SIDECAR_TARGETS),)
+FUZZ_SIDECAR_UNIT := $(FUZZ_BUILD)/sidecar-unit-asan
+FUZZ_SIDECAR_UNIT_SRCS := $(wildcard tests/sidecar/*.c) $(FUZZ_SIDECAR_SRCS)
+
+$(FUZZ_SIDECAR_UNIT): FUZZ_XFLAGS := $(FUZZ_SIDECAR_CFLAGS)
+$(FUZZ_SIDECAR_UNIT): $(patsubst %.c,$(FUZZ_BUILD)/cc/%.o,$(FUZZ_SIDECAR_UNIT_SRCS)) \
+                      $(wildcard tests/sidecar/*.h)
+	$(CC) $(FUZZ_SAN) -o $@ $(filter %.o,$^) $(FUZZ_SIDECAR_LIBS)
+
+sidecar-unit-asan: $(FUZZ_SIDECAR_UNIT)
+	ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1 \
+	UBSAN_OPTIONS=print_stacktrace=1 \
+	CCL_TEST_DIR=$(CURDIR)/tests/sidecar $(FUZZ_SIDECAR_UNIT)
+else
+sidecar-unit-asan:
+	@echo "sidecar-unit-asan: no sidecar sources here"
+endif
