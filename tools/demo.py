@@ -642,9 +642,11 @@ def main():
             os.environ.get("CONFLUENT_CLOUD_API_SECRET"):
         config = DEFAULT_CONFIG
 
-    def on_term(signum, frame):
+    def on_signal(signum, frame):
         raise KeyboardInterrupt
-    signal.signal(signal.SIGTERM, on_term)
+    # also when started with SIGINT ignored (a background job)
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
 
     rep = Report()
     try:
