@@ -6,6 +6,7 @@
 
 
 #include <errno.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,15 @@ static int        ccl_test_verbose;
 static ccl_buf_t  ccl_test_logbuf;
 static char       ccl_test_dir_buf[4096];
 static unsigned   ccl_test_seq;
+static ccl_strv_t ccl_test_dirs;
+
+
+static int
+ccl_test_rm(const char *path, const struct stat *st, int flag,
+    struct FTW *ftw)
+{
+    return remove(path);
+}
 
 
 static void
@@ -204,6 +214,8 @@ ccl_test_tmpdir(void)
                       strerror(errno));
     }
 
+    (void) ccl_strv_add(&ccl_test_dirs, ccl_test_dir_buf);
+
     return ccl_test_dir_buf;
 }
 
@@ -211,12 +223,14 @@ ccl_test_tmpdir(void)
 int
 main(void)
 {
+    size_t       i;
     const char  *v;
 
     v = getenv("CCL_TEST_VERBOSE");
     ccl_test_verbose = (v != NULL && strcmp(v, "1") == 0);
 
     ccl_buf_init(&ccl_test_logbuf, 16 * 1024 * 1024);
+    ccl_strv_init(&ccl_test_dirs);
     ccl_log_set_sink(ccl_test_sink, NULL);
 
     /* the code under test must not see a developer's real credentials */
@@ -238,6 +252,14 @@ main(void)
 
     ccl_log_set_sink(NULL, NULL);
     ccl_buf_release(&ccl_test_logbuf);
+
+    /* the temporary directories go, unless a test failed */
+    for (i = 0; ccl_test_failed == 0 && i < ccl_test_dirs.n; i++) {
+        (void) nftw(ccl_test_dirs.v[i], ccl_test_rm, 16,
+                    FTW_DEPTH | FTW_PHYS);
+    }
+
+    ccl_strv_release(&ccl_test_dirs);
 
     printf("%d passed, %d failed\n", ccl_test_passed, ccl_test_failed);
 
