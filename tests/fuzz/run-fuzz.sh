@@ -79,7 +79,7 @@ for t in "$@"; do
         failed="$failed $t"
         line="$line FAILED (exit $rc)"
         echo "fuzz: $t FAILED (exit $rc); last lines of $log:" >&2
-        grep -E 'ERROR|invariant|SUMMARY|Test unit written|crashed' \
+        grep -E 'ERROR|invariant|runtime error|SUMMARY|Test unit written|crashed' \
             "$log" | tail -8 >&2
         for f in "$art/$stamp"-*; do
             [ -e "$f" ] || continue
