@@ -28,6 +28,8 @@ FUZZ_LLVM_COV    ?= llvm-cov-14
 FUZZ_LLVM_PROF   ?= llvm-profdata-14
 
 FUZZ_SAN         := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_ASAN_OPTIONS ?= detect_leaks=1:strict_string_checks=1:$(strip \
+                     )detect_stack_use_after_return=1
 FUZZ_COMMON      := -g -O1 -fno-omit-frame-pointer $(WARN) \
                     -I$(MODULE_DIR) -I$(FUZZ_DIR)
 # objects for libFuzzer binaries: instrumented for coverage, no main
@@ -95,15 +97,20 @@ define FUZZ_TARGET_RULES
 FUZZ_OBJS_$(1) := $(FUZZ_DIR)/fuzz_$(1).c $(FUZZ_SRCS_$(1))
 
 $(FUZZ_BUILD)/fuzz_$(1): FUZZ_XFLAGS := $(FUZZ_XFLAGS_$(1))
-$(FUZZ_BUILD)/fuzz_$(1): $$(patsubst %.c,$(FUZZ_BUILD)/fz/%.o,$$(FUZZ_OBJS_$(1)))
+$(FUZZ_BUILD)/fuzz_$(1): \
+        $$(patsubst %.c,$(FUZZ_BUILD)/fz/%.o,$$(FUZZ_OBJS_$(1)))
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $$@ $$^ $(FUZZ_LIBS_$(1))
 
 $(FUZZ_BUILD)/regress_$(1): FUZZ_XFLAGS := $(FUZZ_XFLAGS_$(1))
-$(FUZZ_BUILD)/regress_$(1): $$(patsubst %.c,$(FUZZ_BUILD)/cc/%.o,$$(FUZZ_OBJS_$(1)) $(FUZZ_DIR)/standalone.c)
+$(FUZZ_BUILD)/regress_$(1): \
+        $$(patsubst %.c,$(FUZZ_BUILD)/cc/%.o,$$(FUZZ_OBJS_$(1)) \
+                                          $(FUZZ_DIR)/standalone.c)
 	$(CC) $(FUZZ_SAN) -o $$@ $$^ $(FUZZ_LIBS_$(1))
 
 $(FUZZ_BUILD)/cov_$(1): FUZZ_XFLAGS := $(FUZZ_XFLAGS_$(1))
-$(FUZZ_BUILD)/cov_$(1): $$(patsubst %.c,$(FUZZ_BUILD)/cov/%.o,$$(FUZZ_OBJS_$(1)) $(FUZZ_DIR)/standalone.c)
+$(FUZZ_BUILD)/cov_$(1): \
+        $$(patsubst %.c,$(FUZZ_BUILD)/cov/%.o,$$(FUZZ_OBJS_$(1)) \
+                                           $(FUZZ_DIR)/standalone.c)
 	$(FUZZ_CC) -fprofile-instr-generate -o $$@ $$^ $(FUZZ_LIBS_$(1))
 
 fuzz-$(1): $(FUZZ_BUILD)/fuzz_$(1)
@@ -185,7 +192,7 @@ $(FUZZ_UNIT_ASAN): $(FUZZ_UNIT_ASAN_SRCS) \
 	    -I$(MODULE_DIR) -Itests/unit -o $@ $(FUZZ_UNIT_ASAN_SRCS) -lpcre2-8
 
 unit-asan: $(FUZZ_UNIT_ASAN)
-	ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:detect_stack_use_after_return=1 \
+	ASAN_OPTIONS=$(FUZZ_ASAN_OPTIONS) \
 	UBSAN_OPTIONS=print_stacktrace=1 $(FUZZ_UNIT_ASAN)
 
 # the sidecar's C unit tests under ASan and UBSan (same objects as the
@@ -195,12 +202,13 @@ FUZZ_SIDECAR_UNIT := $(FUZZ_BUILD)/sidecar-unit-asan
 FUZZ_SIDECAR_UNIT_SRCS := $(wildcard tests/sidecar/*.c) $(FUZZ_SIDECAR_SRCS)
 
 $(FUZZ_SIDECAR_UNIT): FUZZ_XFLAGS := $(FUZZ_SIDECAR_CFLAGS)
-$(FUZZ_SIDECAR_UNIT): $(patsubst %.c,$(FUZZ_BUILD)/cc/%.o,$(FUZZ_SIDECAR_UNIT_SRCS)) \
+$(FUZZ_SIDECAR_UNIT): \
+        $(patsubst %.c,$(FUZZ_BUILD)/cc/%.o,$(FUZZ_SIDECAR_UNIT_SRCS)) \
                       $(wildcard tests/sidecar/*.h)
 	$(CC) $(FUZZ_SAN) -o $@ $(filter %.o,$^) $(FUZZ_SIDECAR_LIBS)
 
 sidecar-unit-asan: $(FUZZ_SIDECAR_UNIT)
-	ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1 \
+	ASAN_OPTIONS=$(FUZZ_ASAN_OPTIONS) \
 	UBSAN_OPTIONS=print_stacktrace=1 \
 	CCL_TEST_DIR=$(CURDIR)/tests/sidecar $(FUZZ_SIDECAR_UNIT)
 else

@@ -71,7 +71,8 @@ for t in "$@"; do
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
     cov=$(echo "$last" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
     ft=$(echo "$last" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
-    corp=$(echo "$last" | sed -n 's/.* corp: \([0-9]*\/[0-9]*[a-zA-Z]*\).*/\1/p')
+    corp=$(echo "$last" \
+           | sed -n 's/.* corp: \([0-9]*\/[0-9]*[a-zA-Z]*\).*/\1/p')
     line=$(printf '%-14s runs=%-9s cov=%-5s ft=%-6s corpus=%s' "$t" \
            "${runs:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}")
 
@@ -79,7 +80,7 @@ for t in "$@"; do
         failed="$failed $t"
         line="$line FAILED (exit $rc)"
         echo "fuzz: $t FAILED (exit $rc); last lines of $log:" >&2
-        grep -E 'ERROR|invariant|runtime error|SUMMARY|Test unit written|crashed' \
+        grep -E 'ERROR|invariant|runtime error|SUMMARY|Test unit|crashed' \
             "$log" | tail -8 >&2
         for f in "$art/$stamp"-*; do
             [ -e "$f" ] || continue
