@@ -105,10 +105,14 @@ integration-asan: module-asan
 test: deps
 	$(MAKE) all
 	$(MAKE) unit
+	$(MAKE) unit-asan
 	$(MAKE) sidecar-unit
+	$(MAKE) sidecar-unit-asan
+	$(MAKE) fuzz-regress
 	$(MAKE) kafka-sim-test
 	$(MAKE) integration
 	$(MAKE) integration-asan
+	$(MAKE) fuzz-ci
 
 # the main job (until the sidecar and simulator run it): nginx with the
 # module routing to local TLS backends
@@ -123,6 +127,7 @@ demo-check: deps
 -include sidecar/sidecar.mk
 -include tests/sim/sim.mk
 -include tests/sim/kafka/kafka.mk
+-include tests/fuzz/fuzz.mk
 
 clean:
 	rm -rf $(BUILD)

@@ -92,10 +92,21 @@ typedef struct {
 } cclink_rt_parse_t;
 
 
+/*
+ * A regular expression is matched against a name a client chose: bound the
+ * work one match may do, so that a badly written expression (nested
+ * quantifiers) cannot make every connection burn worker time. Hitting the
+ * bound counts as no match.
+ */
+#define CCLINK_RT_MATCH_LIMIT  100000
+#define CCLINK_RT_DEPTH_LIMIT  10000
+
+
 struct cclink_rt_rx_s {
-    uint32_t             n;
-    pcre2_code         **code;
-    pcre2_match_data    *md;
+    uint32_t               n;
+    pcre2_code           **code;
+    pcre2_match_data      *md;
+    pcre2_match_context   *mc;
 };
 
 
@@ -1425,10 +1436,14 @@ cclink_rt_rx_compile(const cclink_rt_t *rt, char *err, size_t errlen)
     }
 
     rx->md = pcre2_match_data_create(1, NULL);
-    if (rx->md == NULL) {
+    rx->mc = pcre2_match_context_create(NULL);
+    if (rx->md == NULL || rx->mc == NULL) {
         snprintf(err, errlen, "out of memory");
         goto failed;
     }
+
+    pcre2_set_match_limit(rx->mc, CCLINK_RT_MATCH_LIMIT);
+    pcre2_set_depth_limit(rx->mc, CCLINK_RT_DEPTH_LIMIT);
 
     return rx;
 
@@ -1457,6 +1472,10 @@ cclink_rt_rx_free(cclink_rt_rx_t *rx)
 
     if (rx->md) {
         pcre2_match_data_free(rx->md);
+    }
+
+    if (rx->mc) {
+        pcre2_match_context_free(rx->mc);
     }
 
     free(rx);
@@ -1566,7 +1585,7 @@ cclink_rt_match(const cclink_rt_t *rt, const cclink_rt_rx_t *rx,
 
         for (i = 0; i < rt->nregex; i++) {
             rc = pcre2_match(rx->code[i], (PCRE2_SPTR) buf, len, 0, 0,
-                             rx->md, NULL);
+                             rx->md, rx->mc);
             if (rc >= 0) {
                 ri = regex[i];
                 goto found;

@@ -161,7 +161,11 @@ cclink_rt_size(const cclink_rt_t *rt)
     return (size_t) rt->size;
 }
 
-/* Checks that a block of memory is a well-formed blob (after a copy). */
+/*
+ * Checks the header of a blob after a copy: magic, format, size and that
+ * the section offsets lie within it. It does not validate the sections
+ * themselves; a blob is trusted once its header checks out.
+ */
 int cclink_rt_check(const cclink_rt_t *rt, size_t size);
 
 cclink_rt_rx_t *cclink_rt_rx_compile(const cclink_rt_t *rt, char *err,

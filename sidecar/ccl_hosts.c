@@ -82,7 +82,8 @@ ccl_hosts_edit(const char *path, const char *old, size_t len,
     if (nl != NULL) {
         crlf = (nl > old && nl[-1] == '\r');
     } else {
-        crlf = crlf_default;
+        /* a CR-LF file cut after its last CR still has CR-LF line ends */
+        crlf = (len > 0 && old[len - 1] == '\r') ? 1 : crlf_default;
     }
 
     inside = 0;
@@ -146,7 +147,8 @@ ccl_hosts_edit(const char *path, const char *old, size_t len,
 
     if (!placed) {
         if (len > 0 && old[len - 1] != '\n'
-            && ccl_buf_adds(out, crlf ? "\r\n" : "\n") != 0)
+            && ccl_buf_adds(out, (crlf && old[len - 1] != '\r')
+                                 ? "\r\n" : "\n") != 0)
         {
             return -1;
         }

@@ -1075,8 +1075,9 @@ ccl_plan_clusters_without_brokers(const ccl_plan_t *p, ccl_strv_t *out)
             continue;
         }
 
-        if (bsearch(&r->resource, with.v, with.n, sizeof(char *),
-                    ccl_plan_strp_cmp) != NULL)
+        if (with.n > 0
+            && bsearch(&r->resource, with.v, with.n, sizeof(char *),
+                       ccl_plan_strp_cmp) != NULL)
         {
             continue;
         }

@@ -474,3 +474,29 @@ UNIT_TEST(routes_100k_exact_hash)
 
     cclink_rt_free(rt);
 }
+
+
+UNIT_TEST(routes_regex_work_is_bounded)
+{
+    char          name[256];
+    cclink_rt_t  *rt;
+
+    /* catastrophic backtracking on a name of a's ending in "!" */
+    rt = parse(HDR "group g 10.0.0.1\nroute ~^(a|aa)+$ g\n"
+               "route ~^a+b g\nend\n");
+    CHECK(rt != NULL);
+
+    memset(name, 'a', 60);
+    memcpy(name + 60, ".b", 3);
+    CHECK(match(rt, name) == NULL);
+
+    memset(name, 'a', 60);
+    name[60] = 'b';
+    name[61] = '\0';
+    CHECK_STR(match(rt, name), "~^a+b");
+
+    memset(name, 'a', 20);
+    name[20] = '\0';
+    CHECK_STR(match(rt, name), "~^(a|aa)+$");
+    cclink_rt_free(rt);
+}
