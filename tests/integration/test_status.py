@@ -452,9 +452,14 @@ def test_format_negotiation_and_methods(scripted):
     prom_accept = ("application/openmetrics-text;version=1.0.0,"
                    "application/openmetrics-text;version=0.0.1;q=0.75,"
                    "text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
-    status, h, body = fetch(proxy, headers={"Accept": prom_accept})
-    assert h["Content-Type"].startswith("text/plain")
-    assert "# TYPE cclink_route_connections_total counter" in body
+    for accept in (prom_accept, "text/plain", "text/plain;version=0.0.4",
+                   "application/openmetrics-text; version=1.0.0"):
+        status, h, body = fetch(proxy, headers={"Accept": accept})
+        assert h["Content-Type"].startswith("text/plain"), accept
+        assert "# TYPE cclink_route_connections_total counter" in body
+    for accept in ("*/*", "application/json"):
+        status, h, body = fetch(proxy, headers={"Accept": accept})
+        assert h["Content-Type"] == "application/json", accept
 
     browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*"
     status, h, body = fetch(proxy, headers={"Accept": browser})
