@@ -276,7 +276,7 @@ provision() {
 step "provision.sh --mode module (fresh Debian 12)"
 provision provision-1 --mode module
 ok "provisioned in $(took)s: $(tail -n 1 "$logs/provision-1.log" \
-    | sed 's/^provision: //')"
+    | sed 's/^provision: done in [0-9]*s: //')"
 
 rm -rf "$img/debs"
 mkdir -p "$img/debs"
@@ -413,6 +413,10 @@ do
     grep -qx "$d" "$unit" || fail "cclink-sidecar.service lacks $d"
 done
 ok "cclink-sidecar.service: user cclink, ProtectSystem=strict, NoNewPrivileges, PrivateTmp, writes only /var/lib/cclink"
+expect 0 "systemd-analyze security" systemd-analyze security --offline=true \
+    --threshold=25 /lib/systemd/system/cclink-sidecar.service
+ok "systemd-analyze security: $(printf '%s\n' "$out" \
+    | grep -o 'Overall exposure level.*' | sed 's/ [^ ]*$//')"
 shell=$(in_root getent passwd cclink | cut -d: -f7)
 case "$shell" in
     */nologin|*/false) ok "user cclink exists, shell $shell" ;;
