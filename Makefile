@@ -128,6 +128,7 @@ demo-check: deps
 -include tests/sim/sim.mk
 -include tests/sim/kafka/kafka.mk
 -include tests/fuzz/fuzz.mk
+-include packer/image.mk
 
 clean:
 	rm -rf $(BUILD)

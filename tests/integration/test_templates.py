@@ -25,6 +25,7 @@ def _prepare(workdir, routes_text=None):
                          MODULE)
             .replace("/var/lib/cclink/routes.conf", routes)
             .replace("/var/log/nginx/", workdir + "/logs/")
+            .replace("/var/log/cclink/", workdir + "/logs/")
             .replace("/run/nginx.pid", workdir + "/nginx.pid"))
     conf = os.path.join(workdir, "nginx.conf")
     with open(conf, "w") as f:
