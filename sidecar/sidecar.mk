@@ -54,7 +54,7 @@ $(SIDECAR_BUILD)/obj/ccl_main.o: $(SIDECAR_DIR)/ccl_main.c $(SIDECAR_HDRS)
 	$(CC) $(SIDECAR_CFLAGS) -c -o $@ $<
 
 $(SIDECAR_BIN): $(SIDECAR_BUILD)/obj/ccl_main.o $(SIDECAR_LIB_OBJS)
-	$(CC) $(SIDECAR_CFLAGS) -o $@ $^ $(SIDECAR_LIBS)
+	$(CC) $(SIDECAR_CFLAGS) $(LDFLAGS) -o $@ $^ $(SIDECAR_LIBS)
 
 $(SIDECAR_BUILD)/test/%.o: tests/sidecar/%.c $(SIDECAR_HDRS) \
                            $(wildcard tests/sidecar/*.h)
