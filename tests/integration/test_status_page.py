@@ -314,6 +314,30 @@ def test_hostile_strings_are_escaped_in_every_format(make_proxy):
     a.close()
 
 
+@needs_parser
+def test_long_strings_of_escapes_fit(make_proxy):
+    """A route key of 240 control characters grows six-fold in JSON: the
+    output makes room for that (a fixed 1 KiB buffer overflowed here)."""
+    key = b"~^q[" + b"\x01" * 240 + b"]*\\.x$"
+    a = ExactBackend("127.0.0.1", 0)
+    proxy = make_proxy("cclink-routes 1\nserial 1\ngroup g 127.0.0.1:1\n"
+                       "route a.example.test g\nend\n")
+    with open(proxy.routes, "wb") as f:
+        f.write(b"cclink-routes 1\nserial 1\ngroup g 127.0.0.1:%d\nroute "
+                % a.port + key + b" g\nend\n")
+    proxy.start()
+    exchange(proxy.kafka_port, "q.x", 1, 1)
+    wait_idle(proxy, 1)
+    st = proxy.status()
+    assert [r["route"] for r in st["routes"]] == [shown(key, "json")]
+    s, _, _ = prometheus(proxy)
+    assert sample(s, "cclink_route_connections_total",
+                  route=shown(key, "prometheus"), group="g") == 1
+    t = browser.tables(fetch(proxy, "?format=html")[2])
+    assert rows(t["routes"])[0][0] == shown(key, "html")
+    a.close()
+
+
 @needs_chromium
 def test_hostile_names_do_not_run_in_a_browser(make_proxy):
     proxy = make_proxy("cclink-routes 1\nserial 1\ngroup g 127.0.0.1:1\n"
