@@ -9,6 +9,7 @@ import calendar
 import json
 import os
 import re
+import sys
 import time
 import urllib.request
 
@@ -18,6 +19,7 @@ from lib import browser
 from lib.nginx import free_port, wait_for
 from lib.tlsclient import refused
 
+from sim.fixtures import sim_api, sim_api_factory, sim_ca  # noqa: F401
 from test_status import (ExactBackend, Held, exchange, fetch,
                          hello_with_name, needs_parser, prometheus,
                          route_of, sample, settled_refusals, wait_idle)
@@ -615,3 +617,70 @@ def test_every_metric_is_documented(make_proxy, workdir):
         documented[m.group(1)] = (m.group(2), labels)
     assert served == documented
     a.close()
+
+
+def _real_sidecar():
+    try:
+        sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..",
+                                        "sidecar"))
+        import sidecar_harness
+    except ImportError:
+        return None
+    return sidecar_harness if sidecar_harness.have_binary() else None
+
+
+@pytest.mark.skipif(_real_sidecar() is None,
+                    reason="cclink-sidecar is not built (make sidecar)")
+def test_state_written_by_the_sidecar(make_proxy, workdir, sim_api):
+    """The summary of a state file that cclink-sidecar wrote after a
+    discovery against the simulator, with a failing API call."""
+    harness = _real_sidecar()
+    sc = harness.Sidecar(os.path.join(workdir, "sc"), sim_api)
+    sc.write_config()
+    sim_api.fault(path="/networking/v1/networks", kind="status", status=503,
+                  count=1000)
+    sc.run("once")
+    state_path = os.path.join(sc.out, "state.json")
+    written = sc.state()
+    d = written["last_discovery"]
+    expect = [(c["call"], c["status"], c["error"]) for c in d["calls"]
+              if c.get("error")]
+    expect += [("", None, e) for e in d["errors"]]
+    assert d["complete"] is False and expect
+
+    proxy = make_proxy("cclink-routes 1\nserial 1\ngroup g 127.0.0.1:1\n"
+                       "route a.example.test g\nend\n")
+    status_conf(proxy, "cclink_status_sidecar_state %s;" % state_path)
+    proxy.start()
+
+    sc_json = proxy.status()["sidecar"]
+    assert sc_json["ok"] is True, sc_json["error"]
+    assert sc_json["serial"] == written["serial"]
+    assert sc_json["written_by"] == written["written_by"]
+    got = sc_json["last_discovery"]
+    assert got["time"] == d["finished"]
+    assert got["at"] == calendar.timegm(time.strptime(d["finished"],
+                                                      "%Y-%m-%dT%H:%M:%SZ"))
+    assert got["complete"] is False
+    assert got["result"] == d["result"]
+    assert got["errors_total"] == len(expect)
+    assert [(e["call"], e["status"], e["message"])
+            for e in got["errors"]] == expect[:32]
+    assert any("/networking/v1/networks" in e["call"]
+               for e in got["errors"])
+
+    page = fetch(proxy, "?format=html")[2]
+    t = browser.tables(page)
+    assert dict(x for x in t["sidecar"] if len(x) == 2)["complete"] == "no"
+    assert rows(t["sidecar-errors"])[0][0] == expect[0][0]
+    assert sim_api.api_secret not in page
+    assert sim_api.api_secret not in proxy.status("prometheus")
+
+    # the next discovery works: complete, no errors, shown at once
+    sim_api.clear_faults()
+    sc.run("once")
+    assert sc.state()["last_discovery"]["complete"] is True
+    got = proxy.status()["sidecar"]["last_discovery"]
+    assert (got["complete"], got["errors_total"]) == (True, 0)
+    assert "\ncclink_sidecar_last_discovery_complete 1\n" in \
+        proxy.status("prometheus")
