@@ -1880,30 +1880,38 @@ bench_run_hold(void)
         return 0;
     }
 
-    /* phase 2: the payload each way, on every connection still open */
+    /*
+     * phase 2: the payload each way, on every connection still open, a
+     * bounded number of connections at a time
+     */
 
     t0 = bench_now();
     t->idle = 0;
+    next = 0;
 
-    for (i = 0; i < t->nconns; i++) {
-        bench_conn_t  *c = &t->conns[i];
-
-        if (c->fd == -1 || c->state != BENCH_ST_IDLE) {
-            continue;
-        }
-
-        c->state = BENCH_ST_XFER;
-        c->out = 0;
-        c->in = 0;
-        c->t_op = bench_now();
-        t->starting++;
-        bench_want(c, EPOLLIN | EPOLLOUT);
-    }
-
-    while (t->starting) {
+    for ( ;; ) {
         int                  k, n;
         bench_conn_t        *c;
         struct epoll_event   evs[256];
+
+        while (next < t->nconns && t->starting < inflight) {
+            c = &t->conns[next++];
+
+            if (c->fd == -1 || c->state != BENCH_ST_IDLE) {
+                continue;
+            }
+
+            c->state = BENCH_ST_XFER;
+            c->out = 0;
+            c->in = 0;
+            c->t_op = bench_now();
+            t->starting++;
+            bench_want(c, EPOLLIN | EPOLLOUT);
+        }
+
+        if (t->starting == 0 && next >= t->nconns) {
+            break;
+        }
 
         n = epoll_wait(t->ep, evs, 256, 50);
 

@@ -237,6 +237,14 @@ def markdown(results):
     out.append("")
     out.append("Command: `%s`" % m["command"])
     out.append("")
+    if m.get("module"):
+        out.append("Module: `ngx_stream_cclink_module.so` sha256 %s… "
+                   "(built %s), tree at %s.%s" % (
+                       m["module"]["sha256_16"], m["module"]["mtime"],
+                       m.get("git_head") or "?",
+                       " The module file changed during the run!"
+                       if m.get("module_changed_during_run") else ""))
+        out.append("")
     if m.get("memory_conns_clamped_by_fd_limit"):
         out.append("The memory scenario held %d connections: this machine "
                    "allows %d file descriptors per process (a proxy needs "

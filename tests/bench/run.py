@@ -18,9 +18,11 @@ No threshold on any figure decides the exit status.
 
 import argparse
 import datetime
+import hashlib
 import json
 import os
 import platform
+import shlex
 import shutil
 import subprocess
 import sys
@@ -132,6 +134,29 @@ def machine():
     return info
 
 
+def file_id(path):
+    """What identifies a binary under test: its hash and time."""
+    try:
+        with open(path, "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()[:16]
+        mtime = datetime.datetime.fromtimestamp(
+            os.stat(path).st_mtime).astimezone().isoformat(
+                timespec="seconds")
+    except OSError:
+        return None
+    return {"sha256_16": digest, "mtime": mtime}
+
+
+def git_head():
+    try:
+        p = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short",
+                            "HEAD"], capture_output=True, text=True,
+                           timeout=10)
+        return p.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
 def loadavg():
     with open("/proc/loadavg") as f:
         return [float(x) for x in f.read().split()[:3]]
@@ -183,6 +208,9 @@ def parse_args(argv):
                     "DIRECTIVES added to its server block, in every "
                     "scenario BASE takes part in, e.g. "
                     "'nginx-4k=nginx:proxy_buffer_size 4k'")
+    ap.add_argument("--from-json", metavar="RESULTS",
+                    help="run nothing: write the report of a previous run's "
+                    "results.json (with --update-doc, into the doc)")
     ap.add_argument("--keep", action="store_true",
                     help="keep the contenders' work directories")
     args = ap.parse_args(argv)
@@ -193,8 +221,21 @@ def parse_args(argv):
     return args
 
 
+def report_only(args):
+    with open(args.from_json) as f:
+        results = json.load(f)
+    bench_report.summarise(results)
+    md = bench_report.markdown(results)
+    if args.update_doc:
+        bench_report.update_doc(args.update_doc, md)
+    print(md)
+    return 0
+
+
 def main(argv):
     args = parse_args(argv)
+    if args.from_json:
+        return report_only(args)
     started = time.time()
 
     chosen = bs.scenarios(args.quick)
@@ -253,8 +294,8 @@ def main(argv):
         "meta": {
             "started": datetime.datetime.now().astimezone().isoformat(
                 timespec="seconds"),
-            "command": " ".join([os.path.relpath(sys.argv[0], ROOT)] +
-                                sys.argv[1:]),
+            "command": shlex.join([os.path.relpath(sys.argv[0], ROOT)] +
+                                  sys.argv[1:]),
             "quick": args.quick,
             "runs": args.runs,
             "workers": args.workers,
@@ -270,6 +311,8 @@ def main(argv):
             "route_changes": env.changes,
             "machine": machine(),
             "versions": bc.versions(),
+            "git_head": git_head(),
+            "module": file_id(module),
             "loadavg_start": loadavg(),
             "note": args.note,
         },
@@ -355,6 +398,8 @@ def main(argv):
         procs.kill_all()
 
     results["meta"]["loadavg_end"] = loadavg()
+    if file_id(module) != results["meta"]["module"]:
+        results["meta"]["module_changed_during_run"] = file_id(module)
     results["meta"]["seconds"] = round(time.time() - started, 1)
     bench_report.summarise(results)
 
