@@ -100,7 +100,9 @@ integration-asan: module-asan
 	        tests/integration/test_routing.py \
 	        tests/integration/test_reload.py \
 	        tests/integration/test_failover.py \
-	        tests/integration/test_templates.py
+	        tests/integration/test_templates.py \
+	        tests/integration/test_status.py \
+	        tests/integration/test_status_page.py
 
 test: deps
 	$(MAKE) all

@@ -212,6 +212,11 @@ ngx_cclink_refused(ngx_cclink_shm_t *sh, ngx_uint_t reason, ngx_str_t *name,
 
     (void) ngx_atomic_fetch_add(&sh->refused[reason], 1);
 
+    if (reason == NGX_CCLINK_CLIENT_CLOSED) {
+        /* port probes and TCP health checks: counted, not listed */
+        return;
+    }
+
     /*
      * The ring of recent refusals is for display: entries may be torn
      * under concurrent writers; "time" is written last and zeroed first

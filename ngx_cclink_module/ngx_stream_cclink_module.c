@@ -583,7 +583,13 @@ ngx_stream_cclink_account(ngx_stream_cclink_ctx_t *ctx, ngx_uint_t final)
     rs = ctx->rs;
 
     if (rs) {
+        /* what the preread phase read (the ClientHello) is not in
+         * s->received, but it is sent upstream all the same */
         in = s->received;
+        if (s->connection->buffer) {
+            in += s->connection->buffer->last - s->connection->buffer->start;
+        }
+
         out = s->connection->sent;
 
         if (in > ctx->counted_in) {
@@ -635,6 +641,7 @@ ngx_stream_cclink_init_upstream(ngx_conf_t *cf,
 {
     ngx_uint_t                       i;
     ngx_stream_upstream_server_t    *server;
+    ngx_stream_cclink_srv_conf_t    *ucf;
 
     server = us->servers->elts;
 
@@ -647,6 +654,18 @@ ngx_stream_cclink_init_upstream(ngx_conf_t *cf,
                           us->line);
             return NGX_ERROR;
         }
+    }
+
+    /* an upstream block's settings are not merged: set the defaults */
+
+    ucf = ngx_stream_conf_upstream_srv_conf(us, ngx_stream_cclink_module);
+
+    if (ucf->max_fails == NGX_CONF_UNSET_UINT) {
+        ucf->max_fails = 1;
+    }
+
+    if (ucf->fail_timeout == NGX_CONF_UNSET_MSEC) {
+        ucf->fail_timeout = 10000;
     }
 
     us->peer.init = ngx_stream_cclink_init_peer;

@@ -108,3 +108,19 @@ def test_next_upstream_tries_honoured(make_proxy, zones, ca):
     assert "tried 2 of 3" in line
     st = proxy.status()
     assert sum(a["attempts"] for a in st["addresses"]) == 2
+
+
+def test_failed_address_is_tried_last_for_fail_timeout(make_proxy, zones,
+                                                       ca):
+    bs, p = zones
+    bs["az2"].close()
+    # default max_fails=1 fail_timeout=10s
+    proxy = make_proxy(ROUTES.format(p=p), host_zone="az2",
+                       workers=1).start()
+    for _ in range(6):
+        assert which_backend(proxy.kafka_port, NAME, ca.cert) in ("az1",
+                                                                   "az3")
+    st = proxy.status()
+    az2 = [a for a in st["addresses"] if a["address"] == "127.0.2.1:%d" % p]
+    # the first connection tried it; the next five went elsewhere first
+    assert az2[0]["attempts"] == 1 and az2[0]["failures"] == 1

@@ -362,11 +362,6 @@ def test_prometheus_reports_exactly_the_scripted_traffic(scripted):
 
 
 @needs_parser
-@pytest.mark.xfail(strict=True, reason=(
-    "the stream part counts s->received only, which leaves out what the "
-    "preread phase read (the ClientHello and anything sent with it); "
-    "ngx_stream_cclink_account() needs to add c->buffer->last - "
-    "c->buffer->start"))
 def test_bytes_from_clients_count_the_client_hello(scripted, make_proxy):
     """Every byte a client sent counts, the ClientHello included: it is
     passed upstream like the rest."""

@@ -154,7 +154,7 @@ class Nginx:
 
     def error_log(self):
         try:
-            with open(self.err) as f:
+            with open(self.err, errors="replace") as f:
                 return f.read()
         except FileNotFoundError:
             return ""
