@@ -69,9 +69,18 @@ def e2e_dir():
     os.chmod(d, 0o755)              # nginx workers read files below it
     yield d
     if given or _failed or os.environ.get("CCLINK_E2E_KEEP"):
-        sys.stderr.write("\ne2e: files kept in %s\n" % d)
+        _kept.append(d)
     else:
         shutil.rmtree(d, ignore_errors=True)
+
+
+_kept = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    for d in _kept:
+        terminalreporter.write_line("e2e: files (logs, generated files) "
+                                    "kept in %s" % d)
 
 
 @pytest.fixture(scope="module", params=["module", "stock"])

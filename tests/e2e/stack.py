@@ -675,8 +675,8 @@ class ProxyHost(ProxyBase):
             "kafka_credentials_file %s" % self.creds,
             "kafka_security_protocol SSL",
             "kafka_ca_file %s" % self.cloud.ca.cert,
-            "kafka_socket_timeout 5s",
-            "kafka_deadline 15s",
+            "kafka_socket_timeout 10s",
+            "kafka_deadline 30s",
             "zone %s" % self.zone,
             "target_dns off",
         ]
