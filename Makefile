@@ -113,24 +113,26 @@ test: deps
 	$(MAKE) fuzz-regress
 	$(MAKE) kafka-sim-test
 	$(MAKE) integration
+	$(MAKE) e2e
 	$(MAKE) integration-asan
 	$(MAKE) fuzz-ci
 
-# the main job (until the sidecar and simulator run it): nginx with the
-# module routing to local TLS backends
+# the main job: the Confluent Cloud simulator (or a real organization,
+# CCLINK_CONFIG=...), nginx with the module and cclink-sidecar
 demo: deps
-	$(MAKE) module
-	/usr/bin/python3 tools/demo.py
+	$(MAKE) module sidecar kafka-sim
+	/usr/bin/python3 tools/demo.py --no-build
 
 demo-check: deps
-	$(MAKE) module
-	/usr/bin/python3 tools/demo.py --check
+	$(MAKE) module sidecar kafka-sim
+	/usr/bin/python3 tools/demo.py --no-build --check
 
 -include sidecar/sidecar.mk
 -include tests/sim/sim.mk
 -include tests/sim/kafka/kafka.mk
 -include tests/fuzz/fuzz.mk
 -include packer/image.mk
+-include tests/e2e/e2e.mk
 
 clean:
 	rm -rf $(BUILD)
