@@ -4,6 +4,7 @@
 
 
 #include <ctype.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1390,6 +1391,23 @@ int
 ccl_model_add_broker(ccl_model_t *m, const char *cluster, const char *env,
     const char *network, const char *host, unsigned port)
 {
+    unsigned char  addr[sizeof(struct in6_addr)];
+
+    /*
+     * A broker advertised by address cannot be told apart by SNI (clients
+     * send no server name for an IP literal) and has no place in a hosts
+     * file: it is not a name to route.
+     */
+
+    if (inet_pton(AF_INET, host, addr) == 1
+        || inet_pton(AF_INET6, host, addr) == 1)
+    {
+        ccl_log(CCL_LOG_WARN, "broker_by_address", "cluster=%s host=%s "
+                "error=%s", cluster, host, "advertised as an address, "
+                "not a name: not routed");
+        return 0;
+    }
+
     return ccl_model_add_name(m, host, CCL_NAME_BROKER, CCL_SVC_KAFKA,
                               cluster, env, network, "kafka-metadata");
 }

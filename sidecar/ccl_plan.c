@@ -947,6 +947,12 @@ ccl_plan_merge(const ccl_plan_t *prev, const ccl_plan_t *cur, int complete,
                     "key=%s group=%s error=%s", r->key, r->group,
                     "the group has no address");
             stats->skipped++;
+
+            /* counted as added above: it is not */
+            if (stats->added > 0 && ccl_plan_route(prev, r->key) == NULL) {
+                stats->added--;
+            }
+
             ccl_route_release(r);
             continue;
         }

@@ -493,6 +493,12 @@ test_brokers_merge_and_sort(void)
                                        "e-2.example.com", 9092), 0);
     CCL_CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
                                        "not valid", 9092), -1);
+    /* brokers advertised by address are not names to route */
+    CCL_CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
+                                       "127.0.0.1", 9092), 0);
+    CCL_CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
+                                       "fd00::1", 9092), 0);
+    CCL_CHECK(ccl_test_log_has("event=broker_by_address"));
     CCL_CHECK_INT(ccl_model_finish(&m), 0);
 
     CCL_CHECK_INT(m.nnames, 2);
