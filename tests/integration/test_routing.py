@@ -147,27 +147,29 @@ def test_not_tls_refused(routed):
     assert proxy.status()["refused"]["not_tls"] == 2
 
 
-def _send_slowly(port, chunks, delay=0.05):
-    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+def _passes_through(proxy, raw, hello, chunks, delay=0.05):
+    """Sends hello in chunks (separate TCP segments) and checks that the
+    backend receives exactly those bytes."""
+    assert b"".join(chunks) == hello
+    s = socket.create_connection(("127.0.0.1", proxy.kafka_port), timeout=5)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    for c in chunks:
-        s.sendall(c)
-        time.sleep(delay)
-    return s
+    try:
+        for c in chunks:
+            s.sendall(c)
+            time.sleep(delay)
+        wait_for(lambda: raw.received and len(raw.received[-1]) >= len(hello),
+                 what="hello at the backend")
+        assert bytes(raw.received[-1]) == hello
+    finally:
+        s.close()
 
 
 def test_post_quantum_hello_split_over_segments(routed):
     proxy, _, raw = routed
     hello = client_hello("pq.example.test", key_share=1216, pad=420)
     assert 1700 < len(hello) < 2000
-    chunks = [hello[i:i + 400] for i in range(0, len(hello), 400)]
-    s = _send_slowly(proxy.kafka_port, chunks)
-    try:
-        wait_for(lambda: raw.received and len(raw.received[-1]) >= len(hello),
-                 what="hello at the backend")
-        assert bytes(raw.received[-1]) == hello
-    finally:
-        s.close()
+    _passes_through(proxy, raw, hello,
+                    [hello[i:i + 400] for i in range(0, len(hello), 400)])
 
 
 def test_hello_split_over_two_records(routed):
@@ -175,13 +177,7 @@ def test_hello_split_over_two_records(routed):
     hs = handshake("pq.example.test", key_share=1216, pad=420)
     hello = records(hs, frag=len(hs) // 2 + 1)
     assert hello.count(b"\x16\x03\x01") >= 2
-    s = _send_slowly(proxy.kafka_port, [hello[:300], hello[300:]])
-    try:
-        wait_for(lambda: raw.received and len(raw.received[-1]) >= len(hello),
-                 what="hello at the backend")
-        assert bytes(raw.received[-1]) == hello
-    finally:
-        s.close()
+    _passes_through(proxy, raw, hello, [hello[:300], hello[300:]])
 
 
 def test_oversized_hello_refused(routed):
