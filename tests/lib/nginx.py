@@ -78,6 +78,7 @@ class Nginx:
         self.pid_file = os.path.join(self.prefix, "nginx.pid")
         self.err = os.path.join(self.prefix, "logs", "error.log")
         self.proc = None
+        self.workers = workers
         loads = "load_module %s;\n" % STREAM_SO
         if module:
             loads += "load_module %s;\n" % MODULE
@@ -132,6 +133,9 @@ class Nginx:
             raise AssertionError("nginx failed to start:\n" + p.stderr +
                                  self.error_log())
         wait_for(lambda: os.path.exists(self.pid_file), what="nginx pid")
+        # workers start after the master has written its pid
+        wait_for(lambda: len(self.worker_pids()) == self.workers,
+                 timeout=15, what="%d worker processes" % self.workers)
         for host, port in wait_ports:
             wait_for(lambda: port_open(host, port), what="port %d" % port)
         return self
