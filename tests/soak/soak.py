@@ -114,7 +114,8 @@ class Table:
         self.path = path
         self.rnd = rnd
         self.serial = int(time.time())
-        self.live = {i: "a" for i in range(nlive)}
+        # the connections open on both backends
+        self.live = {i: rnd.choice("ab") for i in range(nlive)}
         self.spare = {}
         self.next_spare = 0
         self.echo = echo_ports
@@ -420,10 +421,13 @@ def main(argv):
         persistent_open = tot("persistent_open")
         if failed or broken:
             errors.append("%d connection errors (%d persistent connections "
-                          "broken, %d new connections failed; by kind %s)"
+                          "broken, %d connection attempts failed: short "
+                          "connections and reconnects; by kind %s)"
                           % (failed, broken, tot("new_failed"),
-                             {k: tot(k) for k in ("connect", "closed",
-                                                  "reset", "timeout")}))
+                             {k: sum(r.get("fail_kinds", {}).get(k, 0)
+                                     for r in results)
+                              for k in ("connect", "closed", "reset",
+                                        "timeout")}))
         if persistent_open != args.conns:
             errors.append("%d of %d persistent connections open at the end"
                           % (persistent_open, args.conns))
