@@ -11,6 +11,9 @@
 # Results go to build/bench/<time>/ (results.json, results.md, logs) and
 # build/bench/latest.{json,md}. docs/BENCHMARKS.md explains them.
 
+# the same default as the top-level Makefile, should this be read first
+BUILD         ?= $(CURDIR)/build
+
 BENCH_SRC     := tests/bench
 BENCH_OUT     := $(BUILD)/bench
 BENCH_CC      ?= $(CC)

@@ -1138,6 +1138,7 @@ bench_write(bench_conn_t *c)
             }
 
             c->out += (size_t) w;
+            c->t_op = bench_now();      /* the timeout counts from progress */
         }
 
         bench_want(c, EPOLLIN);
@@ -1272,6 +1273,7 @@ bench_read(bench_conn_t *c)
 
         case BENCH_ST_XFER:
             c->in += (size_t) r;
+            c->t_op = bench_now();
 
             if (c->in >= bench_conf.payload && c->out >= bench_conf.payload) {
                 c->state = BENCH_ST_IDLE;
@@ -1872,8 +1874,10 @@ bench_run_hold(void)
     }
 
     printf("{\"phase\":\"hello\",\"ok\":%" PRIu64 ",\"failed\":%" PRIu64
-           ",\"ms\":%.1f,\"hello_bytes\":%zu}\n", t->idle, t->failed,
+           ",\"ms\":%.1f,\"hello_bytes\":%zu", t->idle, t->failed,
            (bench_now() - t0) / 1e6, t->hello_len);
+    bench_print_fails(t->fails);
+    printf("}\n");
     fflush(stdout);
 
     if (bench_stdin_line(&eof) != 0 || eof) {
@@ -1928,8 +1932,10 @@ bench_run_hold(void)
     }
 
     printf("{\"phase\":\"data\",\"ok\":%" PRIu64 ",\"failed\":%" PRIu64
-           ",\"ms\":%.1f,\"bytes_each_way\":%zu}\n", t->idle, t->failed,
+           ",\"ms\":%.1f,\"bytes_each_way\":%zu", t->idle, t->failed,
            (bench_now() - t0) / 1e6, bench_conf.payload);
+    bench_print_fails(t->fails);
+    printf("}\n");
     fflush(stdout);
 
     (void) bench_stdin_line(&eof);

@@ -185,6 +185,8 @@ def measure_memory(env, c, hook=None):
         "kib_per_conn_hello": round((rss1 - rss0) / n, 2),
         "kib_per_conn_data": round((rss2 - rss0) / n, 2),
         "rss_base_kib": rss0,
+        "hello_phase_ms": a.get("ms"),
+        "data_phase_ms": b.get("ms"),
     }
 
 
@@ -202,7 +204,7 @@ def measure_hot(env, c, hook=None):
     rd = LineReader(p)
     live = []
     missed = 0
-    rng = random.Random(7)
+    rng = random.Random(1000 + env.rep)   # each run its own moments
     try:
         rd.json(10)             # started
         time.sleep(0.5)

@@ -72,6 +72,7 @@ class Env:
         self.sink = self.echo = None
         self.backend_proc = None
         self.current_dir = outdir
+        self.rep = 0
 
     def log_path(self, name):
         return os.path.join(self.current_dir, name)
@@ -279,6 +280,15 @@ def main(argv):
             print("run.py: %s/bench/%s is missing: run 'make bench-tools'"
                   % (args.build, tool), file=sys.stderr)
             return 2
+        src = os.path.join(ROOT, "tests", "bench")
+        built = os.stat(os.path.join(args.build, "bench", tool)).st_mtime
+        newer = [n for n in os.listdir(src) if n.endswith((".c", ".h"))
+                 and os.stat(os.path.join(src, n)).st_mtime > built]
+        if newer:
+            print("run.py: %s/bench/%s is older than %s: run 'make "
+                  "bench-tools'" % (args.build, tool, ", ".join(newer)),
+                  file=sys.stderr)
+            return 2
     needs_module = any(c.startswith("cclink") for c in contenders)
     module = os.path.join(args.build, "modules",
                           "ngx_stream_cclink_module.so")
@@ -331,6 +341,7 @@ def main(argv):
     try:
         env.start_backend()
         for rep in range(args.runs):
+            env.rep = rep
             for s in chosen:
                 names = [c for c in s.contenders if c in contenders]
                 if not names:
