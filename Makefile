@@ -115,6 +115,8 @@ test: deps
 	$(MAKE) integration
 	$(MAKE) e2e
 	$(MAKE) integration-asan
+	$(MAKE) sidecar-valgrind
+	$(MAKE) soak-ci
 	$(MAKE) fuzz-ci
 
 # the main job: the Confluent Cloud simulator (or a real organization,
@@ -133,6 +135,7 @@ demo-check: deps
 -include tests/fuzz/fuzz.mk
 -include packer/image.mk
 -include tests/e2e/e2e.mk
+-include tests/soak/soak.mk
 
 clean:
 	rm -rf $(BUILD)
