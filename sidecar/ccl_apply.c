@@ -345,6 +345,14 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
         if (lock == -1) {
             goto done;
         }
+
+        /* temporary files of a run that was killed: ours to remove now */
+
+        for (i = 0; i < CCL_OUT_N; i++) {
+            ccl_file_sweep(outs[i].path);
+        }
+
+        ccl_file_sweep(state_path);
     }
 
     /* 1. what we had */

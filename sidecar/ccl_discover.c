@@ -19,6 +19,7 @@ static size_t ccl_discover_count(const ccl_model_t *m, unsigned service,
 static int ccl_discover_brokers(const ccl_conf_t *conf, ccl_discovery_t *d,
     const volatile sig_atomic_t *stop);
 static int ccl_discover_stopped(ccl_api_t *api, ccl_discovery_t *d);
+static void ccl_discover_required(ccl_discovery_t *d, int rc);
 
 
 void
@@ -72,6 +73,36 @@ ccl_discover_stopped(ccl_api_t *api, ccl_discovery_t *d)
 }
 
 
+/*
+ * A list without a fallback did not succeed: the discovery is incomplete,
+ * and a 404/405/501 ("unavailable", acceptable where another call can
+ * stand in) counts as a failure of that call here.
+ */
+
+static void
+ccl_discover_required(ccl_discovery_t *d, int rc)
+{
+    ccl_call_t  *c;
+
+    if (rc == CCL_API_OK) {
+        return;
+    }
+
+    d->complete = 0;
+
+    if (rc != CCL_API_UNAVAILABLE || d->calls.n == 0) {
+        return;
+    }
+
+    c = &d->calls.v[d->calls.n - 1];
+    c->outcome = CCL_API_FAILED;
+
+    ccl_log(CCL_LOG_ERROR, "api_call_failed",
+            "call=%s status=%ld attempts=%u error=%s", c->call, c->status,
+            c->attempts, c->error ? c->error : "unavailable");
+}
+
+
 static int
 ccl_discover_env(ccl_api_t *api, const ccl_conf_t *conf, ccl_discovery_t *d,
     const char *env, int *need_regions)
@@ -95,9 +126,7 @@ ccl_discover_env(ccl_api_t *api, const ccl_conf_t *conf, ccl_discovery_t *d,
 
     rc = ccl_api_list(api, "/networking/v1/networks", q,
                       ccl_model_parse_networks, env, &d->model, &d->calls);
-    if (rc == CCL_API_FAILED) {
-        d->complete = 0;
-    }
+    ccl_discover_required(d, rc);
 
     if (ccl_discover_stopped(api, d)) {
         return 0;
@@ -105,9 +134,7 @@ ccl_discover_env(ccl_api_t *api, const ccl_conf_t *conf, ccl_discovery_t *d,
 
     rc = ccl_api_list(api, "/networking/v1/private-link-attachments", q,
                       ccl_model_parse_platts, env, &d->model, &d->calls);
-    if (rc == CCL_API_FAILED) {
-        d->complete = 0;
-    }
+    ccl_discover_required(d, rc);
 
     if (ccl_discover_stopped(api, d)) {
         return 0;
@@ -116,9 +143,7 @@ ccl_discover_env(ccl_api_t *api, const ccl_conf_t *conf, ccl_discovery_t *d,
     rc = ccl_api_list(api, "/networking/v1/access-points", q,
                       ccl_model_parse_access_points, env, &d->model,
                       &d->calls);
-    if (rc == CCL_API_FAILED) {
-        d->complete = 0;
-    }
+    ccl_discover_required(d, rc);
 
     /* host names per service: the Endpoint API first */
 

@@ -3,6 +3,7 @@
  */
 
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <fcntl.h>
@@ -463,4 +464,50 @@ ccl_file_join(char *out, size_t size, const char *dir, const char *name)
     }
 
     return 0;
+}
+
+
+void
+ccl_file_sweep(const char *path)
+{
+    DIR            *d;
+    char            dir[PATH_MAX], base[NAME_MAX + 1], tmp[PATH_MAX];
+    size_t          blen;
+    struct dirent  *e;
+
+    if (ccl_file_split(path, dir, sizeof(dir), base, sizeof(base)) != 0
+        || base[0] == '\0')
+    {
+        return;
+    }
+
+    d = opendir(dir);
+    if (d == NULL) {
+        return;
+    }
+
+    blen = strlen(base);
+
+    for (e = readdir(d); e != NULL; e = readdir(d)) {
+
+        /* ".BASE." and the 6 characters mkstemp() put there */
+
+        if (e->d_name[0] != '.'
+            || strlen(e->d_name) != 1 + blen + 1 + 6
+            || strncmp(e->d_name + 1, base, blen) != 0
+            || e->d_name[1 + blen] != '.')
+        {
+            continue;
+        }
+
+        if (ccl_snprintf(tmp, sizeof(tmp), "%s/%s", dir, e->d_name) != 0) {
+            continue;
+        }
+
+        if (unlink(tmp) == 0) {
+            ccl_log(CCL_LOG_INFO, "temp_removed", "path=%s", tmp);
+        }
+    }
+
+    closedir(d);
 }

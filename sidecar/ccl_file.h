@@ -57,6 +57,14 @@ int ccl_file_prepare(const char *path, const void *data, size_t len,
     mode_t mode, char *tmp, size_t tmpsize);
 int ccl_file_install(const char *tmp, const char *path);
 void ccl_file_discard(const char *tmp);
+
+/*
+ * Removes the temporary files ccl_file_prepare() leaves for "path" when
+ * its process dies before installing or discarding them (".NAME.XXXXXX"
+ * in the same directory). Call it only while holding the lock that keeps
+ * other writers of "path" out.
+ */
+void ccl_file_sweep(const char *path);
 int ccl_file_same(const char *path, const void *data, size_t len);
 int ccl_file_check_private(const char *path, int fd);
 

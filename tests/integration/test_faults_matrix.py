@@ -161,16 +161,7 @@ CASES = {
 }
 
 
-BUG_404 = ("sidecar/ccl_discover.c ccl_discover_env(): a 404/405/501 on "
-           "the networks, private-link-attachments or access-points list "
-           "is CCL_API_UNAVAILABLE, which only 'rc == CCL_API_FAILED' "
-           "checks miss, so the discovery counts as complete without any "
-           "network: no api_call_failed, routes counted absent")
-
-
-@pytest.mark.parametrize("case", [
-    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason=BUG_404))
-    if c == "404" else c for c in CASES])
+@pytest.mark.parametrize("case", list(CASES))
 def test_fault_keeps_files_and_daemon(case, tmp_path, sim_api):
     setup, call, error, short = CASES[case]
     sc = Sidecar(tmp_path / "sc", sim_api)
@@ -411,15 +402,6 @@ def test_kill_9_at_random_points_leaves_whole_files(tmp_path, sim_api):
             and n != ".cclink-sidecar.lock" and not temp.match(n)] == []
 
 
-BUG_TEMP = ("sidecar/ccl_file.c ccl_file_prepare() makes '.NAME.XXXXXX' "
-            "with mkstemp() and only the process that made it removes it; "
-            "a run killed between mkstemp and rename leaves it for ever "
-            "(100 kill -9 runs left ~80). Fix: in ccl_apply.c, once the "
-            "output directory lock is held, unlink '.<output>.??????' "
-            "for every output and the state file before preparing")
-
-
-@pytest.mark.xfail(strict=True, reason=BUG_TEMP)
 def test_a_killed_runs_temporary_files_are_removed(tmp_path, sim_api):
     sc = Sidecar(tmp_path / "sc", sim_api)
     sc.write_config()
@@ -436,7 +418,6 @@ def test_a_killed_runs_temporary_files_are_removed(tmp_path, sim_api):
     assert [p for p in stale if os.path.exists(p)] == []
 
 
-@pytest.mark.xfail(strict=True, reason=BUG_404)
 def test_404_on_a_network_list_removes_nothing(tmp_path, sim_api):
     sc = Sidecar(tmp_path / "sc", sim_api)
     sc.write_config()
