@@ -136,6 +136,7 @@ demo-check: deps
 -include packer/image.mk
 -include tests/e2e/e2e.mk
 -include tests/soak/soak.mk
+-include tests/bench/bench.mk
 
 clean:
 	rm -rf $(BUILD)
