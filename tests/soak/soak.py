@@ -243,6 +243,8 @@ def main(argv):
     nofile = raise_nofile(200000)
     wd = args.workdir or tempfile.mkdtemp(prefix="cclink-soak-")
     os.makedirs(wd, exist_ok=True)
+    # nginx workers run unprivileged and re-read the route table from here
+    os.chmod(wd, 0o755)
     log("workdir %s, seed %d, RLIMIT_NOFILE %d, %s module"
         % (wd, seed, nofile, "ASan/UBSan" if asan else "plain"))
     if args.conns != 10000:
