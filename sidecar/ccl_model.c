@@ -1416,6 +1416,22 @@ ccl_model_add_broker(ccl_model_t *m, const char *cluster, const char *env,
 /* finishing */
 
 
+/* optional strings: present before absent */
+static int
+ccl_opt_present_cmp(const char *x, const char *y)
+{
+    return (x == NULL) - (y == NULL);
+}
+
+
+/* optional strings: by content when both are present */
+static int
+ccl_opt_str_cmp(const char *x, const char *y)
+{
+    return (x != NULL && y != NULL) ? strcmp(x, y) : 0;
+}
+
+
 static int
 ccl_name_cmp(const void *a, const void *b)
 {
@@ -1426,48 +1442,34 @@ ccl_name_cmp(const void *a, const void *b)
     y = b;
 
     rc = strcmp(x->host, y->host);
-    if (rc != 0) {
-        return rc;
-    }
 
     /* deterministic merge order: the most specific source first */
-    rc = (x->resource == NULL) - (y->resource == NULL);
-    if (rc != 0) {
-        return rc;
+
+    if (rc == 0) {
+        rc = ccl_opt_present_cmp(x->resource, y->resource);
     }
 
-    rc = (x->network == NULL) - (y->network == NULL);
-    if (rc != 0) {
-        return rc;
+    if (rc == 0) {
+        rc = ccl_opt_present_cmp(x->network, y->network);
     }
 
-    if (x->resource != NULL && y->resource != NULL) {
-        rc = strcmp(x->resource, y->resource);
-        if (rc != 0) {
-            return rc;
-        }
+    if (rc == 0) {
+        rc = ccl_opt_str_cmp(x->resource, y->resource);
     }
 
-    if (x->network != NULL && y->network != NULL) {
-        rc = strcmp(x->network, y->network);
-        if (rc != 0) {
-            return rc;
-        }
+    if (rc == 0) {
+        rc = ccl_opt_str_cmp(x->network, y->network);
     }
 
-    rc = (x->env == NULL) - (y->env == NULL);
-    if (rc != 0) {
-        return rc;
+    if (rc == 0) {
+        rc = ccl_opt_present_cmp(x->env, y->env);
     }
 
-    if (x->env != NULL && y->env != NULL) {
-        rc = strcmp(x->env, y->env);
-        if (rc != 0) {
-            return rc;
-        }
+    if (rc == 0) {
+        rc = ccl_opt_str_cmp(x->env, y->env);
     }
 
-    return (int) x->kinds - (int) y->kinds;
+    return (rc != 0) ? rc : (int) x->kinds - (int) y->kinds;
 }
 
 
