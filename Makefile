@@ -24,7 +24,7 @@ MODULE_DIR := ngx_cclink_module
 MODULE_SRCS := $(wildcard $(MODULE_DIR)/*.c $(MODULE_DIR)/*.h) config
 
 .PHONY: all module deps test unit integration clean demo demo-check \
-        module-asan integration-asan
+        module-asan integration-asan integration-pass
 
 all: module
 
@@ -82,6 +82,20 @@ integration: module
 	CCLINK_BUILD=$(BUILD) $(PYTEST) -q -p no:cacheprovider \
 	    $(PYTEST_ARGS) tests/integration
 
+# the module's test files again, with the module's own relay (cclink_pass)
+# in place of proxy_pass
+MODULE_TESTS := tests/integration/test_routing.py \
+                tests/integration/test_reload.py \
+                tests/integration/test_failover.py \
+                tests/integration/test_templates.py \
+                tests/integration/test_status.py \
+                tests/integration/test_status_page.py \
+                tests/integration/test_pass.py
+
+integration-pass: module
+	CCLINK_BUILD=$(BUILD) CCLINK_TEST_RELAY=pass $(PYTEST) -q \
+	    -p no:cacheprovider $(PYTEST_ARGS) $(MODULE_TESTS)
+
 # the module built with AddressSanitizer and UBSan, loaded into the
 # distribution's nginx with the sanitizer runtimes preloaded
 ASAN_BUILD := $(CURDIR)/build/asan
@@ -96,13 +110,11 @@ integration-asan: module-asan
 	CCLINK_BUILD=$(ASAN_BUILD) \
 	CCLINK_PRELOAD="$$($(CC) -print-file-name=libasan.so) \
 	                $$($(CC) -print-file-name=libubsan.so)" \
-	    $(PYTEST) -q -p no:cacheprovider $(PYTEST_ARGS) \
-	        tests/integration/test_routing.py \
-	        tests/integration/test_reload.py \
-	        tests/integration/test_failover.py \
-	        tests/integration/test_templates.py \
-	        tests/integration/test_status.py \
-	        tests/integration/test_status_page.py
+	    $(PYTEST) -q -p no:cacheprovider $(PYTEST_ARGS) $(MODULE_TESTS)
+	CCLINK_BUILD=$(ASAN_BUILD) CCLINK_TEST_RELAY=pass \
+	CCLINK_PRELOAD="$$($(CC) -print-file-name=libasan.so) \
+	                $$($(CC) -print-file-name=libubsan.so)" \
+	    $(PYTEST) -q -p no:cacheprovider $(PYTEST_ARGS) $(MODULE_TESTS)
 
 test: deps
 	$(MAKE) all
@@ -113,6 +125,7 @@ test: deps
 	$(MAKE) fuzz-regress
 	$(MAKE) kafka-sim-test
 	$(MAKE) integration
+	$(MAKE) integration-pass
 	$(MAKE) e2e
 	$(MAKE) integration-asan
 	$(MAKE) sidecar-valgrind

@@ -23,6 +23,29 @@ TEST_NAMES = [
     "c.example.test", "*.zone.example.test",
 ]
 
+# Which relay the proxies under test use after routing: nginx's proxy_pass
+# ("proxy") or the module's own cclink_pass ("pass"). make integration-pass
+# runs the module's test files with the latter.
+RELAY = os.environ.get("CCLINK_TEST_RELAY", "proxy")
+
+# the cclink_pass directive for each proxy_* directive a test may set
+PASS_DIRECTIVES = {
+    "proxy_next_upstream_tries": "cclink_pass_next_upstream_tries",
+    "proxy_connect_timeout": "cclink_pass_connect_timeout",
+    "proxy_timeout": "cclink_pass_timeout",
+}
+
+
+def relay_directives(text, relay=None):
+    """The server block's relay lines written for the relay in use."""
+    if (relay or RELAY) != "pass":
+        return text
+    text = text.replace("proxy_pass ", "cclink_pass ")
+    for old, new in PASS_DIRECTIVES.items():
+        text = text.replace(old + " ", new + " ")
+    return text
+
+
 LOG_FORMAT = ("log_format cclink '$remote_addr $server_port "
               "sni=$cclink_sni route=$cclink_route group=$cclink_group "
               "zone=$cclink_zone refusal=$cclink_refusal "
@@ -53,7 +76,7 @@ class Proxy:
 
     def __init__(self, prefix, routes, host_zone=None, srv_extra="",
                  stream_extra="", balancer="cclink_balancer;",
-                 interval=None, workers=2, zone_size="16m"):
+                 interval=None, workers=2, zone_size="16m", relay=None):
         self.prefix = str(prefix)
         os.makedirs(self.prefix, exist_ok=True)
         self.kafka_port = free_port()
@@ -74,12 +97,14 @@ class Proxy:
         listen 127.0.0.1:%d;
         listen 127.0.0.1:%d;
         cclink_route on;
-        proxy_pass cclink_endpoints;
-        proxy_connect_timeout 2s;
+        %s
         %s
     }
 """ % (self.routes, zone_size, ival, zone, LOG_FORMAT, stream_extra,
-            balancer, self.kafka_port, self.rest_port, srv_extra)
+            balancer, self.kafka_port, self.rest_port,
+            relay_directives("proxy_pass cclink_endpoints;\n"
+                             "        proxy_connect_timeout 2s;", relay),
+            relay_directives(srv_extra, relay))
         http = """
     server {
         listen 127.0.0.1:%d;
