@@ -15,10 +15,10 @@ the same names to the same backends:
     haproxy         HAProxy: req.ssl_sni + a map file, inspect-delay with
                     an accept rule on req.ssl_hello_type 1
     haproxy-splice  the same with "option splice-auto"
-    cclink          nginx + ngx_cclink_module with a route table file, as
+    cclink          nginx + ngx_cclink_module with a route table file and the
+                    module's relay (cclink_pass), as
                     conf-templates/nginx-cclink.conf sets it up
-    cclink-small    the same with smaller buffers (preread_buffer_size 4k,
-                    cclink_client_hello_max_size 3000, proxy_buffer_size 4k)
+    cclink-proxy    the same routing with nginx's proxy_pass as the relay
 """
 
 import os
@@ -304,6 +304,10 @@ class Cclink(_NginxBase):
     name = "cclink"
     reloads = False
     extra = ("        preread_buffer_size 17k;\n")
+    relay = ("        cclink_pass cclink_endpoints;\n"
+             "        cclink_pass_connect_timeout 3s;\n"
+             "        cclink_pass_next_upstream_tries 3;\n"
+             "        cclink_pass_timeout 1h;\n")
 
     def write_config(self):
         d = self.dir
@@ -317,12 +321,7 @@ class Cclink(_NginxBase):
             "    server {\n"
             "        listen %s:%d backlog=4096;\n" % (HOST, self.port) +
             "        cclink_route on;\n"
-            "        preread_timeout 10s;\n" + self.extra +
-            "        proxy_pass cclink_endpoints;\n"
-            "        proxy_connect_timeout 3s;\n"
-            "        proxy_next_upstream on;\n"
-            "        proxy_next_upstream_tries 3;\n"
-            "        proxy_timeout 1h;\n"
+            "        preread_timeout 10s;\n" + self.extra + self.relay +
             "    }\n"
             "}\n")
         self.write_routes()
@@ -333,11 +332,13 @@ class Cclink(_NginxBase):
                      self.routes.cclink_table())
 
 
-class CclinkSmall(Cclink):
-    name = "cclink-small"
-    extra = ("        preread_buffer_size 4k;\n"
-             "        cclink_client_hello_max_size 3000;\n"
-             "        proxy_buffer_size 4k;\n")
+class CclinkProxy(Cclink):
+    name = "cclink-proxy"
+    relay = ("        proxy_pass cclink_endpoints;\n"
+             "        proxy_connect_timeout 3s;\n"
+             "        proxy_next_upstream on;\n"
+             "        proxy_next_upstream_tries 3;\n"
+             "        proxy_timeout 1h;\n")
 
 
 class Haproxy(Contender):
@@ -426,7 +427,7 @@ class HaproxySplice(Haproxy):
     splice = True
 
 
-ALL = [Direct, StockNginx, Haproxy, HaproxySplice, Cclink, CclinkSmall]
+ALL = [Direct, StockNginx, Haproxy, HaproxySplice, Cclink, CclinkProxy]
 BY_NAME = {c.name: c for c in ALL}
 
 

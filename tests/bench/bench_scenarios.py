@@ -281,7 +281,7 @@ class PerfHook:
 def scenarios(quick):
     big = 100000
     proxies = ["nginx", "haproxy", "haproxy-splice", "cclink"]
-    every = ["direct"] + proxies + ["cclink-small"]
+    every = ["direct"] + proxies + ["cclink-proxy"]
     return [
         Scenario("bulk-1", "bulk throughput, 1 stream (client to backend)",
                  lambda env, c, hook=None: measure_bulk(env, c, 1, hook),
@@ -308,7 +308,7 @@ def scenarios(quick):
                  "proxy RSS (sum over its processes) per connection, "
                  "idle after the ClientHello and after 64 KiB each way",
                  measure_memory, ["nginx", "haproxy", "cclink",
-                                  "cclink-small"]),
+                                  "cclink-proxy"]),
         Scenario("routes-100k",
                  "new connections/s with %d routes (names drawn at random "
                  "from all of them)" % big,
