@@ -49,7 +49,6 @@ typedef struct {
 typedef struct {
     /* the preread buffer is being sent upstream as the first bytes */
     unsigned                        preread:1;
-    unsigned                        finalized:1;
 } ngx_stream_cclink_pass_ctx_t;
 
 
@@ -63,7 +62,7 @@ static void ngx_stream_cclink_pass_downstream_handler(ngx_event_t *ev);
 static void ngx_stream_cclink_pass_upstream_handler(ngx_event_t *ev);
 static void ngx_stream_cclink_pass_event(ngx_event_t *ev,
     ngx_uint_t from_upstream);
-static void ngx_stream_cclink_pass_relay(ngx_stream_session_t *s,
+static ngx_int_t ngx_stream_cclink_pass_relay(ngx_stream_session_t *s,
     ngx_uint_t from_upstream);
 static ngx_int_t ngx_stream_cclink_pass_get_buf(ngx_stream_session_t *s,
     ngx_buf_t *b);
@@ -419,13 +418,13 @@ ngx_stream_cclink_pass_init_upstream(ngx_stream_session_t *s)
     pc->read->handler = ngx_stream_cclink_pass_upstream_handler;
     pc->write->handler = ngx_stream_cclink_pass_upstream_handler;
 
-    ngx_stream_cclink_pass_relay(s, 0);
+    /* the session and its memory are gone when the first one ended it */
 
-    if (ctx->finalized) {
+    if (ngx_stream_cclink_pass_relay(s, 0) == NGX_DONE) {
         return;
     }
 
-    ngx_stream_cclink_pass_relay(s, 1);
+    (void) ngx_stream_cclink_pass_relay(s, 1);
 }
 
 
@@ -507,7 +506,7 @@ ngx_stream_cclink_pass_event(ngx_event_t *ev, ngx_uint_t from_upstream)
         return;
     }
 
-    ngx_stream_cclink_pass_relay(s, from_upstream);
+    (void) ngx_stream_cclink_pass_relay(s, from_upstream);
 }
 
 
@@ -515,9 +514,10 @@ ngx_stream_cclink_pass_event(ngx_event_t *ev, ngx_uint_t from_upstream)
  * Moves bytes one way: sends what the direction holds, then reads and
  * sends until the source has nothing more or the destination takes no
  * more. The buffer is taken only to read into and returned once empty.
+ * NGX_DONE: the session was ended (and its pool freed).
  */
 
-static void
+static ngx_int_t
 ngx_stream_cclink_pass_relay(ngx_stream_session_t *s,
     ngx_uint_t from_upstream)
 {
@@ -559,7 +559,7 @@ ngx_stream_cclink_pass_relay(ngx_stream_session_t *s,
 
             if (n == NGX_ERROR) {
                 ngx_stream_cclink_pass_finalize(s, NGX_STREAM_OK);
-                return;
+                return NGX_DONE;
             }
 
             if (n > 0) {
@@ -588,7 +588,7 @@ ngx_stream_cclink_pass_relay(ngx_stream_session_t *s,
         {
             ngx_stream_cclink_pass_finalize(s,
                                             NGX_STREAM_INTERNAL_SERVER_ERROR);
-            return;
+            return NGX_DONE;
         }
 
         size = b->end - b->last;
@@ -639,7 +639,7 @@ ngx_stream_cclink_pass_relay(ngx_stream_session_t *s,
         c->log->handler = handler;
 
         ngx_stream_cclink_pass_finalize(s, NGX_STREAM_OK);
-        return;
+        return NGX_DONE;
     }
 
     flags = src->read->eof ? NGX_CLOSE_EVENT : 0;
@@ -648,12 +648,14 @@ ngx_stream_cclink_pass_relay(ngx_stream_session_t *s,
         || ngx_handle_write_event(dst->write, 0) != NGX_OK)
     {
         ngx_stream_cclink_pass_finalize(s, NGX_STREAM_INTERNAL_SERVER_ERROR);
-        return;
+        return NGX_DONE;
     }
 
     pcf = ngx_stream_get_module_srv_conf(s, ngx_stream_cclink_pass_module);
 
     ngx_add_timer(c->write, pcf->timeout);
+
+    return NGX_OK;
 }
 
 
@@ -750,12 +752,8 @@ ngx_stream_cclink_pass_put_buf(ngx_stream_session_t *s, ngx_buf_t *b)
 static void
 ngx_stream_cclink_pass_finalize(ngx_stream_session_t *s, ngx_uint_t rc)
 {
-    ngx_connection_t              *pc;
-    ngx_stream_upstream_t         *u;
-    ngx_stream_cclink_pass_ctx_t  *ctx;
-
-    ctx = ngx_stream_get_module_ctx(s, ngx_stream_cclink_pass_module);
-    ctx->finalized = 1;
+    ngx_connection_t       *pc;
+    ngx_stream_upstream_t  *u;
 
     u = s->upstream;
 

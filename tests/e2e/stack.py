@@ -460,10 +460,9 @@ class ProxyBase:
         cclink_route on;
         preread_timeout 10s;
         preread_buffer_size 17k;
-        proxy_pass cclink_endpoints;
-        proxy_connect_timeout 3s;
-        proxy_next_upstream on;
-        proxy_next_upstream_tries 3;
+        cclink_pass cclink_endpoints;
+        cclink_pass_connect_timeout 3s;
+        cclink_pass_next_upstream_tries 3;
     }
 """ % (self.path("routes.conf"),
                 "cclink_host_zone %s;" % self.zone if self.zone else "",
