@@ -284,11 +284,10 @@ def main(argv):
         cclink_route on;
         preread_timeout 10s;
         preread_buffer_size 17k;
-        proxy_pass cclink_endpoints;
-        proxy_connect_timeout 3s;
-        proxy_next_upstream on;
-        proxy_next_upstream_tries 2;
-        proxy_timeout 1h;
+        cclink_pass cclink_endpoints;
+        cclink_pass_connect_timeout 3s;
+        cclink_pass_next_upstream_tries 2;
+        cclink_pass_timeout 1h;
     }""" % (table.path, port), http="""
     server {
         listen 127.0.0.1:%d;
