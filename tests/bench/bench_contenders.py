@@ -303,6 +303,8 @@ class StockNginx(_NginxBase):
 class Cclink(_NginxBase):
     name = "cclink"
     reloads = False
+    # the default interval of cclink_routes, as the sample configuration
+    poll_interval = 0.5
     extra = ("        preread_buffer_size 17k;\n")
     relay = ("        cclink_pass cclink_endpoints;\n"
              "        cclink_pass_connect_timeout 3s;\n"
@@ -313,8 +315,7 @@ class Cclink(_NginxBase):
         d = self.dir
         text = self.main_conf([STREAM_SO, self.env.module]) + (
             "stream {\n"
-            "    cclink_routes %s/routes.conf zone=cclink:64m "
-            "interval=1s;\n\n" % d +
+            "    cclink_routes %s/routes.conf zone=cclink:64m;\n\n" % d +
             "    upstream cclink_endpoints {\n"
             "        cclink_balancer max_fails=1 fail_timeout=10s;\n"
             "    }\n\n"
