@@ -1575,7 +1575,7 @@ ngx_stream_cclink_routes(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     name.len = 0;
     size = 0;
-    interval = 1000;
+    interval = 500;
     mcf->route_series = 2048;
     mcf->addr_series = 512;
 
