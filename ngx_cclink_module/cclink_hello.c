@@ -202,6 +202,7 @@ cclink_hello_parse(const unsigned char *buf, size_t len, size_t max,
     for ( ;; ) {
 
         if (len - pos < 5) {
+            h->hello_len = need;
             return CCLINK_HELLO_AGAIN;
         }
 
@@ -251,6 +252,7 @@ cclink_hello_parse(const unsigned char *buf, size_t len, size_t max,
         }
 
         if (avail < rlen) {
+            h->hello_len = need;
             return CCLINK_HELLO_AGAIN;
         }
 

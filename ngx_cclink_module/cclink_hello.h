@@ -38,7 +38,9 @@ typedef enum {
 typedef struct {
     const char  *name;          /* the server name, not NUL-terminated */
     size_t       name_len;
-    size_t       hello_len;     /* handshake message length, with header */
+    size_t       hello_len;     /* handshake message length, with header;
+                                   with CCLINK_HELLO_AGAIN, 0 until its
+                                   header has arrived */
     uint32_t     records;       /* TLS records the ClientHello spans */
 } cclink_hello_t;
 

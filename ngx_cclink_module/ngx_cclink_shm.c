@@ -11,6 +11,44 @@
 #include "ngx_cclink_shm.h"
 
 
+/* a series to look up: its name and label, and their hash */
+typedef struct {
+    const u_char              *name;      /* route key, or address */
+    size_t                     name_len;
+    const u_char              *label;     /* endpoint group, or zone */
+    size_t                     label_len;
+    uint32_t                   hash;
+} ngx_cclink_slot_key_t;
+
+
+typedef ngx_int_t (*ngx_cclink_slot_match_pt)(void *slot,
+    ngx_cclink_slot_key_t *k);
+typedef void (*ngx_cclink_slot_fill_pt)(void *slot,
+    ngx_cclink_slot_key_t *k);
+
+
+/* an array of counter slots of one kind; [0] is the overflow */
+typedef struct {
+    u_char                    *slots;
+    size_t                     size;      /* of a slot */
+    ngx_uint_t                 nslots;
+    ngx_uint_t                 series;    /* at most this many claimed */
+    ngx_atomic_t              *used;
+    ngx_cclink_slot_match_pt   match;
+    ngx_cclink_slot_fill_pt    fill;
+} ngx_cclink_slots_t;
+
+
+static void *ngx_cclink_slot(ngx_slab_pool_t *shpool, ngx_cclink_slots_t *st,
+    ngx_cclink_slot_key_t *k);
+static u_char *ngx_cclink_slot_find(ngx_cclink_slots_t *st,
+    ngx_cclink_slot_key_t *k, ngx_uint_t probes, u_char **vacant);
+static ngx_int_t ngx_cclink_route_match(void *slot, ngx_cclink_slot_key_t *k);
+static void ngx_cclink_route_fill(void *slot, ngx_cclink_slot_key_t *k);
+static ngx_int_t ngx_cclink_addr_match(void *slot, ngx_cclink_slot_key_t *k);
+static void ngx_cclink_addr_fill(void *slot, ngx_cclink_slot_key_t *k);
+
+
 const char  *ngx_cclink_reason_names[NGX_CCLINK_NREASONS] = {
     "no_sni",
     "unknown_sni",
@@ -36,78 +74,158 @@ ngx_cclink_hash(const u_char *s, size_t len)
 }
 
 
+/*
+ * Finds the slot of a series, or claims one for it: slots are probed from
+ * the series' hash over at most NGX_CCLINK_PROBES slots. A series is
+ * always in the first free slot of its window at the time it was claimed,
+ * and slots are never released: so a lookup that meets a free slot before
+ * its series knows the series has no slot yet, and a series that gets the
+ * overflow slot (the window full, or as many series as allowed) keeps
+ * getting it. That is what lets a worker cache the answer.
+ *
+ * The lookup takes no lock: a slot's "used" is set after its key is
+ * written. Claims are made under the slab mutex; once the series limit is
+ * reached, no lock is taken at all.
+ */
+
+static void *
+ngx_cclink_slot(ngx_slab_pool_t *shpool, ngx_cclink_slots_t *st,
+    ngx_cclink_slot_key_t *k)
+{
+    u_char      *slot, *vacant;
+    ngx_uint_t   probes;
+
+    probes = ngx_min(st->nslots - 1, NGX_CCLINK_PROBES);
+
+    slot = ngx_cclink_slot_find(st, k, probes, &vacant);
+
+    if (slot) {
+        return slot;
+    }
+
+    if (vacant == NULL) {
+        /* the window is full of other series, and stays so */
+        return st->slots;
+    }
+
+    if (*st->used >= st->series) {
+
+        /*
+         * No slot can be claimed any more, but this series may have taken
+         * the last one since the lookup: look again, still without the
+         * lock, as a slot is complete before the count includes it.
+         */
+
+        ngx_memory_barrier();
+
+        slot = ngx_cclink_slot_find(st, k, probes, &vacant);
+
+        return slot ? slot : st->slots;
+    }
+
+    ngx_shmtx_lock(&shpool->mutex);
+
+    slot = ngx_cclink_slot_find(st, k, probes, &vacant);
+
+    if (slot == NULL && vacant && *st->used < st->series) {
+        st->fill(vacant, k);
+        ngx_memory_barrier();
+        *(ngx_atomic_t *) vacant = 1;
+        ngx_memory_barrier();
+        (*st->used)++;
+
+        slot = vacant;
+    }
+
+    ngx_shmtx_unlock(&shpool->mutex);
+
+    return slot ? slot : st->slots;
+}
+
+
+/*
+ * Looks a series up in its window: its slot, or NULL and in "vacant" the
+ * first free slot of the window (NULL if there is none).
+ */
+
+static u_char *
+ngx_cclink_slot_find(ngx_cclink_slots_t *st, ngx_cclink_slot_key_t *k,
+    ngx_uint_t probes, u_char **vacant)
+{
+    u_char      *slot;
+    ngx_uint_t   i, n;
+
+    n = st->nslots - 1;                 /* slot 0 is the overflow */
+    *vacant = NULL;
+
+    for (i = 0; i < probes; i++) {
+        slot = st->slots + (1 + (k->hash + i) % n) * st->size;
+
+        /* "used" is the first member of every kind of slot */
+
+        if (!*(ngx_atomic_t *) slot) {
+            *vacant = slot;
+            return NULL;
+        }
+
+        if (st->match(slot, k)) {
+            return slot;
+        }
+    }
+
+    return NULL;
+}
+
+
 ngx_cclink_route_stat_t *
 ngx_cclink_route_stat(ngx_slab_pool_t *shpool, ngx_cclink_shm_t *sh,
     const u_char *key, size_t key_len, const u_char *group, size_t group_len)
 {
-    uint32_t                  h;
-    ngx_uint_t                i, n, pass;
-    ngx_cclink_route_stat_t  *rs;
+    ngx_cclink_slots_t     st;
+    ngx_cclink_slot_key_t  k;
 
-    if (key_len >= NGX_CCLINK_KEY_LEN) {
-        key_len = NGX_CCLINK_KEY_LEN - 1;
-    }
+    k.name = key;
+    k.name_len = ngx_min(key_len, NGX_CCLINK_KEY_LEN - 1);
+    k.label = group;
+    k.label_len = ngx_min(group_len, NGX_CCLINK_GROUP_LEN - 1);
+    k.hash = ngx_cclink_hash(k.name, k.name_len)
+             ^ ngx_cclink_hash(k.label, k.label_len);
 
-    if (group_len >= NGX_CCLINK_GROUP_LEN) {
-        group_len = NGX_CCLINK_GROUP_LEN - 1;
-    }
+    st.slots = (u_char *) sh->route_stats;
+    st.size = sizeof(ngx_cclink_route_stat_t);
+    st.nslots = sh->nroute_stats;
+    st.series = sh->route_series;
+    st.used = &sh->route_stats_used;
+    st.match = ngx_cclink_route_match;
+    st.fill = ngx_cclink_route_fill;
 
-    h = ngx_cclink_hash(key, key_len) ^ ngx_cclink_hash(group, group_len);
-    n = sh->nroute_stats - 1;       /* slot 0 is the overflow */
+    return ngx_cclink_slot(shpool, &st, &k);
+}
 
-    /* first without the lock, then with it to claim a free slot */
 
-    for (pass = 0; pass < 2; pass++) {
+static ngx_int_t
+ngx_cclink_route_match(void *slot, ngx_cclink_slot_key_t *k)
+{
+    ngx_cclink_route_stat_t  *rs = slot;
 
-        if (pass == 1) {
-            ngx_shmtx_lock(&shpool->mutex);
-        }
+    return rs->hash == k->hash
+           && ngx_strncmp(rs->key, k->name, k->name_len) == 0
+           && rs->key[k->name_len] == '\0'
+           && ngx_strncmp(rs->group, k->label, k->label_len) == 0
+           && rs->group[k->label_len] == '\0';
+}
 
-        for (i = 0; i < n; i++) {
-            rs = &sh->route_stats[1 + (h + i) % n];
 
-            if (!rs->used) {
-                if (pass == 0) {
-                    break;
-                }
+static void
+ngx_cclink_route_fill(void *slot, ngx_cclink_slot_key_t *k)
+{
+    ngx_cclink_route_stat_t  *rs = slot;
 
-                if (sh->route_stats_used >= n) {
-                    break;
-                }
-
-                rs->hash = h;
-                ngx_memcpy(rs->key, key, key_len);
-                rs->key[key_len] = '\0';
-                ngx_memcpy(rs->group, group, group_len);
-                rs->group[group_len] = '\0';
-                ngx_memory_barrier();
-                rs->used = 1;
-                sh->route_stats_used++;
-
-                ngx_shmtx_unlock(&shpool->mutex);
-                return rs;
-            }
-
-            if (rs->hash == h
-                && ngx_strncmp(rs->key, key, key_len) == 0
-                && rs->key[key_len] == '\0'
-                && ngx_strncmp(rs->group, group, group_len) == 0
-                && rs->group[group_len] == '\0')
-            {
-                if (pass == 1) {
-                    ngx_shmtx_unlock(&shpool->mutex);
-                }
-
-                return rs;
-            }
-        }
-
-        if (pass == 1) {
-            ngx_shmtx_unlock(&shpool->mutex);
-        }
-    }
-
-    return &sh->route_stats[0];
+    rs->hash = k->hash;
+    ngx_memcpy(rs->key, k->name, k->name_len);
+    rs->key[k->name_len] = '\0';
+    ngx_memcpy(rs->group, k->label, k->label_len);
+    rs->group[k->label_len] = '\0';
 }
 
 
@@ -115,72 +233,50 @@ ngx_cclink_addr_stat_t *
 ngx_cclink_addr_stat(ngx_slab_pool_t *shpool, ngx_cclink_shm_t *sh,
     const u_char *addr, size_t addr_len, const u_char *zone, size_t zone_len)
 {
-    uint32_t                 h;
-    ngx_uint_t               i, n, pass;
-    ngx_cclink_addr_stat_t  *as;
+    ngx_cclink_slots_t     st;
+    ngx_cclink_slot_key_t  k;
 
-    if (addr_len >= CCLINK_RT_ADDR_TEXT) {
-        addr_len = CCLINK_RT_ADDR_TEXT - 1;
-    }
+    /* an address is one series whatever zone it is labelled with */
 
-    if (zone_len >= NGX_CCLINK_ZONE_LEN) {
-        zone_len = NGX_CCLINK_ZONE_LEN - 1;
-    }
+    k.name = addr;
+    k.name_len = ngx_min(addr_len, CCLINK_RT_ADDR_TEXT - 1);
+    k.label = zone;
+    k.label_len = ngx_min(zone_len, NGX_CCLINK_ZONE_LEN - 1);
+    k.hash = ngx_cclink_hash(k.name, k.name_len);
 
-    h = ngx_cclink_hash(addr, addr_len);
-    n = sh->naddr_stats - 1;
+    st.slots = (u_char *) sh->addr_stats;
+    st.size = sizeof(ngx_cclink_addr_stat_t);
+    st.nslots = sh->naddr_stats;
+    st.series = sh->addr_series;
+    st.used = &sh->addr_stats_used;
+    st.match = ngx_cclink_addr_match;
+    st.fill = ngx_cclink_addr_fill;
 
-    for (pass = 0; pass < 2; pass++) {
+    return ngx_cclink_slot(shpool, &st, &k);
+}
 
-        if (pass == 1) {
-            ngx_shmtx_lock(&shpool->mutex);
-        }
 
-        for (i = 0; i < n; i++) {
-            as = &sh->addr_stats[1 + (h + i) % n];
+static ngx_int_t
+ngx_cclink_addr_match(void *slot, ngx_cclink_slot_key_t *k)
+{
+    ngx_cclink_addr_stat_t  *as = slot;
 
-            if (!as->used) {
-                if (pass == 0) {
-                    break;
-                }
+    return as->hash == k->hash
+           && ngx_strncmp(as->addr, k->name, k->name_len) == 0
+           && as->addr[k->name_len] == '\0';
+}
 
-                if (sh->addr_stats_used >= n) {
-                    break;
-                }
 
-                as->hash = h;
-                ngx_memcpy(as->addr, addr, addr_len);
-                as->addr[addr_len] = '\0';
-                ngx_memcpy(as->zone, zone, zone_len);
-                as->zone[zone_len] = '\0';
-                ngx_memory_barrier();
-                as->used = 1;
-                sh->addr_stats_used++;
+static void
+ngx_cclink_addr_fill(void *slot, ngx_cclink_slot_key_t *k)
+{
+    ngx_cclink_addr_stat_t  *as = slot;
 
-                ngx_shmtx_unlock(&shpool->mutex);
-                return as;
-            }
-
-            /* an address is one series whatever zone it is labelled with */
-
-            if (as->hash == h
-                && ngx_strncmp(as->addr, addr, addr_len) == 0
-                && as->addr[addr_len] == '\0')
-            {
-                if (pass == 1) {
-                    ngx_shmtx_unlock(&shpool->mutex);
-                }
-
-                return as;
-            }
-        }
-
-        if (pass == 1) {
-            ngx_shmtx_unlock(&shpool->mutex);
-        }
-    }
-
-    return &sh->addr_stats[0];
+    as->hash = k->hash;
+    ngx_memcpy(as->addr, k->name, k->name_len);
+    as->addr[k->name_len] = '\0';
+    ngx_memcpy(as->zone, k->label, k->label_len);
+    as->zone[k->label_len] = '\0';
 }
 
 

@@ -16,10 +16,14 @@
  *    timer (between events, so it holds no table pointer then). A retired
  *    table is freed once every live worker has seen a generation at least
  *    that of its retirement, and not before a grace period has passed.
- *  - Counters are found by hash in fixed arrays of slots; a slot is claimed
- *    under the slab mutex and never released, so readers need no lock.
- *    When the slots run out, traffic is counted in slot 0, the overflow
- *    series. Counter updates are ngx_atomic_fetch_add().
+ *  - Counters are found by hash in fixed arrays of slots, twice as many
+ *    as the series allowed, probing at most NGX_CCLINK_PROBES of them; a
+ *    slot is claimed under the slab mutex and never released, so readers
+ *    need no lock, and a series' slot (or its lack of one) never changes
+ *    for the life of the zone: workers may cache it. Once the series
+ *    limit is reached, or when all the slots a series may probe are taken,
+ *    its traffic is counted in slot 0, the overflow series. Counter
+ *    updates are ngx_atomic_fetch_add().
  */
 
 #ifndef _NGX_CCLINK_SHM_H_INCLUDED_
@@ -41,6 +45,13 @@
 #define NGX_CCLINK_KEY_LEN         (CCLINK_RT_MAX_NAME + 8)
 #define NGX_CCLINK_GROUP_LEN       (CCLINK_RT_MAX_GROUP_NAME + 1)
 #define NGX_CCLINK_OVERFLOW        "_overflow_"
+
+/*
+ * Counter slots are found by hash with linear probing over at most this
+ * many slots; there are twice as many slots as series, so that a series
+ * rarely misses a slot while the series limit is not reached.
+ */
+#define NGX_CCLINK_PROBES          16
 
 
 /* refusal reasons, in the order of ngx_cclink_reason_names */
@@ -150,8 +161,10 @@ typedef struct {
     ngx_atomic_t              recent_next;
     ngx_cclink_recent_t       recent[NGX_CCLINK_RECENT];
 
-    ngx_uint_t                nroute_stats;
+    ngx_uint_t                nroute_stats;    /* 2 * route_series + 1 */
     ngx_uint_t                naddr_stats;
+    ngx_uint_t                route_series;    /* at most this many used */
+    ngx_uint_t                addr_series;
     ngx_atomic_t              route_stats_used;
     ngx_atomic_t              addr_stats_used;
     ngx_cclink_route_stat_t  *route_stats;     /* [0] is the overflow */

@@ -789,8 +789,8 @@ ngx_http_cclink_json(ngx_http_cclink_out_t *o, ngx_cclink_shm_t *sh,
     ngx_http_cclink_printf(o, ",\"series\":{\"routes\":%uA,"
                            "\"routes_max\":%ui,\"addresses\":%uA,"
                            "\"addresses_max\":%ui}",
-                           sh->route_stats_used, sh->nroute_stats - 1,
-                           sh->addr_stats_used, sh->naddr_stats - 1);
+                           sh->route_stats_used, sh->route_series,
+                           sh->addr_stats_used, sh->addr_series);
 
     ngx_http_cclink_printf(o, ",\"refused\":{");
 
@@ -1064,8 +1064,8 @@ ngx_http_cclink_prometheus(ngx_http_cclink_out_t *o, ngx_cclink_shm_t *sh,
         NGX_CCLINK_OVERFLOW "\"\n"
         "# TYPE cclink_endpoint_series_max gauge\n"
         "cclink_endpoint_series_max %ui\n",
-        sh->route_stats_used, sh->nroute_stats - 1, sh->addr_stats_used,
-        sh->naddr_stats - 1);
+        sh->route_stats_used, sh->route_series, sh->addr_stats_used,
+        sh->addr_series);
 
     ngx_http_cclink_printf(o,
         "# HELP cclink_refused_connections_total Connections closed before "
@@ -1405,7 +1405,7 @@ ngx_http_cclink_html(ngx_http_cclink_out_t *o, ngx_cclink_shm_t *sh,
         "</tbody></table><p class=\"muted\" id=\"route-series\">%uA of %ui "
         "route series in use; connections of further routes are counted "
         "under " NGX_CCLINK_OVERFLOW ".</p>",
-        sh->route_stats_used, sh->nroute_stats - 1);
+        sh->route_stats_used, sh->route_series);
 
     ngx_http_cclink_html_addresses(o, sh);
 

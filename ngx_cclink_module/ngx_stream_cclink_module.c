@@ -20,6 +20,13 @@
 #define NGX_STREAM_CCLINK_ROUTED    1
 #define NGX_STREAM_CCLINK_REFUSED   2
 
+/*
+ * The first read of a connection goes into a buffer this large: it holds
+ * the whole ClientHello of most clients; a longer one gets a buffer of its
+ * own length (at most preread_buffer_size) once its header has arrived.
+ */
+#define NGX_STREAM_CCLINK_FIRST_READ  1024
+
 
 typedef struct {
     ngx_str_t                       path;
@@ -41,6 +48,11 @@ typedef struct {
     uint64_t                        rx_id;
     ngx_queue_t                     sessions;
     ngx_uint_t                      rr;
+
+    /* per worker: the counter slot of each route of the table in force */
+    ngx_cclink_route_stat_t       **stat_cache;
+    uint32_t                        stat_cache_n;
+    uint64_t                        stat_cache_id;
 } ngx_stream_cclink_main_conf_t;
 
 
@@ -98,6 +110,11 @@ typedef struct {
 
 
 static ngx_int_t ngx_stream_cclink_preread_handler(ngx_stream_session_t *s);
+static ngx_int_t ngx_stream_cclink_buffer(ngx_stream_session_t *s,
+    size_t hello_len);
+static ngx_cclink_route_stat_t *ngx_stream_cclink_route_stat(
+    ngx_stream_cclink_main_conf_t *mcf, cclink_rt_t *rt,
+    cclink_rt_match_t *m, ngx_stream_cclink_ctx_t *ctx, ngx_log_t *log);
 static ngx_int_t ngx_stream_cclink_refuse(ngx_stream_session_t *s,
     ngx_stream_cclink_ctx_t *ctx, ngx_uint_t reason);
 static ngx_int_t ngx_stream_cclink_route(ngx_stream_session_t *s,
@@ -292,7 +309,8 @@ ngx_stream_cclink_preread_handler(ngx_stream_session_t *s)
     }
 
     if (c->buffer == NULL) {
-        return NGX_AGAIN;
+        /* the core would allocate preread_buffer_size for each one */
+        return ngx_stream_cclink_buffer(s, 0);
     }
 
     rc = cclink_hello_parse(c->buffer->pos, c->buffer->last - c->buffer->pos,
@@ -319,6 +337,11 @@ ngx_stream_cclink_preread_handler(ngx_stream_session_t *s)
         break;
 
     case CCLINK_HELLO_AGAIN:
+        if (c->buffer->last == c->buffer->end) {
+            /* full: room for the whole ClientHello, when allowed */
+            return ngx_stream_cclink_buffer(s, h.hello_len);
+        }
+
         return NGX_AGAIN;
 
     case CCLINK_HELLO_NO_SNI:
@@ -455,9 +478,7 @@ ngx_stream_cclink_route(ngx_stream_session_t *s, ngx_stream_cclink_ctx_t *ctx,
 
     /* from here on the table is not used */
 
-    ctx->rs = ngx_cclink_route_stat(mcf->shpool, sh, ctx->route.data,
-                                    ctx->route.len, ctx->group.data,
-                                    ctx->group.len);
+    ctx->rs = ngx_stream_cclink_route_stat(mcf, rt, &m, ctx, c->log);
 
     (void) ngx_atomic_fetch_add(&ctx->rs->conns, 1);
     (void) ngx_atomic_fetch_add(&ctx->rs->active, 1);
@@ -473,6 +494,103 @@ ngx_stream_cclink_route(ngx_stream_session_t *s, ngx_stream_cclink_ctx_t *ctx,
     /* let later preread handlers (ssl_preread, js_preread) run too */
 
     return NGX_DECLINED;
+}
+
+
+/*
+ * Gives the connection a preread buffer: a small one first, then, when
+ * it is full before the ClientHello is complete, one for the whole
+ * ClientHello (hello_len, with its record headers) or twice as large,
+ * never more than preread_buffer_size. A buffer that cannot grow is left
+ * full: the core then ends the session ("preread buffer full").
+ */
+
+static ngx_int_t
+ngx_stream_cclink_buffer(ngx_stream_session_t *s, size_t hello_len)
+{
+    size_t                        size, old;
+    ngx_buf_t                    *b;
+    ngx_connection_t             *c;
+    ngx_stream_core_srv_conf_t   *corecf;
+
+    c = s->connection;
+    corecf = ngx_stream_get_module_srv_conf(s, ngx_stream_core_module);
+
+    if (c->buffer == NULL) {
+        size = ngx_min(NGX_STREAM_CCLINK_FIRST_READ,
+                       corecf->preread_buffer_size);
+
+        c->buffer = ngx_create_temp_buf(c->pool, size);
+        if (c->buffer == NULL) {
+            return NGX_ERROR;
+        }
+
+        return NGX_AGAIN;
+    }
+
+    old = c->buffer->end - c->buffer->start;
+
+    /* a record header for every 16k of the message, and some spare */
+    size = hello_len + 5 * (hello_len / 16384 + 1) + 64;
+    size = ngx_max(size, 2 * old);
+    size = ngx_min(size, corecf->preread_buffer_size);
+
+    if (size <= old) {
+        return NGX_AGAIN;
+    }
+
+    b = ngx_create_temp_buf(c->pool, size);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->last = ngx_cpymem(b->pos, c->buffer->pos,
+                         c->buffer->last - c->buffer->pos);
+
+    (void) ngx_pfree(c->pool, c->buffer->start);
+    c->buffer = b;
+
+    return NGX_AGAIN;
+}
+
+
+/*
+ * The counter slot of a route: looked up in the shared zone once per
+ * worker and route table, then taken from the worker's cache.
+ */
+
+static ngx_cclink_route_stat_t *
+ngx_stream_cclink_route_stat(ngx_stream_cclink_main_conf_t *mcf,
+    cclink_rt_t *rt, cclink_rt_match_t *m, ngx_stream_cclink_ctx_t *ctx,
+    ngx_log_t *log)
+{
+    ngx_cclink_route_stat_t  *rs;
+
+    if (mcf->stat_cache_id != rt->id) {
+        ngx_free(mcf->stat_cache);
+
+        mcf->stat_cache = ngx_calloc(rt->nroutes
+                                     * sizeof(ngx_cclink_route_stat_t *),
+                                     log);
+        mcf->stat_cache_n = mcf->stat_cache ? rt->nroutes : 0;
+        mcf->stat_cache_id = rt->id;
+    }
+
+    if (m->route_index < mcf->stat_cache_n
+        && mcf->stat_cache[m->route_index])
+    {
+        return mcf->stat_cache[m->route_index];
+    }
+
+    rs = ngx_cclink_route_stat(mcf->shpool, mcf->sh, ctx->route.data,
+                               ctx->route.len, ctx->group.data,
+                               ctx->group.len);
+
+    if (m->route_index < mcf->stat_cache_n) {
+        mcf->stat_cache[m->route_index] = rs;
+    }
+
+    return rs;
 }
 
 
@@ -1138,8 +1256,10 @@ ngx_stream_cclink_init_zone(ngx_shm_zone_t *shm_zone, void *data)
             return NGX_ERROR;
         }
 
-        sh->nroute_stats = mcf->route_series + 1;
-        sh->naddr_stats = mcf->addr_series + 1;
+        sh->route_series = mcf->route_series;
+        sh->addr_series = mcf->addr_series;
+        sh->nroute_stats = 2 * mcf->route_series + 1;
+        sh->naddr_stats = 2 * mcf->addr_series + 1;
 
         sh->route_stats = ngx_slab_calloc(shpool, sh->nroute_stats
                                           * sizeof(ngx_cclink_route_stat_t));
@@ -1412,6 +1532,10 @@ ngx_stream_cclink_exit_process(ngx_cycle_t *cycle)
 
     cclink_rt_rx_free(mcf->rx);
     mcf->rx = NULL;
+
+    ngx_free(mcf->stat_cache);
+    mcf->stat_cache = NULL;
+    mcf->stat_cache_n = 0;
 }
 
 
@@ -1451,7 +1575,7 @@ ngx_stream_cclink_routes(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     name.len = 0;
     size = 0;
-    interval = 1000;
+    interval = 500;
     mcf->route_series = 2048;
     mcf->addr_series = 512;
 
@@ -1564,8 +1688,8 @@ ngx_stream_cclink_routes(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     cln->handler = ngx_stream_cclink_free_initial;
     cln->data = mcf->initial;
 
-    need = mcf->route_series * sizeof(ngx_cclink_route_stat_t)
-           + mcf->addr_series * sizeof(ngx_cclink_addr_stat_t)
+    need = (2 * mcf->route_series + 1) * sizeof(ngx_cclink_route_stat_t)
+           + (2 * mcf->addr_series + 1) * sizeof(ngx_cclink_addr_stat_t)
            + sizeof(ngx_cclink_shm_t) + 16 * ngx_pagesize;
 
     if ((size_t) size < need + cclink_rt_size(mcf->initial)) {

@@ -98,6 +98,23 @@ def test_default_interval_applies_within_two_seconds(make_proxy, three, ca):
     assert proxy.status()["table"]["serial"] == 2
 
 
+def test_default_interval_is_half_a_second(make_proxy, three):
+    """Without interval=, the file is checked every 500ms: a file replaced
+    every 50ms for 3 s is loaded 6 or 7 times by a single worker (it would
+    be 3 or 4 times with a 1s interval)."""
+    bs, ports = three
+    proxy = make_proxy(table(ports, 1), workers=1).start()
+    base = proxy.status()["table"]["reloads"]
+    serial = 1
+    end = time.monotonic() + 3.0
+    while time.monotonic() < end:
+        serial += 1
+        proxy.set_routes(table(ports, serial))
+        time.sleep(0.05)
+    loads = proxy.status()["table"]["reloads"] - base
+    assert 5 <= loads <= 7, loads
+
+
 BAD = {
     "syntax": ("cclink-routes 1\nserial 5\ngroup a 127.0.0.1:1\n"
                "route a.example.test\nend\n", ":4: \"route\" takes"),

@@ -11,6 +11,7 @@ import re
 import socket
 import struct
 import threading
+import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +20,8 @@ import pytest
 
 from lib.backends import _Server
 from lib.nginx import free_port, wait_for
-from lib.tlsclient import _u16, client_hello, records, refused
+from lib.tlsclient import (_u16, client_hello, handshake, records,
+                           refused)
 
 try:
     from prometheus_client.parser import text_string_to_metric_families
@@ -45,8 +47,7 @@ class ExactBackend(_Server):
 
     def serve(self, c):
         c.settimeout(30)
-        head = _recv_exact(c, 5)
-        _recv_exact(c, struct.unpack("!H", head[3:5])[0])
+        _recv_hello(c)
         send, reply = struct.unpack("!II", _recv_exact(c, 8))
         _recv_exact(c, send)
         c.sendall(b"r" * reply)
@@ -64,6 +65,17 @@ def _recv_exact(s, n):
     return buf
 
 
+def _recv_hello(s):
+    """Reads a ClientHello, in however many records it comes."""
+    need, hs = None, b""
+    while need is None or len(hs) < need:
+        head = _recv_exact(s, 5)
+        hs += _recv_exact(s, struct.unpack("!H", head[3:5])[0])
+        if need is None and len(hs) >= 4:
+            need = 4 + int.from_bytes(hs[1:4], "big")
+    return hs
+
+
 def _recv_all(s):
     buf = b""
     while True:
@@ -76,12 +88,20 @@ def _recv_all(s):
         buf += d
 
 
-def exchange(port, sni, send, reply):
+def exchange(port, sni, send, reply, hello=None, segment=0):
     """One connection through the proxy to an ExactBackend; returns the
-    bytes the client sent."""
-    first = client_hello(sni) + struct.pack("!II", send, reply)
+    bytes the client sent. hello replaces the usual small ClientHello;
+    segment > 0 sends the ClientHello in TCP segments of that size."""
+    first = (hello or client_hello(sni)) + struct.pack("!II", send, reply)
     with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        s.sendall(first + b"s" * send)
+        if segment:
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            for i in range(0, len(first), segment):
+                s.sendall(first[i:i + segment])
+                time.sleep(0.01)
+            s.sendall(b"s" * send)
+        else:
+            s.sendall(first + b"s" * send)
         got = _recv_all(s)
     assert len(got) == reply, "%s: got %d of %d bytes" % (sni, len(got),
                                                            reply)
@@ -510,6 +530,47 @@ end
 """
 
 
+def test_client_hellos_larger_than_the_first_read(make_proxy):
+    """The module reads into a 1 KiB buffer first and grows it for a larger
+    ClientHello, up to preread_buffer_size (16k): hellos of every size up
+    to the limit, whole or in TCP segments, in one record or many (more
+    record headers than the first estimate allows for), are routed and
+    every byte is passed on and counted."""
+    b = ExactBackend("127.0.0.1", 0)
+    pq = handshake("pq.example.test", key_share=1216, pad=420)
+    big = handshake("big.example.test", key_share=15500)
+    cases = [
+        # route, ClientHello, TCP segment size (0: one send)
+        ("pq.example.test", records(pq), 0),
+        ("pq.example.test", records(pq), 300),
+        ("pq.example.test", records(pq, frag=500), 200),
+        ("pq.example.test", records(pq, frag=60), 0),
+        ("big.example.test", records(big), 0),
+        ("big.example.test", records(big), 4000),
+        ("big.example.test", records(big, frag=1000), 1500),
+    ]
+    assert 1700 < len(records(pq)) < 2000
+    assert 15000 < len(big) <= 16000            # cclink_client_hello_max
+    assert len(records(big, frag=1000)) < 16384     # preread_buffer_size
+    proxy = make_proxy("cclink-routes 1\nserial 1\ngroup g 127.0.0.1:%d\n"
+                       "route pq.example.test g\nroute big.example.test g\n"
+                       "end\n" % b.port)
+    proxy.start()
+    base = settled_refusals(proxy)
+
+    sent = {"pq.example.test": 0, "big.example.test": 0}
+    for i, (name, hello, segment) in enumerate(cases):
+        sent[name] += exchange(proxy.kafka_port, name, i, 3 * i,
+                               hello=hello, segment=segment)
+    st = wait_idle(proxy, len(cases))
+    for name, n in sent.items():
+        r = route_of(st, name, "g")
+        assert r["bytes_from_client"] == n, name
+        assert r["connections"] == sum(1 for c in cases if c[0] == name)
+    assert st["refused"] == base
+    b.close()
+
+
 @needs_parser
 def test_counters_survive_a_route_table_swap(make_proxy):
     a, b = ExactBackend("127.0.0.1", 0), ExactBackend("127.0.0.1", 0)
@@ -657,6 +718,74 @@ def test_route_series_cap_sends_the_rest_to_overflow(make_proxy):
     assert sample(s, "cclink_route_series") == cap
     assert len([k for k in s
                 if k[0] == "cclink_route_connections_total"]) == cap + 1
+    b.close()
+
+
+def test_route_series_follow_their_routes_across_swaps_and_reloads(
+        make_proxy):
+    """Each worker remembers the counter slot of each route of the table in
+    force, by the route's place in the table. A new table puts the routes
+    in another order: every connection must still count in its own
+    route's series (or in _overflow_), in both workers, and so after an
+    nginx reload (new workers, same zone)."""
+    b = ExactBackend("127.0.0.1", 0)
+    n, cap, rounds = 30, 8, 4
+    names = ["r%02d.example.test" % i for i in range(n)]
+
+    def table(serial, order, extra=""):
+        return ("cclink-routes 1\nserial %d\ngroup g 127.0.0.1:%d\n%s%send\n"
+                % (serial, b.port, extra,
+                   "".join("route %s g\n" % names[i] for i in order)))
+
+    proxy = make_proxy(table(1, range(n)),
+                       interval="100ms max_route_series=%d" % cap)
+    proxy.start()
+    p = proxy.kafka_port
+
+    def traffic():
+        # several connections per route, so that both workers see each
+        for _ in range(rounds):
+            for name in names:
+                exchange(p, name, 1, 1)
+
+    for i in range(cap):                    # these get the series
+        exchange(p, names[i], 1, 1)
+    traffic()
+    st = wait_idle(proxy, rounds * n + cap)
+    own = {r["route"]: r["connections"] for r in st["routes"]
+           if r["route"] != "_overflow_"}
+    assert own == {names[i]: rounds + 1 for i in range(cap)}
+
+    # the same routes, reversed, after a new one: every index now names
+    # another route
+    proxy.set_routes(table(2, reversed(range(n)),
+                           "route new.example.test g\n"))
+    proxy.wait_serial(2)
+    traffic()
+    exchange(p, "new.example.test", 1, 1)   # no series left: _overflow_
+    st = wait_idle(proxy, 2 * rounds * n + cap + 1)
+    own = {r["route"]: r["connections"] for r in st["routes"]
+           if r["route"] != "_overflow_"}
+    assert own == {names[i]: 2 * rounds + 1 for i in range(cap)}
+    ovf = route_of(st, "_overflow_", "_overflow_")
+    assert ovf["connections"] == 2 * rounds * (n - cap) + 1
+
+    # an nginx reload keeps the zone: new workers, same series
+    old = proxy.nginx.worker_pids()
+    proxy.set_routes(table(3, range(n)))
+    os.kill(proxy.nginx.master_pid(), 1)
+    wait_for(lambda: set(proxy.nginx.worker_pids()) - set(old),
+             timeout=5, what="new workers")
+    proxy.wait_serial(3)
+    traffic()
+    st = wait_idle(proxy, 3 * rounds * n + cap + 1)
+    own = {r["route"]: r["connections"] for r in st["routes"]
+           if r["route"] != "_overflow_"}
+    assert own == {names[i]: 3 * rounds + 1 for i in range(cap)}
+    ovf = route_of(st, "_overflow_", "_overflow_")
+    assert ovf["connections"] == 3 * rounds * (n - cap) + 1
+    assert st["series"]["routes"] == cap
+    assert st["series"]["routes_max"] == cap
     b.close()
 
 
