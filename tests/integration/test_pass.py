@@ -191,7 +191,7 @@ def test_idle_timeout(make_proxy, ca, backends):
 
 def test_conflicting_content_handler(workdir):
     n = Nginx(os.path.join(workdir, "conflict"), stream="""
-    cclink_routes %s/routes.conf zone=cclink:1m;
+    cclink_routes %s/routes.conf zone=cclink:16m;
     upstream u { cclink_balancer; }
     server {
         listen 127.0.0.1:1;
