@@ -68,7 +68,7 @@ def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--contender", default="cclink",
-                    choices=["nginx", "cclink"])
+                    choices=["nginx", "cclink", "cclink-proxy"])
     ap.add_argument("--routes", type=int, default=10)
     ap.add_argument("--conns", type=int, default=2000)
     ap.add_argument("--kind", default="classic", choices=["classic", "pq"])
