@@ -76,7 +76,8 @@ class Proxy:
 
     def __init__(self, prefix, routes, host_zone=None, srv_extra="",
                  stream_extra="", balancer="cclink_balancer;",
-                 interval=None, workers=2, zone_size="16m", relay=None):
+                 interval=None, workers=2, zone_size="16m", relay=None,
+                 main=""):
         self.prefix = str(prefix)
         os.makedirs(self.prefix, exist_ok=True)
         self.kafka_port = free_port()
@@ -112,7 +113,7 @@ class Proxy:
     }
 """ % self.status_port
         self.nginx = Nginx(self.prefix, stream=stream, http=http,
-                           workers=workers)
+                           workers=workers, main=main)
 
     def fill(self, text):
         return text.replace("{kafka_port}", str(getattr(self, "kafka_port",

@@ -6,6 +6,7 @@ reload and status files run with it too: make integration-pass.)"""
 import hashlib
 import os
 import resource
+import signal
 import socket
 import ssl
 import threading
@@ -187,6 +188,33 @@ def test_idle_timeout(make_proxy, ca, backends):
             raise ConnectionError("closed")
     assert time.monotonic() - start < 8
     assert "connection timed out" in proxy.nginx.error_log()
+
+
+def test_old_worker_ends_its_sessions_at_shutdown_timeout(make_proxy, ca,
+                                                         backends):
+    """After a reload, an old worker keeps relaying its open connections;
+    with worker_shutdown_timeout it closes them when that time is up."""
+    be = backends("a")
+    proxy = make_proxy(ROUTES % be.port, relay="pass", workers=1,
+                       main="worker_shutdown_timeout 2s;\n").start()
+    t = tls_connect(proxy.kafka_port, NAME, ca.cert, timeout=15)
+    assert ping(t) == "a:ping"
+    old = proxy.nginx.worker_pids()
+    os.kill(proxy.nginx.master_pid(), signal.SIGHUP)
+    wait_for(lambda: set(proxy.nginx.worker_pids()) - set(old),
+             timeout=10, what="a new worker")
+    # the old worker still serves the connection it holds
+    assert ping(t, "still") == "a:still"
+    t.settimeout(15)
+    try:
+        closed = t.recv(10) == b""
+    except (ConnectionError, ssl.SSLError, OSError):
+        closed = True
+    assert closed
+    wait_for(lambda: "shutdown timeout" in proxy.nginx.error_log(),
+             timeout=5, what="the shutdown timeout line")
+    wait_for(lambda: not set(old) & set(proxy.nginx.worker_pids()),
+             timeout=10, what="the old worker gone")
 
 
 def test_conflicting_content_handler(workdir):
