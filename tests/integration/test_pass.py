@@ -40,6 +40,30 @@ def pattern(n, seed):
     return bytes(out[:n])
 
 
+def send_while_reading(sock, data, read, n, strict=False):
+    """Sends data on sock from a thread while it reads n bytes with
+    read(size); returns the SHA-256 of what it read. strict: the other end
+    must not close before n bytes."""
+
+    def send():
+        for i in range(0, len(data), CHUNK):
+            sock.sendall(data[i:i + CHUNK])
+
+    th = threading.Thread(target=send, daemon=True)
+    th.start()
+    h = hashlib.sha256()
+    left = n
+    while left:
+        d = read(min(left, CHUNK))
+        if not d:
+            assert not strict, "closed after %d of %d bytes" % (n - left, n)
+            break
+        h.update(d)
+        left -= len(d)
+    th.join()
+    return h.hexdigest()
+
+
 class BulkBackend(_Server):
     """Plain TCP backend (the relay does not look past the ClientHello):
     reads the ClientHello, then a line "N M", then sends N bytes while it
@@ -54,24 +78,8 @@ class BulkBackend(_Server):
         f = c.makefile("rb")
         assert f.read(len(self.hello)) == self.hello
         n, m = (int(x) for x in f.readline().split())
-        data = pattern(n, 2)
-
-        def send():
-            for i in range(0, n, CHUNK):
-                c.sendall(data[i:i + CHUNK])
-
-        th = threading.Thread(target=send, daemon=True)
-        th.start()
-        h = hashlib.sha256()
-        left = m
-        while left:
-            d = f.read(min(left, CHUNK))
-            if not d:
-                break
-            h.update(d)
-            left -= len(d)
-        th.join()
-        c.sendall(h.hexdigest().encode() + b"\n")
+        digest = send_while_reading(c, pattern(n, 2), f.read, m)
+        c.sendall(digest.encode() + b"\n")
 
 
 def bulk_client(port, hello, n, m):
@@ -80,28 +88,14 @@ def bulk_client(port, hello, n, m):
     s = socket.create_connection(("127.0.0.1", port), timeout=60)
     s.sendall(hello + b"%d %d\n" % (n, m))
     up = pattern(m, 1)
-
-    def send():
-        for i in range(0, m, CHUNK):
-            s.sendall(up[i:i + CHUNK])
-
-    th = threading.Thread(target=send, daemon=True)
-    th.start()
-    got = hashlib.sha256()
-    left = n
-    while left:
-        d = s.recv(min(left, CHUNK))
-        assert d, "closed after %d of %d bytes" % (n - left, n)
-        got.update(d)
-        left -= len(d)
-    th.join()
+    got = send_while_reading(s, up, s.recv, n, strict=True)
     line = b""
     while not line.endswith(b"\n"):
         d = s.recv(100)
         assert d, "closed before the digest"
         line += d
     s.close()
-    return got.hexdigest(), line.strip().decode(), up
+    return got, line.strip().decode(), up
 
 
 def pass_proxy(make_proxy, port, srv_extra="", workers=1):

@@ -756,6 +756,18 @@ def test_route_series_follow_their_routes_across_swaps_and_reloads(
            if r["route"] != "_overflow_"}
     assert own == {names[i]: rounds + 1 for i in range(cap)}
 
+    def check_after(k):
+        """After k rounds of traffic (and the one connection to
+        new.example.test): each claimed route counted exactly, the rest
+        in _overflow_."""
+        st = wait_idle(proxy, k * rounds * n + cap + 1)
+        own = {r["route"]: r["connections"] for r in st["routes"]
+               if r["route"] != "_overflow_"}
+        assert own == {names[i]: k * rounds + 1 for i in range(cap)}
+        ovf = route_of(st, "_overflow_", "_overflow_")
+        assert ovf["connections"] == k * rounds * (n - cap) + 1
+        return st
+
     # the same routes, reversed, after a new one: every index now names
     # another route
     proxy.set_routes(table(2, reversed(range(n)),
@@ -763,12 +775,7 @@ def test_route_series_follow_their_routes_across_swaps_and_reloads(
     proxy.wait_serial(2)
     traffic()
     exchange(p, "new.example.test", 1, 1)   # no series left: _overflow_
-    st = wait_idle(proxy, 2 * rounds * n + cap + 1)
-    own = {r["route"]: r["connections"] for r in st["routes"]
-           if r["route"] != "_overflow_"}
-    assert own == {names[i]: 2 * rounds + 1 for i in range(cap)}
-    ovf = route_of(st, "_overflow_", "_overflow_")
-    assert ovf["connections"] == 2 * rounds * (n - cap) + 1
+    st = check_after(2)
 
     # an nginx reload keeps the zone: new workers, same series
     old = proxy.nginx.worker_pids()
@@ -778,12 +785,7 @@ def test_route_series_follow_their_routes_across_swaps_and_reloads(
              timeout=5, what="new workers")
     proxy.wait_serial(3)
     traffic()
-    st = wait_idle(proxy, 3 * rounds * n + cap + 1)
-    own = {r["route"]: r["connections"] for r in st["routes"]
-           if r["route"] != "_overflow_"}
-    assert own == {names[i]: 3 * rounds + 1 for i in range(cap)}
-    ovf = route_of(st, "_overflow_", "_overflow_")
-    assert ovf["connections"] == 3 * rounds * (n - cap) + 1
+    st = check_after(3)
     assert st["series"]["routes"] == cap
     assert st["series"]["routes_max"] == cap
     b.close()
