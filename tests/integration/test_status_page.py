@@ -273,8 +273,11 @@ def test_hostile_strings_are_escaped_in_every_format(make_proxy):
         f.write(b"cclink-routes 1\nserial 4\ngroup g 127.0.0.1:1\nroute "
                 + bad_key + b" g\nend\n")
     os.rename(proxy.routes + ".tmp", proxy.routes)
-    wait_for(lambda: proxy.status()["table"]["load_errors"] == 1,
-             what="the bad table refused")
+    wait_for(lambda: proxy.status()["table"]["load_errors"] >= 1,
+             timeout=15, what="the bad table refused")
+    table_state = proxy.status()["table"]
+    assert table_state["load_errors"] == 1, table_state
+    assert table_state["serial"] == 3, table_state
 
     key = HOSTILE_KEY
     recent_raw = list(reversed(HOSTILE_NAMES))
