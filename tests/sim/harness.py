@@ -648,4 +648,7 @@ def tls_exchange(address, port, server_name, ca_file, send=b"",
                 if not chunk:
                     break
                 buf += chunk
-            return buf, cert
+            # the first line only: the echo of what was sent may come in
+            # the same read
+            line, nl, _ = buf.partition(b"\n")
+            return line + nl, cert
