@@ -707,11 +707,11 @@ ngx_stream_cclink_pass_put_buf(ngx_stream_session_t *s, ngx_buf_t *b)
     ngx_stream_cclink_pass_free_t      *f;
     ngx_stream_cclink_pass_srv_conf_t  *pcf;
 
-    ctx = ngx_stream_get_module_ctx(s, ngx_stream_cclink_pass_module);
-
     if (b->start == NULL) {
         return;
     }
+
+    ctx = ngx_stream_get_module_ctx(s, ngx_stream_cclink_pass_module);
 
     if (b == &s->upstream->downstream_buf && ctx->preread) {
 
@@ -857,6 +857,19 @@ ngx_stream_cclink_pass_merge_srv_conf(ngx_conf_t *cf, void *parent,
 {
     ngx_stream_cclink_pass_srv_conf_t *prev = parent;
     ngx_stream_cclink_pass_srv_conf_t *conf = child;
+
+    ngx_stream_core_srv_conf_t  *cscf;
+
+    /* proxy_pass after cclink_pass replaces the handler without a word */
+
+    cscf = ngx_stream_conf_get_module_srv_conf(cf, ngx_stream_core_module);
+
+    if (conf->upstream && cscf->handler != ngx_stream_cclink_pass_handler) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"cclink_pass\" "
+                           "conflicts with another content handler of this "
+                           "server (\"proxy_pass\" or \"return\"?)");
+        return NGX_CONF_ERROR;
+    }
 
     ngx_conf_merge_msec_value(conf->connect_timeout, prev->connect_timeout,
                               10000);

@@ -211,17 +211,19 @@ def test_old_worker_ends_its_sessions_at_shutdown_timeout(make_proxy, ca,
              timeout=10, what="the old worker gone")
 
 
-def test_conflicting_content_handler(workdir):
+@pytest.mark.parametrize("order", [("proxy_pass", "cclink_pass"),
+                                   ("cclink_pass", "proxy_pass")])
+def test_conflicting_content_handler(workdir, order):
     n = Nginx(os.path.join(workdir, "conflict"), stream="""
     cclink_routes %s/routes.conf zone=cclink:16m;
     upstream u { cclink_balancer; }
     server {
         listen 127.0.0.1:1;
         cclink_route on;
-        proxy_pass u;
-        cclink_pass u;
+        %s u;
+        %s u;
     }
-""" % workdir)
+""" % ((workdir,) + order))
     with open(os.path.join(workdir, "routes.conf"), "w") as f:
         f.write(ROUTES % 9)
     ok, out = n.test_config()
