@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from lib.backends import _Server
-from lib.nginx import free_port, wait_for
+from lib.nginx import free_port, refused_port, wait_for
 from lib.tlsclient import (_u16, client_hello, handshake, records,
                            refused)
 
@@ -227,7 +227,7 @@ UNKNOWN = ["nope-1.example.org", "nope-2.example.org", "nope-3.example.org"]
 def scripted(make_proxy):
     """Runs the traffic pattern; returns (proxy, expected numbers)."""
     a, b = ExactBackend("127.0.0.1", 0), ExactBackend("127.0.0.1", 0)
-    dead = free_port()
+    dead = refused_port()
     proxy = make_proxy(SCRIPT_ROUTES.format(a=a.port, b=b.port, dead=dead))
     proxy.start()
     port = proxy.kafka_port

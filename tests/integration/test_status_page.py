@@ -16,7 +16,7 @@ import urllib.request
 import pytest
 
 from lib import browser
-from lib.nginx import free_port, wait_for
+from lib.nginx import refused_port, wait_for
 from lib.tlsclient import refused
 
 from sim.fixtures import sim_api, sim_api_factory, sim_ca  # noqa: F401
@@ -107,7 +107,7 @@ end
 @needs_chromium
 def test_page_in_headless_chromium(make_proxy):
     a, b = ExactBackend("127.0.0.1", 0), ExactBackend("127.0.0.1", 0)
-    dead = free_port()
+    dead = refused_port()
     # this host's zone is the dead address's: it is tried first, fails,
     # and is then tried last
     proxy = make_proxy(PAGE_ROUTES.format(a=a.port, b=b.port, dead=dead),

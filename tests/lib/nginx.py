@@ -32,6 +32,20 @@ def free_port(host="127.0.0.1"):
         return s.getsockname()[1]
 
 
+# sockets that hold the ports of refused_port() for the test run
+_HELD = []
+
+
+def refused_port(host="127.0.0.1"):
+    """A port that refuses connections and that nothing else can take
+    while the tests run (bound, never listening): a free_port() that is
+    only meant to be dead may be handed to the next listener."""
+    s = socket.socket()
+    s.bind((host, 0))
+    _HELD.append(s)
+    return s.getsockname()[1]
+
+
 def wait_for(pred, timeout=5.0, step=0.02, what="condition"):
     """Polls pred() until it returns a true value; returns that value."""
     deadline = time.monotonic() + timeout
