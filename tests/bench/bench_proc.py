@@ -211,10 +211,21 @@ def cpu_seconds(pids):
     return total / _TICK
 
 
+# ports already handed out by free_port() in this process
+_GIVEN = set()
+
+
 def free_port(host="127.0.0.1"):
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+    """A port free now and not handed out before in this process (two
+    binds in a row may get the same ephemeral port)."""
+    for _ in range(100):
+        with socket.socket() as s:
+            s.bind((host, 0))
+            port = s.getsockname()[1]
+        if port not in _GIVEN:
+            _GIVEN.add(port)
+            return port
+    raise RuntimeError("no fresh free port after 100 tries")
 
 
 def wait_port(host, port, timeout, proc=None):

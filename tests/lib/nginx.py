@@ -26,10 +26,23 @@ MODULE = os.path.abspath(os.path.join(BUILD, "modules",
 STREAM_SO = "/usr/lib/nginx/modules/ngx_stream_module.so"
 
 
+# ports already handed out by free_port() in this process
+_GIVEN = set()
+
+
 def free_port(host="127.0.0.1"):
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+    """A port free now and not handed out before in this process: the
+    kernel may give the same ephemeral port to two binds in a row once the
+    first socket is closed, and a proxy told to listen twice on one port
+    does not start."""
+    for _ in range(100):
+        with socket.socket() as s:
+            s.bind((host, 0))
+            port = s.getsockname()[1]
+        if port not in _GIVEN:
+            _GIVEN.add(port)
+            return port
+    raise RuntimeError("no fresh free port after 100 tries")
 
 
 # sockets that hold the ports of refused_port() for the test run
@@ -43,6 +56,7 @@ def refused_port(host="127.0.0.1"):
     s = socket.socket()
     s.bind((host, 0))
     _HELD.append(s)
+    _GIVEN.add(s.getsockname()[1])
     return s.getsockname()[1]
 
 
