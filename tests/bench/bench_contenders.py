@@ -144,7 +144,8 @@ class Contender:
         self.proc = self.env.procs.spawn(self.argv(),
                                          log=os.path.join(workdir,
                                                           "stderr.log"),
-                                         stdin=False, stdout=False)
+                                         stdin=False, stdout=False,
+                                         role="proxy")
         wait_port(HOST, self.port, timeout=60, proc=self.proc)
         self.check()
 

@@ -38,6 +38,40 @@ def _raise_nofile():
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
+def parse_pins(spec):
+    """"proxy=1,load=0,backend=0" -> {"proxy": {1}, ...}; a role's CPUs
+    may be a list ("0-1" or "0+1"). "auto": with 2 CPUs or more, the
+    proxy on the last one and the load generator and backends on the
+    others; "none" (or auto on 1 CPU): no pinning. Raises ValueError on a
+    bad spec."""
+    pins = {}
+    if spec == "none":
+        return pins
+    if spec == "auto":
+        cpus = sorted(os.sched_getaffinity(0))
+        if len(cpus) < 2:
+            return pins
+        rest = set(cpus[:-1])
+        return {"proxy": {cpus[-1]}, "load": rest, "backend": rest}
+    allowed = os.sched_getaffinity(0)
+    for part in spec.split(","):
+        role, _, cpus = part.partition("=")
+        role = role.strip()
+        if role not in ("proxy", "load", "backend") or not cpus:
+            raise ValueError("bad --pin part %r (ROLE=CPUS, ROLE one of "
+                             "proxy, load, backend)" % part)
+        got = set()
+        for c in cpus.replace("+", " ").split():
+            lo, _, hi = c.partition("-")
+            got.update(range(int(lo), int(hi or lo) + 1))
+        if not got or not got <= allowed:
+            raise ValueError("bad --pin CPUs %r (this process may use %s)"
+                             % (cpus, "+".join(str(c)
+                                                for c in sorted(allowed))))
+        pins[role] = got
+    return pins
+
+
 def nofile_limit():
     """The descriptor limit every process of the run gets."""
     _raise_nofile()
@@ -60,7 +94,18 @@ class Procs:
         self.kill_all()
         raise SystemExit(128 + signo)
 
-    def spawn(self, argv, log=None, stdin=True, stdout=True, env=None):
+    # role ("proxy", "load", "backend") -> the CPUs its processes may run
+    # on; empty: no pinning
+    pins = {}
+
+    def spawn(self, argv, log=None, stdin=True, stdout=True, env=None,
+              role=None):
+        cpus = self.pins.get(role)
+
+        def setup():
+            _raise_nofile()
+            if cpus:
+                os.sched_setaffinity(0, cpus)
         out = subprocess.PIPE if stdout else subprocess.DEVNULL
         err = subprocess.DEVNULL
         if log:
@@ -72,7 +117,7 @@ class Procs:
                              else subprocess.DEVNULL,
                              stdout=out, stderr=err, bufsize=0,
                              start_new_session=True, env=env,
-                             preexec_fn=_raise_nofile)
+                             preexec_fn=setup)
         if log:
             err.close()
         self.groups.append(p)

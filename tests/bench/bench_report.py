@@ -231,6 +231,12 @@ def markdown(results):
                    "/".join("%.2f" % x for x in m["loadavg_start"]),
                    "/".join("%.2f" % x for x in m["loadavg_end"]),
                    (" Note: " + m["note"] + ".") if m["note"] else ""))
+    if m.get("pins"):
+        out.append("")
+        out.append("Pinned to CPUs: %s (the load generator is not pinned "
+                   "for `direct`)." % ", ".join(
+                       "%s %s" % (role, "+".join(str(c) for c in cpus))
+                       for role, cpus in sorted(m["pins"].items())))
     out.append("")
     out.append("Command: `%s`" % m["command"])
     out.append("")

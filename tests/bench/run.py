@@ -36,7 +36,7 @@ import bench_contenders as bc                               # noqa: E402
 import bench_report                                         # noqa: E402
 import bench_scenarios as bs                                # noqa: E402
 from bench_proc import (BenchError, LineReader, Procs,     # noqa: E402
-                        nofile_limit)
+                        nofile_limit, parse_pins)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -74,13 +74,20 @@ class Env:
         self.current_dir = outdir
         self.rep = 0
 
+    @staticmethod
+    def load_role(c):
+        """The load generator is pinned with the backends when a proxy is
+        in the path; with no proxy (direct) it may use every CPU."""
+        return None if c.name == "direct" else "load"
+
     def log_path(self, name):
         return os.path.join(self.current_dir, name)
 
     def start_backend(self):
         argv = [self.backend, "-t", str(self.backend_threads), "-M", "86400"]
         p = self.procs.spawn(argv, log=os.path.join(self.outdir,
-                                                    "backend.log"))
+                                                    "backend.log"),
+                             role="backend")
         ports = LineReader(p).json(10)
         self.backend_proc = p
         self.sink = ports["sink"]
@@ -212,6 +219,13 @@ def parse_args(argv):
     ap.add_argument("--from-json", metavar="RESULTS",
                     help="run nothing: write the report of a previous run's "
                     "results.json (with --update-doc, into the doc)")
+    ap.add_argument("--pin", default="auto", metavar="ROLE=CPUS,...",
+                    help="run each role on these CPUs only, e.g. "
+                    "'proxy=1,load=0,backend=0' (proxy: every contender's "
+                    "processes; load: the load generator, not pinned for "
+                    "direct; backend: the backends); 'auto' (the default): "
+                    "the proxy on the last CPU, the rest on the others, "
+                    "when there are 2 or more; 'none': no pinning")
     ap.add_argument("--keep", action="store_true",
                     help="keep the contenders' work directories")
     args = ap.parse_args(argv)
@@ -219,6 +233,10 @@ def parse_args(argv):
         args.runs = 1 if args.quick else 5
     if args.runs < 1 or args.workers < 1 or args.load_threads < 1:
         ap.error("--runs, --workers and --load-threads must be at least 1")
+    try:
+        args.pins = parse_pins(args.pin)
+    except ValueError as e:
+        ap.error(str(e))
     return args
 
 
@@ -298,6 +316,7 @@ def main(argv):
         return 2
 
     procs = Procs()
+    procs.pins = args.pins
     env = Env(args, procs, outdir)
     env.backend_threads = args.backend_threads
     results = {
@@ -312,6 +331,7 @@ def main(argv):
             "load_threads": args.load_threads,
             "backend_threads": args.backend_threads,
             "rate_conns": args.rate_conns,
+            "pins": {k: sorted(v) for k, v in args.pins.items()},
             "durations_s": {k: {"measured": v[0], "warmup": v[1]}
                             for k, v in env.durations.items()},
             "ping_rounds": env.rounds,
