@@ -17,7 +17,13 @@ import select
 import signal
 import socket
 import subprocess
+import sys
 import time
+
+# free_port() is the tests' own (tests/lib/nginx.py)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+from lib.nginx import free_port                            # noqa: E402,F401
 
 
 class BenchError(Exception):
@@ -254,23 +260,6 @@ def cpu_seconds(pids):
             continue
         total += int(fields[11]) + int(fields[12])
     return total / _TICK
-
-
-# ports already handed out by free_port() in this process
-_GIVEN = set()
-
-
-def free_port(host="127.0.0.1"):
-    """A port free now and not handed out before in this process (two
-    binds in a row may get the same ephemeral port)."""
-    for _ in range(100):
-        with socket.socket() as s:
-            s.bind((host, 0))
-            port = s.getsockname()[1]
-        if port not in _GIVEN:
-            _GIVEN.add(port)
-            return port
-    raise RuntimeError("no fresh free port after 100 tries")
 
 
 def wait_port(host, port, timeout, proc=None):
