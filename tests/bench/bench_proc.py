@@ -69,6 +69,9 @@ def parse_pins(spec):
         got = set()
         for c in cpus.replace("+", " ").split():
             lo, _, hi = c.partition("-")
+            if not lo.isdigit() or not (hi or lo).isdigit():
+                raise ValueError("bad --pin CPUs %r (numbers, N-M or "
+                                 "N+M)" % cpus)
             got.update(range(int(lo), int(hi or lo) + 1))
         if not got or not got <= allowed:
             raise ValueError("bad --pin CPUs %r (this process may use %s)"
