@@ -92,8 +92,11 @@ class Procs:
     so that killing the group also kills what it forked (nginx workers,
     HAProxy workers, old workers left by a reload)."""
 
-    def __init__(self):
+    def __init__(self, pins=None):
         self.groups = []
+        # role ("proxy", "load", "backend") -> the CPUs its processes may
+        # run on; none: no pinning
+        self.pins = pins or {}
         self.closed = False
         atexit.register(self.kill_all)
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
@@ -102,10 +105,6 @@ class Procs:
     def _on_signal(self, signo, frame):
         self.kill_all()
         raise SystemExit(128 + signo)
-
-    # role ("proxy", "load", "backend") -> the CPUs its processes may run
-    # on; empty: no pinning
-    pins = {}
 
     def spawn(self, argv, log=None, stdin=True, stdout=True, env=None,
               role=None):

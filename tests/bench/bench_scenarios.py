@@ -52,8 +52,7 @@ class Scenario:
 def _window(env, c, argv, timeout, hook):
     """Runs bench-load, sampling the proxy's CPU time over the measured
     window (between its "measuring" and "measured" lines)."""
-    p = env.procs.spawn(argv, log=env.log_path("bench-load.log"),
-                        role=env.load_role(c))
+    p = env.spawn_load(c, argv)
     rd = LineReader(p)
     cpu0 = cpu1 = None
     try:
@@ -130,8 +129,7 @@ def measure_latency(env, c, hook=None):
     if hook:
         hook.begin(c)
     try:
-        p = env.procs.spawn(argv, log=env.log_path("bench-load.log"),
-                        role=env.load_role(c))
+        p = env.spawn_load(c, argv)
         try:
             res = LineReader(p).json(120)
         finally:
@@ -156,8 +154,7 @@ def measure_memory(env, c, hook=None):
     argv = [env.load, "hold", "-p", str(c.target("echo")),
             "-s", ECHO_PATTERN, "-N", str(c.routes.nroutes),
             "-c", str(n), "-b", "65536", "-S", "-M", "300"]
-    p = env.procs.spawn(argv, log=env.log_path("bench-load.log"),
-                        role=env.load_role(c))
+    p = env.spawn_load(c, argv)
     rd = LineReader(p)
     try:
         a = rd.json(240)
@@ -203,8 +200,7 @@ def measure_hot(env, c, hook=None):
              "-N", str(c.routes.nroutes), "-c", "4", "-P", "16",
              "-i", "5000", "-m", "64", "-S",
              "-d", str(60 + changes * 6), "-M", str(90 + changes * 6)]
-    p = env.procs.spawn(churn, log=env.log_path("bench-load.log"),
-                        role=env.load_role(c))
+    p = env.spawn_load(c, churn)
     rd = LineReader(p)
     live = []
     missed = 0

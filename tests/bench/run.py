@@ -74,11 +74,12 @@ class Env:
         self.current_dir = outdir
         self.rep = 0
 
-    @staticmethod
-    def load_role(c):
-        """The load generator is pinned with the backends when a proxy is
-        in the path; with no proxy (direct) it may use every CPU."""
-        return None if c.name == "direct" else "load"
+    def spawn_load(self, c, argv):
+        """Starts bench-load against contender c, logging to this
+        measurement's bench-load.log. It is pinned with the backends when a
+        proxy is in the path; with no proxy (direct) it may use every CPU."""
+        return self.procs.spawn(argv, log=self.log_path("bench-load.log"),
+                                role=None if c.name == "direct" else "load")
 
     def log_path(self, name):
         return os.path.join(self.current_dir, name)
@@ -315,8 +316,7 @@ def main(argv):
               file=sys.stderr)
         return 2
 
-    procs = Procs()
-    procs.pins = args.pins
+    procs = Procs(pins=args.pins)
     env = Env(args, procs, outdir)
     env.backend_threads = args.backend_threads
     results = {
