@@ -57,7 +57,20 @@ const char  *ngx_cclink_reason_names[NGX_CCLINK_NREASONS] = {
     "client_hello_too_large",
     "preread_timeout",
     "client_closed",
-    "no_address"
+    "no_address",
+    "loop"
+};
+
+
+const char  *ngx_cclink_connect_reason_names[NGX_CCLINK_CONNECT_NREASONS] = {
+    "bad_request",
+    "name_not_allowed",
+    "port_not_allowed",
+    "method_not_allowed",
+    "auth_required",
+    "timeout",
+    "head_too_large",
+    "sni_mismatch"
 };
 
 

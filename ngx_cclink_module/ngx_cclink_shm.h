@@ -64,8 +64,27 @@ typedef enum {
     NGX_CCLINK_PREREAD_TIMEOUT,
     NGX_CCLINK_CLIENT_CLOSED,
     NGX_CCLINK_NO_ADDRESS,
+    NGX_CCLINK_LOOP,                   /* the address is this proxy's own */
     NGX_CCLINK_NREASONS
 } ngx_cclink_reason_e;
+
+
+/* refusals of the CONNECT entrance, in the order of their names */
+typedef enum {
+    NGX_CCLINK_CONNECT_BAD_REQUEST = 0,    /* 400 */
+    NGX_CCLINK_CONNECT_NAME,               /* 403: not a routed name */
+    NGX_CCLINK_CONNECT_PORT,               /* 403: port not allowed */
+    NGX_CCLINK_CONNECT_METHOD,             /* 405 */
+    NGX_CCLINK_CONNECT_AUTH,               /* 407 */
+    NGX_CCLINK_CONNECT_TIMEOUT,            /* 408 */
+    NGX_CCLINK_CONNECT_TOO_LARGE,          /* 431 */
+    NGX_CCLINK_CONNECT_SNI_MISMATCH,       /* after the 200 */
+    NGX_CCLINK_CONNECT_NREASONS
+} ngx_cclink_connect_reason_e;
+
+
+/* DNS response codes counted one by one; higher ones go to "other" */
+#define NGX_CCLINK_DNS_RCODES      6
 
 
 typedef struct {
@@ -171,10 +190,21 @@ typedef struct {
     ngx_cclink_addr_stat_t   *addr_stats;      /* [0] is the overflow */
 
     time_t                    started;
+
+    /* the CONNECT entrance */
+    ngx_atomic_t              connect_accepted;
+    ngx_atomic_t              connect_refused[NGX_CCLINK_CONNECT_NREASONS];
+
+    /* DNS: responses by rcode ([NGX_CCLINK_DNS_RCODES] is "other") */
+    ngx_atomic_t              dns_rcode[NGX_CCLINK_DNS_RCODES + 1];
+    ngx_atomic_t              dns_dropped;     /* no answer sent */
+    ngx_atomic_t              dns_forwarded;   /* passed to proxy_pass */
 } ngx_cclink_shm_t;
 
 
 extern const char  *ngx_cclink_reason_names[NGX_CCLINK_NREASONS];
+extern const char  *ngx_cclink_connect_reason_names[
+                                               NGX_CCLINK_CONNECT_NREASONS];
 extern ngx_msec_t   ngx_cclink_hist_bounds[NGX_CCLINK_HIST - 1];
 
 uint32_t ngx_cclink_hash(const u_char *s, size_t len);

@@ -14,6 +14,7 @@
 #include "cclink_routes.h"
 #include "cclink_hello.h"
 #include "ngx_cclink_shm.h"
+#include "ngx_stream_cclink.h"
 
 
 #define NGX_STREAM_CCLINK_READING   0
@@ -1121,6 +1122,63 @@ ngx_stream_cclink_rx(ngx_stream_cclink_main_conf_t *mcf, cclink_rt_t *rt,
     mcf->rx_id = rt->id;
 
     return rx;
+}
+
+
+ngx_int_t
+ngx_stream_cclink_lookup(ngx_stream_session_t *s, const u_char *name,
+    size_t len, ngx_stream_cclink_lookup_t *out)
+{
+    cclink_rt_t                    *rt;
+    cclink_rt_rx_t                 *rx;
+    ngx_stream_cclink_main_conf_t  *mcf;
+
+    mcf = ngx_stream_get_module_main_conf(s, ngx_stream_cclink_module);
+
+    if (mcf == NULL || mcf->sh == NULL) {
+        return NGX_DECLINED;
+    }
+
+    rt = mcf->sh->table;
+
+    if (rt == NULL) {
+        return NGX_DECLINED;
+    }
+
+    rx = NULL;
+
+    if (rt->nregex) {
+        rx = ngx_stream_cclink_rx(mcf, rt, s->connection->log);
+        if (rx == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    if (!cclink_rt_match(rt, rx, (const char *) name, len, &out->match)) {
+        return NGX_DECLINED;
+    }
+
+    out->table = rt;
+    out->serial = rt->serial;
+    out->route.len = out->match.route->key_len;
+    out->route.data = (u_char *) cclink_rt_str(rt,
+                                               out->match.route->key_off);
+    out->group.len = out->match.group->name_len;
+    out->group.data = (u_char *) cclink_rt_str(rt,
+                                               out->match.group->name_off);
+
+    return NGX_OK;
+}
+
+
+ngx_cclink_shm_t *
+ngx_stream_cclink_shared(ngx_stream_session_t *s)
+{
+    ngx_stream_cclink_main_conf_t  *mcf;
+
+    mcf = ngx_stream_get_module_main_conf(s, ngx_stream_cclink_module);
+
+    return mcf ? mcf->sh : NULL;
 }
 
 

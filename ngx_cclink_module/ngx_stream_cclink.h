@@ -1,0 +1,54 @@
+/*
+ * Copyright (C) cclink authors
+ *
+ * What ngx_stream_cclink_module exports to the other stream modules of
+ * cclink (DNS, CONNECT): the route lookup, with the same table in force
+ * and the same matcher as for SNI connections, so that a name answered by
+ * DNS or allowed through CONNECT is exactly a name the proxy routes.
+ *
+ * Invariants
+ *
+ *  - The lookup takes no lock and allocates nothing (the table's regular
+ *    expressions are compiled per worker once per table, as for SNI).
+ *  - What it returns points into the table in force: valid only until the
+ *    calling event handler returns. Copy what must live longer.
+ */
+
+#ifndef _NGX_STREAM_CCLINK_H_INCLUDED_
+#define _NGX_STREAM_CCLINK_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_stream.h>
+
+#include "cclink_routes.h"
+#include "ngx_cclink_shm.h"
+
+
+typedef struct {
+    ngx_str_t                  route;      /* the route's key */
+    ngx_str_t                  group;      /* its endpoint group's name */
+    uint64_t                   serial;     /* of the table in force */
+    const cclink_rt_t         *table;
+    cclink_rt_match_t          match;
+} ngx_stream_cclink_lookup_t;
+
+
+/*
+ * Looks a server name up in the route table in force. Returns NGX_OK when
+ * a route matches (out filled in), NGX_DECLINED when none does or no
+ * table is loaded (or cclink_routes is not configured), NGX_ERROR when the
+ * table's regular expressions cannot be compiled.
+ */
+ngx_int_t ngx_stream_cclink_lookup(ngx_stream_session_t *s,
+    const u_char *name, size_t len, ngx_stream_cclink_lookup_t *out);
+
+/* the zone's shared state, or NULL when cclink_routes is not configured */
+ngx_cclink_shm_t *ngx_stream_cclink_shared(ngx_stream_session_t *s);
+
+
+extern ngx_module_t  ngx_stream_cclink_module;
+
+
+#endif /* _NGX_STREAM_CCLINK_H_INCLUDED_ */
