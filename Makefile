@@ -24,7 +24,7 @@ MODULE_DIR := ngx_cclink_module
 MODULE_SRCS := $(wildcard $(MODULE_DIR)/*.c $(MODULE_DIR)/*.h) config
 
 .PHONY: all module deps test unit integration clean demo demo-check \
-        module-asan integration-asan integration-pass
+        module-asan integration-asan integration-pass style
 
 all: module
 
@@ -150,6 +150,11 @@ demo-check: deps
 -include tests/e2e/e2e.mk
 -include tests/soak/soak.mk
 -include tests/bench/bench.mk
+
+# the project's style check (tools/checksrc.py) and its own tests
+style: deps
+	/usr/bin/python3 tools/checksrc.py
+	$(PYTEST) -q -p no:cacheprovider tests/tools
 
 clean:
 	rm -rf $(BUILD)
