@@ -338,7 +338,8 @@ locals {
     Mode        = var.mode
     BaseImage   = "{{ .SourceAMIName }}"
   }, var.tags)
-  # Azure tags; GCP labels (lower case letters, digits, - and _)
+  # Azure tags; GCP labels (lower case letters, digits, - and _: tags
+  # are lower-cased, other characters become _)
   azure_tags = merge({
     Application = "cclink"
     Mode        = var.mode
@@ -346,7 +347,7 @@ locals {
   gcp_labels = merge({
     application = "cclink"
     mode        = var.mode
-  }, { for k, v in var.tags : lower(k) => lower(v) })
+  }, { for k, v in var.tags : regex_replace(lower(k), "[^a-z0-9_-]", "_") => regex_replace(lower(v), "[^a-z0-9_-]", "_") })
 }
 
 source "amazon-ebs" "debian12" {

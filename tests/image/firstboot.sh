@@ -1,3 +1,6 @@
+# shellcheck shell=bash disable=SC2154
+# (root, logs, here, netns, imds_pid, out: the bake test's)
+#
 # The bake test's first-boot checks (sourced by tests/image/bake-test.sh,
 # with the provisioned root mounted): cclink-firstboot, as the image
 # runs it on its first boot, against a fake metadata service of each
@@ -37,13 +40,13 @@ status_of() {
 }
 
 imds_start() {
-    local cloud=$1 i
+    local cloud=$1
     shift
     : > "$logs/imds-$cloud.log"
     ip netns exec "$netns" /usr/bin/python3 "$here/fake_imds.py" "$cloud" \
         "$md" 80 "$logs/imds-$cloud.log" "$@" > "$logs/imds-$cloud.out" 2>&1 &
     imds_pid=$!
-    for i in $(seq 1 50); do
+    for _ in $(seq 1 50); do
         grep -q listening "$logs/imds-$cloud.out" && return 0
         kill -0 "$imds_pid" 2>/dev/null || break
         sleep 0.1
@@ -68,8 +71,8 @@ conf_sums() {
 configured() {
     local zone=$1 address=$2
     grep -qx "cclink_host_zone $zone;" "$root$zone_conf" \
-        || fail "$zone_conf does not say cclink_host_zone $zone: $(cat \
-           "$root$zone_conf" 2>/dev/null | tr '\n' ' ')"
+        || fail "$zone_conf does not say cclink_host_zone $zone: $(tr \
+           '\n' ' ' < "$root$zone_conf" 2>/dev/null)"
     grep -qE "^zone +$zone\$" "$root$sidecar_conf" \
         || fail "$sidecar_conf: no line \"zone $zone\""
     [ "$(grep -cE '^zone ' "$root$sidecar_conf")" = 1 ] \
@@ -162,6 +165,24 @@ line=$(said)
 configured 2 10.1.0.9
 ok "azure (IMDS, found from DMI): $line"
 ok "azure: cclink_host_zone 2 in nginx -T, sidecar zone 2, proxy_address 10.1.0.9"
+imds_stop
+
+# Azure, a regional VM (no zone), the address in custom data (base64, as
+# older agents keep it)
+imds_start azure --zone "" --region westeurope
+printf '#cloud-config\n# cclink proxy_address 10.1.0.20\n' | base64 \
+    > "$fb_dir/CustomData"
+in_ns CCLINK_AZURE_CUSTOM_DATA=$fb_root/CustomData cclink-firstboot \
+    --cloud azure --timeout 1
+[ "$fb_rc" = 0 ] || { printf '%s\n' "$out"; fail "azure regional: exit $fb_rc"; }
+printf '%s\n' "$out" | grep -q 'no zone for this instance' \
+    || fail "azure regional: does not say there is no zone: $out"
+grep -qx 'cclink_host_zone 2;' "$root$zone_conf" \
+    && grep -qE '^zone +2$' "$root$sidecar_conf" \
+    || fail "azure regional: the zone settings changed"
+grep -qE '^proxy_address +10.1.0.20$' "$root$sidecar_conf" \
+    || fail "azure regional: proxy_address from custom data not written"
+ok "azure, regional VM: zone settings kept, proxy_address 10.1.0.20 from custom data"
 imds_stop
 
 # GCP at its name, as Google's guest environment puts it in /etc/hosts;
