@@ -42,7 +42,9 @@ status_of() {
 imds_start() {
     local cloud=$1
     shift
+    # emptied before it starts, so that "listening" is this run's
     : > "$logs/imds-$cloud.log"
+    : > "$logs/imds-$cloud.out"
     ip netns exec "$netns" /usr/bin/python3 "$here/fake_imds.py" "$cloud" \
         "$md" 80 "$logs/imds-$cloud.log" "$@" > "$logs/imds-$cloud.out" 2>&1 &
     imds_pid=$!
@@ -82,6 +84,10 @@ configured() {
     expect 0 "nginx -T with the zone" nginx -T
     has "^ *cclink_host_zone $zone;" \
         || fail "nginx -T does not show cclink_host_zone $zone"
+    # shellcheck disable=SC2046
+    expect 1 "cclink-sidecar check" $(as_cclink) cclink-sidecar check
+    has '^ok +configuration /etc/cclink/cclink-sidecar.conf' \
+        || fail "the sidecar refuses the configuration written: $out"
     grep -q "^zone $zone\$" "$root/var/lib/cclink-firstboot/done" \
         || fail "the stamp does not record zone $zone"
 }
@@ -140,7 +146,7 @@ configured usw2-az1 10.0.7.21
 grep -q '^PUT /latest/api/token 200$' "$logs/imds-aws.log" \
     || fail "aws: no IMDSv2 token was asked for"
 ok "aws (IMDSv2, found by probing): $line"
-ok "aws: cclink_host_zone usw2-az1 in nginx -T, sidecar zone usw2-az1, proxy_address 10.0.7.21"
+ok "aws: cclink_host_zone usw2-az1 in nginx -T, sidecar zone usw2-az1, proxy_address 10.0.7.21 (cclink-sidecar check: configuration ok)"
 before=$(conf_sums)
 in_ns cclink-firstboot --cloud aws --timeout 1
 [ "$fb_rc" = 0 ] && [ "$(conf_sums)" = "$before" ] \
