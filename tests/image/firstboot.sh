@@ -153,6 +153,17 @@ in_ns cclink-firstboot --cloud aws --timeout 1
     && printf '%s\n' "$out" | grep -q 'already up to date' \
     || fail "aws: the second run is not a no-op: $out"
 ok "aws: a second run changes nothing (\"configuration already up to date\")"
+# the unit runs while the record the script just wrote is missing, before
+# nginx and the sidecar, and takes "no metadata" (2) for success
+unit=$root/lib/systemd/system/cclink-firstboot.service
+cond=$(sed -n 's/^ConditionPathExists=!//p' "$unit")
+[ -n "$cond" ] && [ -f "$root$cond" ] \
+    || fail "cclink-firstboot.service's condition \"!$cond\" is not the record written"
+grep -qE '^Before=.*nginx\.service' "$unit" \
+    && grep -qE '^Before=.*cclink-sidecar\.service' "$unit" \
+    && grep -qx 'SuccessExitStatus=2' "$unit" \
+    || fail "cclink-firstboot.service: not Before= nginx and the sidecar, or exit 2 a failure"
+ok "cclink-firstboot.service: runs until $cond exists, before nginx and cclink-sidecar"
 # a service answering like another cloud is no answer
 unchanged_run "azure asked, aws answers" cclink-firstboot --cloud azure \
     --timeout 1
