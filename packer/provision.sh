@@ -4,6 +4,7 @@
 #
 #   packer/provision.sh [--mode module|nginx] [--upgrade]
 #                       [--purge-build-deps] [--clean] [--debs DIR]
+#                       [--proxy-address ADDRESS]
 #
 # Steps, each skipped when already done (running it again changes
 # nothing and installs nothing):
@@ -17,9 +18,9 @@
 #      for the mode, the nginx.service drop-in, sysctl and logrotate
 #      settings, empty route table and include (until the sidecar's first
 #      discovery every name is refused), and the sidecar's mode;
-#   4. enables nginx and cclink-sidecar (through a preset file, so that the
-#      image's first boot keeps the same choice), and, in stock-nginx
-#      mode, cclink-nginx-reload.path;
+#   4. enables nginx, cclink-sidecar and cclink-firstboot (through a preset
+#      file, so that the image's first boot keeps the same choice), and, in
+#      stock-nginx mode, cclink-nginx-reload.path;
 #   5. checks the result with nginx -t.
 #
 # Options:
@@ -30,12 +31,16 @@
 #   --debs DIR      install prebuilt packages from DIR, build nothing
 #   --rebuild       build the packages even if these versions are installed
 #                   and the module loads
+#   --proxy-address ADDRESS   the sidecar's proxy_address (the address
+#                   clients use: the load balancer's); user data can
+#                   override it on the first boot (cclink-firstboot)
 #   --upgrade       apt-get update and full-upgrade first
 #   --purge-build-deps   afterwards, remove what was installed only to build
 #                   (compiler, nginx-dev, -dev packages)
 #   --clean         afterwards, make the system ready to be imaged: remove
 #                   the build directory, apt's cache and lists, the machine
-#                   id, cloud-init's per-instance state
+#                   id, cloud-init's per-instance state, the first-boot
+#                   stamp (cclink-firstboot runs on the image's first boot)
 #   --workdir DIR   build directory (default /var/tmp/cclink-build)
 #
 # Nothing is started in a chroot or when no systemd runs. On a running
@@ -52,6 +57,7 @@ rebuild=0
 upgrade=0
 purge=0
 clean=0
+proxy_address=
 workdir=/var/tmp/cclink-build
 state=/var/lib/cclink-image
 
@@ -65,7 +71,7 @@ die() {
 }
 
 usage() {
-    sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,47p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 while [ $# -gt 0 ]; do
@@ -76,6 +82,8 @@ while [ $# -gt 0 ]; do
         --debs) [ $# -ge 2 ] || die "--debs needs a value"; debs=$2; shift ;;
         --workdir) [ $# -ge 2 ] || die "--workdir needs a value"
                    workdir=$2; shift ;;
+        --proxy-address) [ $# -ge 2 ] || die "--proxy-address needs a value"
+                         proxy_address=$2; shift ;;
         --rebuild) rebuild=1 ;;
         --upgrade) upgrade=1 ;;
         --purge-build-deps) purge=1 ;;
@@ -335,6 +343,9 @@ sidecar_set mode "$mode"
 sidecar_set nginx_test_command \
     '"/usr/sbin/nginx -t -q -c /etc/cclink/cclink-nginx-check.conf"'
 sidecar_set nginx_reload_command '"/bin/true"'
+if [ -n "$proxy_address" ]; then
+    sidecar_set proxy_address "$proxy_address"
+fi
 
 
 # --- 4. services -----------------------------------------------------------
@@ -350,6 +361,7 @@ cat > "$preset.tmp" <<EOF
 # cclink proxy image, $mode mode (written by packer/provision.sh)
 enable nginx.service
 enable cclink-sidecar.service
+enable cclink-firstboot.service
 $reload_path cclink-nginx-reload.path
 EOF
 if cmp -s "$preset.tmp" "$preset"; then
@@ -360,7 +372,7 @@ else
 fi
 
 systemctl preset nginx.service cclink-sidecar.service \
-    cclink-nginx-reload.path 2>&1 | sed 's/^/provision:   /' >&2
+    cclink-firstboot.service cclink-nginx-reload.path 2>&1 | sed 's/^/provision:   /' >&2
 
 
 # --- 5. check --------------------------------------------------------------
@@ -403,6 +415,8 @@ if [ "$clean" = 1 ]; then
     apt-get clean
     rm -rf /var/lib/apt/lists/*
     rmdir "$state" 2>/dev/null || true
+    # the image's first boot reads its own instance's metadata
+    rm -rf /var/lib/cclink-firstboot
     if command -v cloud-init > /dev/null; then
         cloud-init clean --logs
     fi

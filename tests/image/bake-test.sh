@@ -17,8 +17,10 @@
 #    service user); systemd-analyze verify accepts the units; the nginx
 #    drop-in fits worker_connections; logrotate and sysctl settings hold;
 #    running the script again changes nothing; stock-nginx mode; removing
-#    the build dependencies; the first boot's presets; the packages remove
-#    and install again cleanly; the clean-up for imaging.
+#    the build dependencies; the first boot's presets; cclink-firstboot
+#    against a fake metadata service of each cloud (AWS IMDSv2, Azure
+#    IMDS, GCP), on 169.254.169.254 in a network namespace of its own; the
+#    packages remove and install again cleanly; the clean-up for imaging.
 #
 # The built packages are copied to build/image/debs/. Everything is
 # unmounted on exit, whatever happens; the root stays for a look inside
@@ -50,6 +52,8 @@ version=$(sed -n '1s/^[^(]*(\([^)]*\)).*/\1/p' "$repo/debian/changelog")
 t0=$(date +%s)
 step_t=$t0
 sim_pid=
+imds_pid=
+netns=
 
 say() {
     echo "bake-test: $*"
@@ -75,7 +79,7 @@ took() {
 }
 
 [ "$(id -u)" -eq 0 ] || { echo "bake-test: must run as root" >&2; exit 1; }
-for tool in debootstrap chroot mount umount /usr/bin/python3; do
+for tool in debootstrap chroot mount umount ip curl /usr/bin/python3; do
     command -v "$tool" > /dev/null \
         || { echo "bake-test: $tool missing (make deps)" >&2; exit 1; }
 done
@@ -107,6 +111,13 @@ cleanup() {
     if [ -n "$sim_pid" ]; then
         kill "$sim_pid" 2>/dev/null || true
         wait "$sim_pid" 2>/dev/null || true
+    fi
+    if [ -n "$imds_pid" ]; then
+        kill "$imds_pid" 2>/dev/null || true
+        wait "$imds_pid" 2>/dev/null || true
+    fi
+    if [ -n "$netns" ]; then
+        ip netns del "$netns" 2>/dev/null || true
     fi
     unmount_all
     if [ -n "$(mounts_under_root)" ]; then
@@ -401,9 +412,10 @@ expect 0 "systemd-analyze verify" systemd-analyze verify \
     /lib/systemd/system/cclink-sidecar.service \
     /lib/systemd/system/cclink-nginx-reload.path \
     /lib/systemd/system/cclink-nginx-reload.service \
+    /lib/systemd/system/cclink-firstboot.service \
     /lib/systemd/system/nginx.service
 [ -z "$out" ] || { printf '%s\n' "$out"; fail "systemd-analyze verify warns"; }
-ok "systemd-analyze verify: cclink-sidecar.service, cclink-nginx-reload.{path,service}, nginx.service (with drop-in)"
+ok "systemd-analyze verify: cclink-sidecar.service, cclink-nginx-reload.{path,service}, cclink-firstboot.service, nginx.service (with drop-in)"
 
 unit=$root/lib/systemd/system/cclink-sidecar.service
 for d in 'User=cclink' 'ProtectSystem=strict' 'NoNewPrivileges=yes' \
@@ -423,12 +435,12 @@ case "$shell" in
     *) fail "user cclink has the shell \"$shell\"" ;;
 esac
 
-for u in nginx.service cclink-sidecar.service; do
+for u in nginx.service cclink-sidecar.service cclink-firstboot.service; do
     expect 0 "$u enabled" systemctl is-enabled "$u"
 done
 expect 1 "cclink-nginx-reload.path disabled" \
     systemctl is-enabled cclink-nginx-reload.path
-ok "enabled: nginx, cclink-sidecar; disabled in module mode: cclink-nginx-reload.path"
+ok "enabled: nginx, cclink-sidecar, cclink-firstboot; disabled in module mode: cclink-nginx-reload.path"
 
 nofile=$(sed -n 's/^LimitNOFILE=//p' \
     "$root/etc/systemd/system/nginx.service.d/cclink.conf")
@@ -525,12 +537,15 @@ ok "build toolchain removed in $(took)s ($(in_root dpkg-query -W \
 
 step "first boot: presets"
 expect 0 "systemctl preset-all" systemctl preset-all --preset-mode=enable-only
-for u in nginx.service cclink-sidecar.service; do
+for u in nginx.service cclink-sidecar.service cclink-firstboot.service; do
     expect 0 "$u enabled after preset-all" systemctl is-enabled "$u"
 done
 expect 1 "cclink-nginx-reload.path after preset-all" \
     systemctl is-enabled cclink-nginx-reload.path
 ok "after systemctl preset-all (what the first boot does): the same units enabled"
+
+# shellcheck source=tests/image/firstboot.sh
+. "$here/firstboot.sh"
 
 step "packages: remove, purge, install again"
 # the packages' files and links (directories may be shared)
@@ -582,8 +597,9 @@ provision provision-clean --mode module --clean
 [ -z "$(ls "$root/var/cache/apt/archives/"*.deb 2>/dev/null || true)" ] \
     || fail "apt cache left"
 [ ! -e "$root/var/tmp/cclink-build" ] || fail "the build directory is left"
+[ ! -e "$root/var/lib/cclink-firstboot" ] || fail "the first-boot stamp is left"
 expect 0 "nginx -t after the clean-up" nginx -t
-ok "clean-up: no machine id, apt cache or lists, build directory; nginx -t passes"
+ok "clean-up: no machine id, apt cache or lists, build directory, first-boot stamp; nginx -t passes"
 
 
 # --- summary ---------------------------------------------------------------
