@@ -23,6 +23,7 @@
 #include "ccl_log.h"
 #include "ccl_plan.h"
 #include "ccl_render.h"
+#include "ccl_status.h"
 #include "ccl_target.h"
 
 
@@ -575,6 +576,9 @@ record:
         if (ccl_apply_write_state(state_path, &st, &cy) != 0) {
             rc = CCL_APPLY_FAILED;
         }
+
+        /* the short status for the health endpoint: its failure is logged */
+        (void) ccl_status_publish(conf, &st, &cy);
     }
 
     if (rc == CCL_APPLY_FAILED) {

@@ -131,6 +131,7 @@ typedef struct {
     char                *hosts_windows_file;
     char                *hosts_powershell_file;
     char                *state_file;
+    char                *status_file;       /* "off": none */
     int                  mode;              /* ccl_mode_e */
     char                *nginx_test_command;
     char                *nginx_reload_command;
