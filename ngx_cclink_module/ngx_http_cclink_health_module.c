@@ -4,10 +4,10 @@
  * ngx_http_cclink_health_module: a health endpoint for load balancers.
  * Answers 200 when the stream part's zone (found by name) holds a route
  * table with routes in force (not the empty seed table of a host whose
- * sidecar has not discovered yet) and, with "cclink_health_sidecar_status", when the last
- * complete discovery cclink-sidecar published is younger than
- * "cclink_health_max_age"; 503 otherwise, with the reason in one line of
- * text.
+ * sidecar has not discovered yet) and, with
+ * "cclink_health_sidecar_status", when the last complete discovery
+ * cclink-sidecar published is younger than "cclink_health_max_age"; 503
+ * otherwise, with the reason in one line of text.
  *
  * The request path reads the zone without a lock, and the sidecar's
  * status file only when a stat() shows it was replaced (inode, size or

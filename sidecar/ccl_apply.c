@@ -410,8 +410,19 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
     ccl_sha256_hex(content.data, content.len, hash);
     ccl_render_time(now, now_text, sizeof(now_text));
 
-    if (st.loaded && st.serial > 0 && strcmp(hash, st.content_sha256) == 0
-        && st.generated[0] != '\0')
+    if (conf->content_serial) {
+        /*
+         * the same on every host that discovers the same routes: 13 hex
+         * digits of the content's hash (exact as a Prometheus float)
+         */
+        ccl_strlcpy(now_text, hash, 14);
+        serial = strtoull(now_text, NULL, 16);
+        serial = serial ? serial : 1;
+        snprintf(now_text, sizeof(now_text), "sha256:%.16s", hash);
+
+    } else if (st.loaded && st.serial > 0
+               && strcmp(hash, st.content_sha256) == 0
+               && st.generated[0] != '\0')
     {
         serial = st.serial;
         ccl_strlcpy(now_text, st.generated, sizeof(now_text));

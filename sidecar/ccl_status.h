@@ -28,9 +28,9 @@
  * ccl_status_render() formats s into out; ccl_status_write() renders and
  * replaces the file at path. ccl_status_publish() writes conf's
  * status_file (joined with output_dir; "off": none) from a cycle's
- * state and record: what ccl_apply_cycle() calls after the state file. ccl_status_parse_time() turns the state
- * file's RFC 3339 UTC time ("2026-12-06T01:23:45Z") into unix seconds,
- * 0 for "" or anything else.
+ * state and record: what ccl_apply_cycle() calls after the state file.
+ * ccl_status_parse_time() turns the state file's RFC 3339 UTC time
+ * ("2026-12-06T01:23:45Z") into unix seconds, 0 for "" or anything else.
  */
 
 #ifndef _CCL_STATUS_H_INCLUDED_
