@@ -16,6 +16,7 @@
 
 #include "cclink_routes.h"
 #include "ccl_apply.h"
+#include "ccl_attrs.h"
 #include "ccl_diff.h"
 #include "ccl_discover.h"
 #include "ccl_exec.h"
@@ -438,6 +439,9 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
 
     if (ccl_render_routes(&merged, serial, now_text,
                           &outs[CCL_OUT_ROUTES].data) != 0
+        || (conf->route_attributes
+            && ccl_attrs_annotate(&merged, &d.model,
+                                  &outs[CCL_OUT_ROUTES].data) != 0)
         || ccl_apply_validate(outs[CCL_OUT_ROUTES].path,
                               &outs[CCL_OUT_ROUTES].data) != 0
         || ccl_render_nginx(&merged, conf, serial,

@@ -135,6 +135,8 @@ static const ccl_opt_t  ccl_conf_opts[] = {
     { "state_file", CCL_OPT_STR, CCL_OFF(state_file), 0, 0, NULL },
     { "status_file", CCL_OPT_STR, CCL_OFF(status_file), 0, 0, NULL },
     { "content_serial", CCL_OPT_FLAG, CCL_OFF(content_serial), 0, 0, NULL },
+    { "route_attributes", CCL_OPT_FLAG, CCL_OFF(route_attributes), 0, 0,
+      NULL },
     { "mode", CCL_OPT_SPECIAL, 0, 0, 0, ccl_conf_set_mode },
     { "nginx_test_command", CCL_OPT_STR, CCL_OFF(nginx_test_command), 0, 0,
       NULL },

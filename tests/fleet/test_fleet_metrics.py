@@ -140,7 +140,8 @@ def scrape_all(d):
     routes = os.path.join(d, "routes.conf")
     with open(routes, "w") as f:
         f.write("cclink-routes 1\nserial 3\ngroup g 127.0.0.1:%d zone=z1\n"
-                "route a.example.test g\nend\n" % dead)
+                "route a.example.test g cluster=lkc-abc12 env=env-m2qx7 "
+                "service=kafka\nroute b.example.test g\nend\n" % dead)
     ngx = Nginx(os.path.join(d, "ngx"), workers=1, stream="""
     cclink_routes %s zone=cclink:4m;
     upstream cclink_endpoints { cclink_balancer; }
@@ -178,7 +179,12 @@ def scrape_all(d):
     for line in text.splitlines():
         if line and not line.startswith("#"):
             names.add(NAME.match(line).group(0))
+    SCRAPES.append(text)
     return names
+
+
+# the text of the scrape, for the tests of its labels
+SCRAPES = []
 
 
 def test_scrape_has_every_kind_of_series(scraped):
@@ -203,6 +209,16 @@ def test_dashboard_uses_only_exported_metrics(scraped):
     for title, expr in exprs:
         unknown = metric_names(expr) - known
         assert not unknown, "panel %r reads %s" % (title, sorted(unknown))
+
+
+def test_route_series_carry_the_route_attributes(scraped):
+    text = SCRAPES[-1]
+    assert ('cclink_route_connections_total{route="a.example.test",'
+            'group="g",cluster="lkc-abc12",env="env-m2qx7",'
+            'service="kafka"} 1\n') in text
+    assert ('cclink_route_upstream_failures_total{route="a.example.test",'
+            'group="g",cluster="lkc-abc12",env="env-m2qx7",'
+            'service="kafka"} 1\n') in text
 
 
 def test_the_name_check_can_fail():

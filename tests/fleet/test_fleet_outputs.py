@@ -119,3 +119,36 @@ def test_time_serials_differ_between_hosts(tmp_path, sim_api):
     b.run("once", check=0)
     assert a.read("routes.conf") != b.read("routes.conf")
     assert a.read("hosts-linux.txt") == b.read("hosts-linux.txt")
+
+
+def test_route_attributes(tmp_path, sim_api):
+    """route_attributes on: exact names carry cluster=, env= and
+    service=, patterns none; the table still passes the module's parser
+    (the sidecar validates before it writes), and two hosts still agree."""
+    hosts = []
+    for i in range(2):
+        sc = fleet_host(tmp_path, sim_api, i, ZONES[i])
+        with open(sc.conf, "a") as f:
+            f.write("route_attributes on\n")
+        sc.run("once", check=0)
+        hosts.append(sc)
+    routes = hosts[0].read("routes.conf")
+    assert routes == hosts[1].read("routes.conf")
+    lines = [l.split() for l in routes.splitlines()
+             if l.startswith("route ")]
+    attrs = {l[1]: dict(a.split("=", 1) for a in l[3:]) for l in lines}
+    boot = attrs["lkc-7xq2jv-p9x4z.us-west-2.aws.glb.confluent.cloud"]
+    assert boot["cluster"] == "lkc-7xq2jv"
+    assert boot["service"] == "kafka"
+    assert boot["env"].startswith("env-")
+    assert any(a.get("service") == "schema_registry"
+               for a in attrs.values()), attrs
+    for key, a in attrs.items():
+        if key.startswith(("~", "*", ".")):
+            assert a == {}, key
+    # without the option, no attributes
+    plain = fleet_host(tmp_path, sim_api, 2, ZONES[2])
+    plain.run("once", check=0)
+    assert all(len(l.split()) == 3 for l in
+               plain.read("routes.conf").splitlines()
+               if l.startswith("route "))
