@@ -8,7 +8,7 @@ Network namespaces made here (names: flt<pid>...; deleted at the end):
     laptop 10.77.0.3 ─┐            ┌─ p1 10.77.0.11  nginx + module ─┐
                       ├─ bridge ───┼─ p2 10.77.0.12  nginx + module ─┼─▶ cloud
     lb 10.77.0.2 ─────┘            └─ cloud 10.77.{1,2,3}.1 ◀─────────┘
-       haproxy :9092 ─▶ p1, p2 :9092   (check: GET :8080/cclink/health)
+       haproxy :9092 ─▶ p1, p2 :9092   (check: GET :8081/cclink/health)
 
 The cloud namespace runs the simulator's per-zone private endpoint (TLS,
 the cluster's names) in front of the mock Kafka cluster. The laptop's
@@ -143,7 +143,7 @@ def proxy_nginx(host, prefix, addr, zone, health=HEALTH):
 """ % (zone, addr)
     http = """
     server {
-        listen %s:8080;
+        listen %s:8081;
         location = /cclink/health {
             %s
         }
@@ -171,7 +171,7 @@ backend proxies
     balance roundrobin
     option httpchk GET /cclink/health
     http-check expect status 200
-    default-server check port 8080 inter 500ms downinter 500ms fall 2 rise 2 on-marked-down shutdown-sessions
+    default-server check port 8081 inter 500ms downinter 500ms fall 2 rise 2 on-marked-down shutdown-sessions
 %(servers)s
 """
 
@@ -381,7 +381,7 @@ def test_failover_through_haproxy(capsys, health):
         ngx1b = start_proxy("p1", p1, "p1b", SEED)
         t["p1 back, seed table"] = now()
         r = lbh.run(["curl", "-s", "-w", " %{http_code}",
-                     "http://%s:8080/cclink/health" % PROXIES["p1"]])
+                     "http://%s:8081/cclink/health" % PROXIES["p1"]])
         if health == HEALTH:
             assert r.stdout == ("no route table loaded: serial 0 has no "
                                 "routes\n 503"), r.stdout
