@@ -387,6 +387,9 @@ def test_failover_through_haproxy(capsys, health):
                                 "routes\n 503"), r.stdout
         # several health checks later, p1 is still out: its 503 counts
         at(17)
+        wait_for(lambda: lb.servers()["p1"]["check_status"] not in
+                 ("L4TOUT", "L4CON"), timeout=10,
+                 what="a health check of p1 since its return")
         row = lb.servers()["p1"]
         assert row["status"].startswith("DOWN"), row
         assert row["check_status"] == "L7STS" and row["check_code"] == "503"
