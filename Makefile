@@ -131,6 +131,7 @@ test: deps
 	$(MAKE) sidecar-valgrind
 	$(MAKE) soak-ci
 	$(MAKE) fuzz-ci
+	$(MAKE) fleet-test
 
 # the main job: the Confluent Cloud simulator (or a real organization,
 # CCLINK_CONFIG=...), nginx with the module and cclink-sidecar
@@ -150,6 +151,7 @@ demo-check: deps
 -include tests/e2e/e2e.mk
 -include tests/soak/soak.mk
 -include tests/bench/bench.mk
+-include tests/fleet/fleet.mk
 
 # the project's style check (tools/checksrc.py) and its own tests
 style: deps

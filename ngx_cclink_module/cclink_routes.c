@@ -59,6 +59,8 @@ typedef struct {
     uint32_t          group;   /* resolved at the end */
     cclink_rt_tok_t   group_tok;
     char             *group_name;
+    char             *attr[CCLINK_RT_NATTRS];  /* in the key's block */
+    size_t            attr_len[CCLINK_RT_NATTRS];
 } cclink_rt_proute_t;
 
 
@@ -112,6 +114,15 @@ struct cclink_rt_rx_s {
 
 static int cclink_rt_error(cclink_rt_parse_t *p, uint32_t line,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+
+static int cclink_rt_valid_label(const char *s, size_t len, size_t max);
+
+
+/* the names of the route attributes, by CCLINK_RT_ATTR_* */
+const char  *cclink_rt_attr_names[CCLINK_RT_NATTRS] = {
+    "cluster", "env", "service"
+};
 
 
 static uint32_t
@@ -249,6 +260,29 @@ cclink_rt_valid_host(const char *s, size_t len)
     }
 
     return label != 0;
+}
+
+
+/* "cluster=lkc-abc12": the attribute's index, or -1 */
+
+static int
+cclink_rt_attr(const cclink_rt_tok_t *t)
+{
+    int      i;
+    size_t   n;
+
+    for (i = 0; i < CCLINK_RT_NATTRS; i++) {
+        n = strlen(cclink_rt_attr_names[i]);
+
+        if (t->len > n + 1 && memcmp(t->s, cclink_rt_attr_names[i], n) == 0
+            && t->s[n] == '=')
+        {
+            return cclink_rt_valid_label(t->s + n + 1, t->len - n - 1,
+                                         CCLINK_RT_MAX_ATTR) ? i : -1;
+        }
+    }
+
+    return -1;
 }
 
 
@@ -678,14 +712,42 @@ static int
 cclink_rt_line_route(cclink_rt_parse_t *p, uint32_t line, cclink_rt_tok_t *t,
     uint32_t n)
 {
-    char                *key;
-    size_t               len, i, at, plen;
-    uint32_t             kind;
+    int                  a;
+    char                *key, *q;
+    size_t               len, i, at, plen, extra;
+    uint32_t             kind, j, which[CCLINK_RT_NATTRS];
     cclink_rt_proute_t  *r;
 
-    if (n != 3) {
-        return cclink_rt_error(p, line, "\"route\" takes a key and a group "
-                               "name");
+    if (n < 3 || n > 3 + CCLINK_RT_NATTRS) {
+        return cclink_rt_error(p, line, "\"route\" takes a key, a group "
+                               "name and optional cluster=, env= and "
+                               "service= attributes");
+    }
+
+    for (i = 0; i < CCLINK_RT_NATTRS; i++) {
+        which[i] = 0;
+    }
+
+    extra = 0;
+
+    for (j = 3; j < n; j++) {
+        a = cclink_rt_attr(&t[j]);
+
+        if (a < 0) {
+            return cclink_rt_error(p, line, "invalid route attribute "
+                                   "\"%.*s\" (expected cluster=ID, env=ID "
+                                   "or service=NAME, 1 to %d characters of "
+                                   "A-Z a-z 0-9 . _ -)", (int) t[j].len,
+                                   t[j].s, CCLINK_RT_MAX_ATTR);
+        }
+
+        if (which[a]) {
+            return cclink_rt_error(p, line, "duplicate route attribute "
+                                   "\"%s\"", cclink_rt_attr_names[a]);
+        }
+
+        which[a] = j;
+        extra += t[j].len + 1;
     }
 
     len = t[1].len;
@@ -748,7 +810,7 @@ cclink_rt_line_route(cclink_rt_parse_t *p, uint32_t line, cclink_rt_tok_t *t,
         return cclink_rt_error(p, line, "out of memory");
     }
 
-    key = malloc(len + 1 + t[2].len + 1);
+    key = malloc(len + 1 + t[2].len + 1 + extra);
     if (key == NULL) {
         return cclink_rt_error(p, line, "out of memory");
     }
@@ -776,6 +838,27 @@ cclink_rt_line_route(cclink_rt_parse_t *p, uint32_t line, cclink_rt_tok_t *t,
 
     p->strings += cclink_rt_align(len + 1);
 
+    /* the attributes' values, after the group name */
+
+    q = r->group_name + t[2].len + 1;
+
+    for (i = 0; i < CCLINK_RT_NATTRS; i++) {
+        if (which[i] == 0) {
+            continue;
+        }
+
+        j = which[i];
+        at = strlen(cclink_rt_attr_names[i]) + 1;   /* "cluster=" */
+
+        r->attr[i] = q;
+        r->attr_len[i] = t[j].len - at;
+        memcpy(q, t[j].s + at, r->attr_len[i]);
+        q[r->attr_len[i]] = '\0';
+        q += r->attr_len[i] + 1;
+
+        p->strings += cclink_rt_align(r->attr_len[i] + 1);
+    }
+
     return 0;
 }
 
@@ -786,11 +869,11 @@ cclink_rt_line(cclink_rt_parse_t *p, uint32_t line, const char *s,
 {
     uint32_t          n;
     uint64_t          v;
-    cclink_rt_tok_t   t[5];
+    cclink_rt_tok_t   t[3 + CCLINK_RT_NATTRS];
 
     /* state: 0 before the header, 1 in the body, 2 after "end" */
 
-    n = cclink_rt_tokens(s, len, t, 5);
+    n = cclink_rt_tokens(s, len, t, 3 + CCLINK_RT_NATTRS);
 
     if (n == 0 || t[0].s[0] == '#') {
         return 0;
@@ -1089,6 +1172,14 @@ cclink_rt_build(cclink_rt_parse_t *p, cclink_rt_t **out)
         routes[i].kind = pr->kind;
         routes[i].group = pr->group;
         routes[i].line = pr->line;
+
+        for (k = 0; k < CCLINK_RT_NATTRS; k++) {
+            if (pr->attr[k] != NULL) {
+                cclink_rt_put(blob, &at, pr->attr[k], pr->attr_len[k],
+                              &routes[i].attr_off[k]);
+                routes[i].attr_len[k] = (uint32_t) pr->attr_len[k];
+            }
+        }
     }
 
     if (at > size) {

@@ -49,6 +49,17 @@
 
 #define CCLINK_RT_ERRLEN          512
 
+/*
+ * Optional attributes of a route line, in the order of
+ * cclink_rt_attr_names: what the route is for, in Confluent's terms
+ * (cluster=lkc-..., env=env-..., service=kafka), for metrics' labels.
+ */
+#define CCLINK_RT_NATTRS          3
+#define CCLINK_RT_ATTR_CLUSTER    0
+#define CCLINK_RT_ATTR_ENV        1
+#define CCLINK_RT_ATTR_SERVICE    2
+#define CCLINK_RT_MAX_ATTR        64
+
 
 typedef enum {
     CCLINK_RT_EXACT = 0,
@@ -94,6 +105,8 @@ typedef struct {
     uint32_t                     kind;       /* cclink_rt_kind_e */
     uint32_t                     group;      /* index into groups */
     uint32_t                     line;
+    uint32_t                     attr_off[CCLINK_RT_NATTRS];  /* 0: none */
+    uint32_t                     attr_len[CCLINK_RT_NATTRS];
 } cclink_rt_route_t;
 
 
@@ -154,6 +167,9 @@ int cclink_rt_parse_file(const char *path, cclink_rt_t **out, char *err,
     size_t errlen);
 
 void cclink_rt_free(cclink_rt_t *rt);
+
+/* "cluster", "env", "service": by CCLINK_RT_ATTR_* */
+extern const char  *cclink_rt_attr_names[CCLINK_RT_NATTRS];
 
 static inline size_t
 cclink_rt_size(const cclink_rt_t *rt)

@@ -63,6 +63,8 @@ typedef struct {
     ngx_cclink_route_stat_t      *rs;
     ngx_atomic_uint_t             active;
     ngx_atomic_uint_t             conns;
+    cclink_rt_t                  *rt;        /* the route in force: */
+    const cclink_rt_route_t      *route;     /* its attributes, or NULL */
 } ngx_http_cclink_row_t;
 
 
@@ -140,7 +142,9 @@ static void ngx_http_cclink_json_sidecar(ngx_http_cclink_out_t *o,
 static void ngx_http_cclink_prometheus(ngx_http_cclink_out_t *o,
     ngx_cclink_shm_t *sh, ngx_http_cclink_sidecar_t *sc);
 static void ngx_http_cclink_prom_route(ngx_http_cclink_out_t *o,
-    ngx_cclink_route_stat_t *rs);
+    ngx_http_cclink_row_t *row);
+static ngx_int_t ngx_http_cclink_route_attrs(ngx_http_request_t *r,
+    ngx_cclink_shm_t *sh, ngx_http_cclink_row_t *rows, ngx_uint_t n);
 static void ngx_http_cclink_prom_addr(ngx_http_cclink_out_t *o,
     ngx_cclink_addr_stat_t *as, const char *extra);
 static void ngx_http_cclink_prom_sidecar(ngx_http_cclink_out_t *o,
@@ -1081,7 +1085,9 @@ ngx_http_cclink_prometheus(ngx_http_cclink_out_t *o, ngx_cclink_shm_t *sh,
     rows = ngx_http_cclink_sorted_routes(o->r, sh, &n);
     addrs = ngx_http_cclink_sorted_addrs(o->r, sh, &na);
 
-    if (rows == NULL || addrs == NULL) {
+    if (rows == NULL || addrs == NULL
+        || ngx_http_cclink_route_attrs(o->r, sh, rows, n) != NGX_OK)
+    {
         o->error = 1;
         return;
     }
@@ -1095,7 +1101,7 @@ ngx_http_cclink_prometheus(ngx_http_cclink_out_t *o, ngx_cclink_shm_t *sh,
             v = *(ngx_atomic_t *) ((u_char *) rows[i].rs + mt->offset);
 
             ngx_http_cclink_printf(o, "%s", mt->name);
-            ngx_http_cclink_prom_route(o, rows[i].rs);
+            ngx_http_cclink_prom_route(o, &rows[i]);
 
             if (mt->scale) {
                 ngx_http_cclink_printf(o, " %uA.%03uA\n", v / 1000,
@@ -1165,13 +1171,112 @@ ngx_http_cclink_prometheus(ngx_http_cclink_out_t *o, ngx_cclink_shm_t *sh,
 
 static void
 ngx_http_cclink_prom_route(ngx_http_cclink_out_t *o,
-    ngx_cclink_route_stat_t *rs)
+    ngx_http_cclink_row_t *row)
 {
+    ngx_uint_t                k;
+    ngx_cclink_route_stat_t  *rs;
+
+    rs = row->rs;
+
     ngx_http_cclink_printf(o, "{route=\"");
     ngx_http_cclink_escz(o, rs->key, sizeof(rs->key));
     ngx_http_cclink_printf(o, "\",group=\"");
     ngx_http_cclink_escz(o, rs->group, sizeof(rs->group));
+
+    /* ',cluster="lkc-abc12",env="env-m2qx7",service="kafka"' */
+
+    for (k = 0; row->route && k < CCLINK_RT_NATTRS; k++) {
+        if (row->route->attr_off[k]) {
+            ngx_http_cclink_printf(o, "\",%s=\"", cclink_rt_attr_names[k]);
+            ngx_http_cclink_esc(o, (u_char *) cclink_rt_str(row->rt,
+                                               row->route->attr_off[k]),
+                                row->route->attr_len[k]);
+        }
+    }
+
     ngx_http_cclink_printf(o, "\"}");
+}
+
+
+/*
+ * The route in force of each series, for the attributes it carries: one
+ * pass over the table's routes, finding series by the hash of their key
+ * (a series is a route key and its group). Series of routes that are gone
+ * get none.
+ */
+
+static ngx_int_t
+ngx_http_cclink_route_attrs(ngx_http_request_t *r, ngx_cclink_shm_t *sh,
+    ngx_http_cclink_row_t *rows, ngx_uint_t n)
+{
+    uint32_t                  *slot;
+    ngx_uint_t                 i, k, size, mask, h;
+    cclink_rt_t               *rt;
+    const char                *key;
+    const cclink_rt_route_t   *rr;
+    const cclink_rt_group_t   *groups;
+
+    rt = sh->table;
+
+    for (i = 0; i < n; i++) {
+        rows[i].rt = rt;
+        rows[i].route = NULL;
+    }
+
+    if (rt == NULL || n == 0) {
+        return NGX_OK;
+    }
+
+    for (size = 16; size < 2 * n; size *= 2) { /* void */ }
+
+    mask = size - 1;
+
+    slot = ngx_pcalloc(r->pool, size * sizeof(uint32_t));
+    if (slot == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < n; i++) {
+        h = ngx_hash_key(rows[i].rs->key,
+                         ngx_strlen(rows[i].rs->key)) & mask;
+
+        while (slot[h]) {
+            h = (h + 1) & mask;
+        }
+
+        slot[h] = (uint32_t) i + 1;
+    }
+
+    groups = cclink_rt_groups(rt);
+
+    for (k = 0; k < rt->nroutes; k++) {
+        rr = &cclink_rt_routes(rt)[k];
+
+        if (rr->attr_off[0] == 0 && rr->attr_off[1] == 0
+            && rr->attr_off[2] == 0)
+        {
+            continue;
+        }
+
+        key = cclink_rt_str(rt, rr->key_off);
+
+        for (h = ngx_hash_key((u_char *) key, rr->key_len) & mask;
+             slot[h];
+             h = (h + 1) & mask)
+        {
+            i = slot[h] - 1;
+
+            if (ngx_strcmp(rows[i].rs->key, key) == 0
+                && ngx_strcmp(rows[i].rs->group,
+                              cclink_rt_str(rt, groups[rr->group].name_off))
+                   == 0)
+            {
+                rows[i].route = rr;
+            }
+        }
+    }
+
+    return NGX_OK;
 }
 
 

@@ -16,6 +16,7 @@
 
 #include "cclink_routes.h"
 #include "ccl_apply.h"
+#include "ccl_attrs.h"
 #include "ccl_diff.h"
 #include "ccl_discover.h"
 #include "ccl_exec.h"
@@ -23,6 +24,7 @@
 #include "ccl_log.h"
 #include "ccl_plan.h"
 #include "ccl_render.h"
+#include "ccl_status.h"
 #include "ccl_target.h"
 
 
@@ -409,8 +411,19 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
     ccl_sha256_hex(content.data, content.len, hash);
     ccl_render_time(now, now_text, sizeof(now_text));
 
-    if (st.loaded && st.serial > 0 && strcmp(hash, st.content_sha256) == 0
-        && st.generated[0] != '\0')
+    if (conf->content_serial) {
+        /*
+         * the same on every host that discovers the same routes: 13 hex
+         * digits of the content's hash (exact as a Prometheus float)
+         */
+        ccl_strlcpy(now_text, hash, 14);
+        serial = strtoull(now_text, NULL, 16);
+        serial = serial ? serial : 1;
+        snprintf(now_text, sizeof(now_text), "sha256:%.16s", hash);
+
+    } else if (st.loaded && st.serial > 0
+               && strcmp(hash, st.content_sha256) == 0
+               && st.generated[0] != '\0')
     {
         serial = st.serial;
         ccl_strlcpy(now_text, st.generated, sizeof(now_text));
@@ -426,6 +439,9 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
 
     if (ccl_render_routes(&merged, serial, now_text,
                           &outs[CCL_OUT_ROUTES].data) != 0
+        || (conf->route_attributes
+            && ccl_attrs_annotate(&merged, &d.model,
+                                  &outs[CCL_OUT_ROUTES].data) != 0)
         || ccl_apply_validate(outs[CCL_OUT_ROUTES].path,
                               &outs[CCL_OUT_ROUTES].data) != 0
         || ccl_render_nginx(&merged, conf, serial,
@@ -575,6 +591,9 @@ record:
         if (ccl_apply_write_state(state_path, &st, &cy) != 0) {
             rc = CCL_APPLY_FAILED;
         }
+
+        /* the short status for the health endpoint: its failure is logged */
+        (void) ccl_status_publish(conf, &st, &cy);
     }
 
     if (rc == CCL_APPLY_FAILED) {

@@ -133,6 +133,10 @@ static const ccl_opt_t  ccl_conf_opts[] = {
     { "hosts_powershell_file", CCL_OPT_STR, CCL_OFF(hosts_powershell_file),
       0, 0, NULL },
     { "state_file", CCL_OPT_STR, CCL_OFF(state_file), 0, 0, NULL },
+    { "status_file", CCL_OPT_STR, CCL_OFF(status_file), 0, 0, NULL },
+    { "content_serial", CCL_OPT_FLAG, CCL_OFF(content_serial), 0, 0, NULL },
+    { "route_attributes", CCL_OPT_FLAG, CCL_OFF(route_attributes), 0, 0,
+      NULL },
     { "mode", CCL_OPT_SPECIAL, 0, 0, 0, ccl_conf_set_mode },
     { "nginx_test_command", CCL_OPT_STR, CCL_OFF(nginx_test_command), 0, 0,
       NULL },
@@ -232,6 +236,7 @@ ccl_conf_release(ccl_conf_t *c)
     free(c->hosts_windows_file);
     free(c->hosts_powershell_file);
     free(c->state_file);
+    free(c->status_file);
     free(c->nginx_test_command);
     free(c->nginx_reload_command);
     free(c->proxy_address);
@@ -988,6 +993,8 @@ ccl_conf_finish(ccl_conf_t *c)
                                 "hosts-apply.ps1") != 0)
         || (c->state_file == NULL
             && ccl_conf_set_str(&c->state_file, "state.json") != 0)
+        || (c->status_file == NULL
+            && ccl_conf_set_str(&c->status_file, "status") != 0)
         || (c->nginx_test_command == NULL
             && ccl_conf_set_str(&c->nginx_test_command, "nginx -t -q") != 0)
         || (c->nginx_reload_command == NULL

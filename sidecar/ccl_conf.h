@@ -131,6 +131,9 @@ typedef struct {
     char                *hosts_windows_file;
     char                *hosts_powershell_file;
     char                *state_file;
+    char                *status_file;       /* "off": none */
+    int                  content_serial;    /* serial from the content */
+    int                  route_attributes;  /* cluster=, env=, service= */
     int                  mode;              /* ccl_mode_e */
     char                *nginx_test_command;
     char                *nginx_reload_command;

@@ -500,3 +500,70 @@ UNIT_TEST(routes_regex_work_is_bounded)
     CHECK_STR(match(rt, name), "~^(a|aa)+$");
     cclink_rt_free(rt);
 }
+
+
+/* route attributes: cluster=, env=, service=, kept in the blob */
+
+static const char *
+attr(const cclink_rt_t *rt, uint32_t route, int which)
+{
+    const cclink_rt_route_t  *r;
+
+    r = &cclink_rt_routes(rt)[route];
+
+    if (r->attr_off[which] == 0) {
+        return NULL;
+    }
+
+    return cclink_rt_str(rt, r->attr_off[which]);
+}
+
+
+UNIT_TEST(routes_attributes_kept)
+{
+    cclink_rt_t  *rt;
+
+    rt = parse(HDR "group g 10.0.0.1\n"
+               "route a.example.com g cluster=lkc-abc12 env=env-m2qx7 "
+               "service=kafka\n"
+               "route b.example.com g service=schema_registry\n"
+               "route *.example.com g env=env-1 cluster=lkc-9\n"
+               "route c.example.com g\nend\n");
+    CHECK(rt != NULL);
+    CHECK_STR(attr(rt, 0, CCLINK_RT_ATTR_CLUSTER), "lkc-abc12");
+    CHECK_STR(attr(rt, 0, CCLINK_RT_ATTR_ENV), "env-m2qx7");
+    CHECK_STR(attr(rt, 0, CCLINK_RT_ATTR_SERVICE), "kafka");
+    CHECK(cclink_rt_routes(rt)[0].attr_len[CCLINK_RT_ATTR_CLUSTER] == 9);
+    CHECK(attr(rt, 1, CCLINK_RT_ATTR_CLUSTER) == NULL);
+    CHECK_STR(attr(rt, 1, CCLINK_RT_ATTR_SERVICE), "schema_registry");
+    CHECK_STR(attr(rt, 2, CCLINK_RT_ATTR_CLUSTER), "lkc-9");
+    CHECK_STR(attr(rt, 2, CCLINK_RT_ATTR_ENV), "env-1");
+    CHECK(attr(rt, 3, CCLINK_RT_ATTR_ENV) == NULL);
+
+    /* matching is untouched by them */
+    CHECK_STR(match(rt, "a.example.com"), "a.example.com");
+    CHECK_STR(match(rt, "x.example.com"), "*.example.com");
+    CHECK_STR(cclink_rt_attr_names[CCLINK_RT_ATTR_SERVICE], "service");
+    cclink_rt_free(rt);
+}
+
+
+UNIT_TEST(routes_attributes_refused)
+{
+    CHECK(fails_with(HDR "group g 10.0.0.1\nroute a.b g color=red\nend\n",
+                     "t.conf:4: invalid route attribute \"color=red\""));
+    CHECK(fails_with(HDR "group g 10.0.0.1\nroute a.b g cluster=\nend\n",
+                     "invalid route attribute \"cluster=\""));
+    CHECK(fails_with(HDR "group g 10.0.0.1\nroute a.b g env=a/b\nend\n",
+                     "invalid route attribute \"env=a/b\""));
+    CHECK(fails_with(HDR "group g 10.0.0.1\n"
+                     "route a.b g service=kafka service=rest\nend\n",
+                     "duplicate route attribute \"service\""));
+    CHECK(fails_with(HDR "group g 10.0.0.1\n"
+                     "route a.b g cluster=a env=b service=c cluster=d\n"
+                     "end\n", "optional cluster=, env= and service="));
+    CHECK(fails_with(HDR "group g 10.0.0.1\nroute a.b g cluster="
+                     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                     "aaaaaaaaaaaaaaaaaaaaaaaaa\nend\n",
+                     "invalid route attribute"));
+}

@@ -1,0 +1,140 @@
+/*
+ * Copyright (C) cclink authors
+ *
+ * Unit tests: what a fleet of hosts needs from the sidecar: the status
+ * file (ccl_status) and the route attributes (ccl_attrs).
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ccl_attrs.h"
+#include "ccl_status.h"
+#include "ccl_test.h"
+
+
+static void
+test_status_render(void)
+{
+    ccl_buf_t     b;
+    ccl_status_t  s;
+
+    memset(&s, 0, sizeof(s));
+    s.serial = 20261206012345ULL;
+    s.last_discovery = 1796519100;
+    s.last_complete = 1796519025;
+    s.complete = 0;
+    s.errors = 2;
+    s.result = "applied";
+
+    ccl_buf_init(&b, CCL_STATUS_MAX);
+    CCL_CHECK_INT(ccl_status_render(&s, &b), 0);
+    CCL_CHECK_STR(b.data, "cclink-status 1\n"
+                  "serial 20261206012345\n"
+                  "last_discovery 1796519100\n"
+                  "last_complete 1796519025\n"
+                  "complete no\n"
+                  "errors 2\n"
+                  "result applied\n");
+    ccl_buf_release(&b);
+}
+
+
+static void
+test_status_never_complete_and_no_result(void)
+{
+    ccl_buf_t     b;
+    ccl_status_t  s;
+
+    memset(&s, 0, sizeof(s));
+
+    ccl_buf_init(&b, CCL_STATUS_MAX);
+    CCL_CHECK_INT(ccl_status_render(&s, &b), 0);
+    CCL_CHECK(strstr(b.data, "\nlast_complete 0\n") != NULL);
+    CCL_CHECK(strstr(b.data, "\nresult failed\n") != NULL);
+    ccl_buf_release(&b);
+}
+
+
+static void
+test_status_parse_time(void)
+{
+    CCL_CHECK_INT(ccl_status_parse_time("2026-12-06T01:23:45Z"),
+                  1796520225);
+    CCL_CHECK_INT(ccl_status_parse_time("1970-01-01T00:00:00Z"), 0);
+    CCL_CHECK_INT(ccl_status_parse_time(""), 0);
+    CCL_CHECK_INT(ccl_status_parse_time(NULL), 0);
+    CCL_CHECK_INT(ccl_status_parse_time("2026-12-06T01:23:45+01:00"), 0);
+    CCL_CHECK_INT(ccl_status_parse_time("yesterday"), 0);
+}
+
+
+static void
+test_attrs_annotate(void)
+{
+    ccl_buf_t     b;
+    ccl_plan_t    p;
+    ccl_group_t  *g;
+    ccl_model_t   m;
+
+    ccl_plan_init(&p);
+    ccl_model_init(&m);
+
+    g = ccl_plan_add_group(&p, "g");
+    CCL_CHECK(g != NULL);
+    ccl_plan_group_add_addr(g, "10.0.0.1", NULL);
+    ccl_plan_add_route(&p, "lkc-1.example.com", "g", CCL_ROUTE_EXACT, 0,
+                       CCL_NAME_BOOTSTRAP | CCL_NAME_REST, CCL_SVC_KAFKA,
+                       "lkc-1", 0);
+    ccl_plan_add_route(&p, "rest-only.example.com", "g", CCL_ROUTE_EXACT, 0,
+                       CCL_NAME_REST, CCL_SVC_KAFKA, "lkc-1", 0);
+    ccl_plan_add_route(&p, "sr.example.com", "g", CCL_ROUTE_EXACT, 0,
+                       CCL_NAME_OTHER, CCL_SVC_SCHEMA_REGISTRY, "lsrc-1", 0);
+    ccl_plan_add_route(&p, "odd.example.com", "g", CCL_ROUTE_EXACT, 0,
+                       CCL_NAME_OTHER, CCL_SVC_FLINK, "bad/value", 0);
+    ccl_plan_add_route(&p, "*.example.com", "g", CCL_ROUTE_WILDCARD, 0,
+                       0, 0, NULL, 0);
+
+    m.clusters = calloc(1, sizeof(ccl_cluster_t));
+    CCL_CHECK(m.clusters != NULL);
+    m.clusters[0].id = ccl_strdup("lkc-1");
+    m.clusters[0].env = ccl_strdup("env-a");
+    m.nclusters = 1;
+
+    ccl_buf_init(&b, 4096);
+    ccl_buf_adds(&b, "cclink-routes 1\nserial 1\ngroup g 10.0.0.1\n"
+                 "route lkc-1.example.com g\n"
+                 "route rest-only.example.com g\n"
+                 "route sr.example.com g\n"
+                 "route odd.example.com g\n"
+                 "route *.example.com g\n"
+                 "route unknown.example.com g\n"
+                 "end\n");
+
+    CCL_CHECK_INT(ccl_attrs_annotate(&p, &m, &b), 0);
+    CCL_CHECK_STR(b.data, "cclink-routes 1\nserial 1\ngroup g 10.0.0.1\n"
+                  "route lkc-1.example.com g cluster=lkc-1 env=env-a "
+                  "service=kafka\n"
+                  "route rest-only.example.com g cluster=lkc-1 env=env-a "
+                  "service=rest\n"
+                  "route sr.example.com g cluster=lsrc-1 "
+                  "service=schema_registry\n"
+                  "route odd.example.com g service=flink\n"
+                  "route *.example.com g\n"
+                  "route unknown.example.com g\n"
+                  "end\n");
+
+    ccl_buf_release(&b);
+    ccl_model_release(&m);
+    ccl_plan_release(&p);
+}
+
+
+void
+ccl_suite_fleet(void)
+{
+    CCL_RUN(test_status_render);
+    CCL_RUN(test_status_never_complete_and_no_result);
+    CCL_RUN(test_status_parse_time);
+    CCL_RUN(test_attrs_annotate);
+}
