@@ -127,6 +127,7 @@ test: deps
 	$(MAKE) integration
 	$(MAKE) integration-pass
 	$(MAKE) e2e
+	$(MAKE) client-test
 	$(MAKE) integration-asan
 	$(MAKE) sidecar-valgrind
 	$(MAKE) soak-ci
@@ -150,6 +151,7 @@ demo-check: deps
 -include tests/e2e/e2e.mk
 -include tests/soak/soak.mk
 -include tests/bench/bench.mk
+-include tests/client/client.mk
 
 clean:
 	rm -rf $(BUILD)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ccl_hostsh.h"
 #include "ccl_log.h"
 #include "ccl_render.h"
 
@@ -316,6 +317,10 @@ ccl_render_hosts(const ccl_plan_t *p, const ccl_conf_t *conf, int format,
 {
     if (format == CCL_HOSTS_POWERSHELL) {
         return ccl_render_powershell(p, conf, out);
+    }
+
+    if (format == CCL_HOSTS_SH) {
+        return ccl_hostsh_render_plan(p, conf, out);
     }
 
     return ccl_render_hosts_block(p, conf,
