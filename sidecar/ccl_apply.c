@@ -16,6 +16,7 @@
 
 #include "cclink_routes.h"
 #include "ccl_apply.h"
+#include "ccl_client.h"
 #include "ccl_diff.h"
 #include "ccl_discover.h"
 #include "ccl_exec.h"
@@ -530,6 +531,9 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
     if (d.complete) {
         ccl_render_time(now, st.last_complete, sizeof(st.last_complete));
     }
+
+    /* the client folder follows the plan in force; a failure is logged */
+    (void) ccl_client_publish(conf, &st.plan);
 
     result = nchanged ? "applied" : "unchanged";
     rc = d.complete ? CCL_APPLY_OK : CCL_APPLY_PARTIAL;

@@ -144,6 +144,12 @@ typedef struct {
     char                *proxy_address;
     char                *proxy_name;
 
+    /* client folder (ccl_client.h) */
+    char                *client_dir;        /* joined with output_dir */
+    char                *client_url;
+    char                *client_dns_address;
+    unsigned             client_dns_port;
+
     int                  log_level;
 } ccl_conf_t;
 
