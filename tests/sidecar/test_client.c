@@ -14,6 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ccl_client.h"
+#include "ccl_conf.h"
+#include "ccl_dnssetup.h"
 #include "ccl_file.h"
 #include "ccl_hosts.h"
 #include "ccl_hostsh.h"
@@ -245,9 +248,212 @@ test_client_backup_owner(void)
 }
 
 
+/* split DNS: the zone each kind of route needs */
+
+
+static void
+check_zone(const char *key, int kind, const char *want)
+{
+    char  zone[256];
+    int   rc;
+
+    rc = ccl_dnssetup_route_zone(key, kind, zone, sizeof(zone));
+
+    if (want == NULL) {
+        if (rc != -1) {
+            ccl_test_fail(__FILE__, __LINE__, "%s: zone \"%s\", expected "
+                          "none", key, zone);
+        }
+        return;
+    }
+
+    if (rc != 0 || strcmp(zone, want) != 0) {
+        ccl_test_fail(__FILE__, __LINE__, "%s: rc %d zone \"%s\", "
+                      "expected \"%s\"", key, rc, rc == 0 ? zone : "",
+                      want);
+    }
+}
+
+
+static void
+test_client_route_zone(void)
+{
+    check_zone("lkc-1.dom1.us-west-2.aws.confluent.cloud", CCL_ROUTE_EXACT,
+               "lkc-1.dom1.us-west-2.aws.confluent.cloud");
+    check_zone("LKC-1.Dom1.confluent.cloud.", CCL_ROUTE_EXACT,
+               "lkc-1.dom1.confluent.cloud");
+    check_zone("*.dom1.us-west-2.aws.confluent.cloud", CCL_ROUTE_WILDCARD,
+               "dom1.us-west-2.aws.confluent.cloud");
+    check_zone(".dom1.confluent.cloud", CCL_ROUTE_WILDCARD,
+               "dom1.confluent.cloud");
+    check_zone("kafka.example.*", CCL_ROUTE_WILDCARD, NULL);
+
+    /* the regex of the issue: its first label is only partly literal */
+    check_zone("~^e-[0-9a-f]+-usw2-az1-l63jl\\.us-west-2\\.aws\\.glb"
+               "\\.confluent\\.cloud$", CCL_ROUTE_REGEX,
+               "us-west-2.aws.glb.confluent.cloud");
+    /* a tail that starts at a label */
+    check_zone("~^[a-z0-9-]+\\.usw2-az1\\.dom1\\.confluent\\.cloud$",
+               CCL_ROUTE_REGEX, "usw2-az1.dom1.confluent.cloud");
+    /* wholly literal: one name */
+    check_zone("~^lkc-1\\.dom1\\.confluent\\.cloud$", CCL_ROUTE_REGEX,
+               "lkc-1.dom1.confluent.cloud");
+    /* "\\d" is a class, not the letter d */
+    check_zone("~^b\\d\\.x\\.confluent\\.cloud$", CCL_ROUTE_REGEX,
+               "x.confluent.cloud");
+    check_zone("~*^B-[0-9]+\\.Dom1\\.Confluent\\.Cloud$", CCL_ROUTE_REGEX,
+               "dom1.confluent.cloud");
+    /* no zone: unanchored, alternation, too wide */
+    check_zone("~^e-[0-9]+\\.confluent\\.cloud", CCL_ROUTE_REGEX, NULL);
+    check_zone("~^(a|b)\\.x\\.confluent\\.cloud$", CCL_ROUTE_REGEX, NULL);
+    check_zone("~^[a-z]+\\.cloud$", CCL_ROUTE_REGEX, NULL);
+    check_zone("~^.*$", CCL_ROUTE_REGEX, NULL);
+}
+
+
+static void
+dns_plan(ccl_plan_t *p)
+{
+    ccl_group_t  *g;
+
+    ccl_plan_init(p);
+    g = ccl_plan_add_group(p, "n-l63jl");
+    ccl_plan_group_add_addr(g, "10.0.1.10", "usw2-az1");
+
+    /* covered by the wildcard below: not a zone of its own */
+    ccl_plan_add_route(p, "lkc-1.dom1.us-west-2.aws.confluent.cloud",
+                       "n-l63jl", CCL_ROUTE_EXACT, 0, CCL_NAME_BOOTSTRAP, 1,
+                       "lkc-1", 0);
+    ccl_plan_add_route(p, "*.dom1.us-west-2.aws.confluent.cloud", "n-l63jl",
+                       CCL_ROUTE_WILDCARD, 0, 0, 0, NULL, 0);
+    ccl_plan_add_route(p, "*.usw2-az1.dom1.us-west-2.aws.confluent.cloud",
+                       "n-l63jl", CCL_ROUTE_WILDCARD, 0, 0, 0, NULL, 0);
+    /* glb names: the regex's zone covers the exact one */
+    ccl_plan_add_route(p, "lkc-2-l63jl.us-west-2.aws.glb.confluent.cloud",
+                       "n-l63jl", CCL_ROUTE_EXACT, 0, CCL_NAME_BOOTSTRAP, 1,
+                       "lkc-2", 0);
+    ccl_plan_add_route(p, "~^e-[0-9a-f]+-usw2-az1-l63jl\\.us-west-2\\.aws"
+                       "\\.glb\\.confluent\\.cloud$", "n-l63jl",
+                       CCL_ROUTE_REGEX, 0, 0, 0, NULL, 0);
+    /* alone in its domain: its own zone */
+    ccl_plan_add_route(p, "lsrc-1.us-east-1.aws.private.confluent.cloud",
+                       "n-l63jl", CCL_ROUTE_EXACT, 0, CCL_NAME_BOOTSTRAP, 1,
+                       "lsrc-1", 0);
+    /* no zone can be derived: left out, logged */
+    ccl_plan_add_route(p, "kafka.example.*", "n-l63jl", CCL_ROUTE_WILDCARD,
+                       0, 0, 0, NULL, 0);
+    ccl_plan_sort(p);
+}
+
+
+static void
+test_client_zones_smallest_cover(void)
+{
+    ccl_plan_t  p;
+    ccl_strv_t  z;
+
+    dns_plan(&p);
+    ccl_strv_init(&z);
+    ccl_test_log_clear();
+
+    CCL_CHECK_INT(ccl_dnssetup_zones(&p, &z), 0);
+    CCL_CHECK_INT(z.n, 3);
+
+    if (z.n == 3) {
+        CCL_CHECK_STR(z.v[0], "dom1.us-west-2.aws.confluent.cloud");
+        CCL_CHECK_STR(z.v[1], "lsrc-1.us-east-1.aws.private.confluent.cloud");
+        CCL_CHECK_STR(z.v[2], "us-west-2.aws.glb.confluent.cloud");
+    }
+
+    CCL_CHECK(ccl_test_log_has("event=dns_zone_unknown "
+                               "route=\"kafka.example.*\""));
+
+    ccl_strv_release(&z);
+    ccl_plan_release(&p);
+}
+
+
+static int
+dns_conf(ccl_conf_t *c, const char *text)
+{
+    ccl_conf_init(c);
+
+    if (ccl_conf_parse(c, "client.conf", text, strlen(text)) != 0
+        || ccl_conf_finish(c) != 0)
+    {
+        ccl_test_fail(__FILE__, __LINE__, "bad test configuration");
+        return -1;
+    }
+
+    return 0;
+}
+
+
+static void
+render_dns_golden(const char *suffix, const char *conf_text)
+{
+    int         k;
+    char        name[256];
+    ccl_conf_t  c;
+    ccl_plan_t  p;
+    ccl_strv_t  z;
+    ccl_buf_t   b;
+
+    if (dns_conf(&c, conf_text) != 0) {
+        return;
+    }
+
+    dns_plan(&p);
+    ccl_strv_init(&z);
+    CCL_CHECK_INT(ccl_dnssetup_zones(&p, &z), 0);
+
+    for (k = 0; k < CCL_DNS_NKINDS; k++) {
+        ccl_buf_init(&b, 1 << 20);
+        CCL_CHECK_INT(ccl_dnssetup_render(k, &z, &c, &b), 0);
+        snprintf(name, sizeof(name), "golden/dns%s/%s", suffix,
+                 ccl_dnssetup_file_name(k));
+        CCL_CHECK(ccl_test_golden(name, b.data, b.len) == 0);
+        ccl_buf_release(&b);
+    }
+
+    ccl_buf_init(&b, 1 << 20);
+    CCL_CHECK_INT(ccl_client_render_index(&c, &z, &b), 0);
+    snprintf(name, sizeof(name), "golden/dns%s/index.html", suffix);
+    CCL_CHECK(ccl_test_golden(name, b.data, b.len) == 0);
+    ccl_buf_release(&b);
+
+    ccl_strv_release(&z);
+    ccl_plan_release(&p);
+    ccl_conf_release(&c);
+}
+
+
+static void
+test_client_dns_golden(void)
+{
+    render_dns_golden("", "proxy_address 203.0.113.10\n"
+                      "proxy_name edge-1\n");
+}
+
+
+static void
+test_client_dns_golden_port_and_ipv6(void)
+{
+    render_dns_golden("-port", "proxy_address 2001:db8::7\n"
+                      "proxy_name edge-2\n"
+                      "client_dns_address 2001:db8::53\n"
+                      "client_dns_port 5353\n"
+                      "client_url https://cclink.example.com:8443/c/\n");
+}
+
+
 void
 ccl_suite_client(void)
 {
+    CCL_RUN(test_client_route_zone);
+    CCL_RUN(test_client_zones_smallest_cover);
+    CCL_RUN(test_client_dns_golden);
+    CCL_RUN(test_client_dns_golden_port_and_ipv6);
     CCL_RUN(test_client_hosts_cases);
     CCL_RUN(test_client_hostsh_golden);
     CCL_RUN(test_client_backup_symlink);
