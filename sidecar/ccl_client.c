@@ -536,7 +536,8 @@ int
 ccl_client_publish(const ccl_conf_t *conf, const ccl_plan_t *plan)
 {
     int                rc, k;
-    char               path[PATH_MAX], gen[PATH_MAX], old[PATH_MAX];
+    char               dir[PATH_MAX], path[PATH_MAX], gen[PATH_MAX];
+    char               old[PATH_MAX];
     char               parent[PATH_MAX], *slash, *genname, *oldname;
     ssize_t            n;
     struct stat        st;
@@ -546,7 +547,9 @@ ccl_client_publish(const ccl_conf_t *conf, const ccl_plan_t *plan)
         return 0;
     }
 
-    if (ccl_conf_path(conf, conf->client_dir, path, sizeof(path)) != 0) {
+    if (ccl_conf_path(conf, conf->client_dir, dir, sizeof(dir)) != 0
+        || ccl_file_join(path, sizeof(path), dir, "current") != 0)
+    {
         return -1;
     }
 
@@ -602,7 +605,7 @@ ccl_client_publish(const ccl_conf_t *conf, const ccl_plan_t *plan)
 
     *slash = '\0';
 
-    if (ccl_file_mkdirs(parent[0] ? parent : "/") != 0
+    if (ccl_file_mkdirs(dir) != 0
         || ccl_snprintf(gen, sizeof(gen), "%s/.%s.XXXXXX", parent,
                         slash + 1) != 0)
     {

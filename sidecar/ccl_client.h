@@ -3,7 +3,8 @@
  *
  * The client folder: every file a laptop or a company resolver needs,
  * kept current by cclink-sidecar in one directory that nginx serves
- * read-only (conf-templates/nginx-cclink.conf, "location /cclink/client/")
+ * read-only (conf-templates/nginx-cclink.conf, "location /cclink/client/"
+ * with "alias <client_dir>/current/")
  *
  *     index.html                  the files, with the command for each OS
  *     hosts-linux.txt, hosts-windows.txt, hosts-apply.sh, hosts-apply.ps1
@@ -13,18 +14,19 @@
  *     company-dnsmasq.conf         (ccl_dnssetup.h)
  *
  * ccl_client_publish(conf, plan) renders them all and, when any differs
- * from what the folder holds, publishes a new generation atomically:
+ * from what "<client_dir>/current" holds, publishes a new generation
+ * atomically:
  *
- *   1. mkdtemp "<parent>/.<name>.XXXXXX" beside client_dir,
+ *   1. mkdtemp "<client_dir>/.current.XXXXXX" (client_dir is created),
  *   2. write and fsync every file (0644), the directory 0755,
- *   3. point a new symbolic link at it and rename() it over client_dir,
- *   4. fsync the parent, remove generations older than the previous one.
+ *   3. point a new symbolic link at it and rename() it over "current",
+ *   4. fsync client_dir, remove generations older than the previous one.
  *
- * A reader opens files through client_dir and sees one generation or
- * the next, never a mix; the previous generation stays until the next
+ * A reader opens files through "current" and sees one generation or the
+ * next, never a mix; the previous generation stays until the next
  * publication, so a download that started before a swap completes.
- * client_dir must be a symbolic link made this way, or absent: a real
- * directory there is refused (logged). client_dir "off" turns the folder
+ * "current" must be a symbolic link made this way, or absent: anything
+ * else there is refused (logged). client_dir "off" turns the folder
  * off. Returns 1 when a new generation was published, 0 when the folder
  * was current, -1 on failure (logged; the folder is left as it was).
  *

@@ -36,7 +36,7 @@ def sidecar(tmp_path, sim_api):
 
 
 def client(sc, name=""):
-    return os.path.join(sc.out, "client", name)
+    return os.path.join(sc.out, "client", "current", name)
 
 
 def test_folder_holds_every_file(sidecar):
@@ -85,23 +85,35 @@ def test_changed_plan_swaps_the_generation(sidecar):
         client(sidecar, "macos-resolver.conf")).read()
     # the previous generation stays for downloads in flight; older go
     parent = os.path.dirname(link)
-    gens = sorted(d for d in os.listdir(parent) if d.startswith(".client."))
+    gens = sorted(d for d in os.listdir(parent) if d.startswith(".current."))
     assert gens == sorted([gen, gen2])
     sidecar.write_config(extra="client_dns_port 5354\n")
     sidecar.run("once", check=0)
-    gens = sorted(d for d in os.listdir(parent) if d.startswith(".client."))
+    gens = sorted(d for d in os.listdir(parent) if d.startswith(".current."))
     assert gen not in gens and gen2 in gens and len(gens) == 2
 
 
 def test_a_real_directory_is_not_replaced(tmp_path, sim_api):
     sc = Sidecar(tmp_path / "sidecar", sim_api)
     sc.write_config()
-    os.makedirs(os.path.join(sc.out, "client"))
-    with open(os.path.join(sc.out, "client", "mine"), "w") as f:
+    os.makedirs(os.path.join(sc.out, "client", "current"))
+    with open(os.path.join(sc.out, "client", "current", "mine"), "w") as f:
         f.write("admin's file\n")
     r = sc.run("once", check=0)
     assert "event=client_error" in r.stderr
-    assert os.listdir(os.path.join(sc.out, "client")) == ["mine"]
+    assert os.listdir(os.path.join(sc.out, "client")) == ["current"]
+    assert os.listdir(os.path.join(sc.out, "client", "current")) == ["mine"]
+
+
+def test_output_dir_keeps_no_hidden_files(sidecar):
+    """The generations live inside client_dir: output_dir holds no
+    temporary-looking names (other tests check that)."""
+    sidecar.write_config(extra="client_dns_port 5353\n")
+    sidecar.run("once", check=0)
+    assert [n for n in os.listdir(sidecar.out) if n.startswith(".")] == \
+        [".cclink-sidecar.lock"]
+    assert sorted(os.listdir(os.path.join(sidecar.out, "client")))[-1] == \
+        "current"
 
 
 def test_folder_off(tmp_path, sim_api):

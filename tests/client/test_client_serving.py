@@ -59,6 +59,7 @@ def served(tmp_path, sim_api):
         os.chmod(d, 0o755)
     loc = template_location().replace("/var/lib/cclink/client/",
                                       os.path.join(sc.out, "client") + "/")
+    assert os.path.join(sc.out, "client", "current") + "/" in loc
     http = "server {\n listen 127.0.0.1:%d;\n%s}\n" % (port, loc)
     ngx = Nginx(str(tmp_path / "nginx"), http=http, module=False)
     ngx.start(wait_ports=[("127.0.0.1", port)])
@@ -86,7 +87,8 @@ def test_index_and_types(served):
         assert h["Content-Type"].startswith(ctype), (name, h)
         assert h["Cache-Control"] == "no-cache"
         assert h["X-Content-Type-Options"] == "nosniff"
-        with open(os.path.join(sc.out, "client", name), "rb") as f:
+        with open(os.path.join(sc.out, "client", "current", name),
+                  "rb") as f:
             assert body == f.read()
 
 

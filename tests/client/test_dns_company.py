@@ -125,7 +125,7 @@ def setup(sim_api_module):
         sc.write_config(extra="client_dns_address 127.0.0.1\n"
                               "client_dns_port %d\n" % backend.port)
         sc.run("once", check=0)
-        client = os.path.join(sc.out, "client")
+        client = os.path.join(sc.out, "client", "current")
         yield {"sc": sc, "base": base, "backend": backend, "client": client,
                "procs": procs}
     finally:

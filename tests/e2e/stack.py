@@ -348,7 +348,7 @@ ACCESS_LOG_STOCK = (
 # the sidecar's client folder, served read-only as the conf template does
 CLIENT_LOCATION = """
         location /cclink/client/ {
-            alias %s/client/;
+            alias %s/client/current/;
             index index.html;
             limit_except GET { deny all; }
             types { text/html html; text/plain txt conf sh ps1; }
