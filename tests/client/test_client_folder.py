@@ -154,3 +154,30 @@ def test_config_refuses_an_unsafe_url(tmp_path, sim_api):
     r = sc.run("once")
     assert r.returncode != 0
     assert "option=client_url" in r.stderr
+
+
+def test_hosts_apply_replace_name_and_remove(sidecar, tmp_path):
+    """proxy_name changed: "hosts apply --replace-name OLD" takes the old
+    block out as it puts the new one in; --remove takes it out again."""
+    hosts = tmp_path / "hosts"
+    original = b"127.0.0.1 localhost\n"
+    old = (b"# BEGIN cclink old-name\n203.0.113.10 stale.confluent.cloud\n"
+           b"# END cclink old-name\n")
+    hosts.write_bytes(original + old)
+    r = sidecar.run("hosts", "apply", "--file", str(hosts), "--replace-name",
+                    "old-name")
+    assert r.returncode == 0, r.stderr
+    block = sidecar.read("hosts-linux.txt").encode()
+    assert hosts.read_bytes() == original + block
+    r = sidecar.run("hosts", "apply", "--file", str(hosts), "--remove")
+    assert r.returncode == 0, r.stderr
+    assert hosts.read_bytes() == original
+
+
+def test_hosts_print_sh_is_the_served_script(sidecar):
+    r = sidecar.run("hosts", "print", "--format", "sh", check=0,
+                    binary=True)
+    with open(client(sidecar, "hosts-apply.sh"), "rb") as f:
+        assert r.stdout == f.read()
+    assert sidecar.run("hosts", "apply", "--format", "sh", "--file",
+                       "/dev/null").returncode == 64
