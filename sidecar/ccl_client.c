@@ -222,8 +222,14 @@ ccl_client_render_index(const ccl_conf_t *conf, const ccl_strv_t *zones,
     }
 
     if (rc == 0) {
-        rc = ccl_client_cmd(out, "undo", "sudo sh macos-resolver.sh"
-                            " --remove; sudo sh linux-dns.sh --remove;"
+        rc = ccl_client_cmd(out, "undo (macOS, Linux)", "sudo sh"
+                            " macos-resolver.sh --remove, or sudo sh"
+                            " linux-dns.sh --remove");
+    }
+
+    if (rc == 0) {
+        rc = ccl_client_cmd(out, "undo (Windows)", "powershell"
+                            " -ExecutionPolicy Bypass -File"
                             " windows-nrpt.ps1 -Remove");
     }
 

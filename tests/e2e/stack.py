@@ -353,6 +353,7 @@ CLIENT_LOCATION = """
             limit_except GET { deny all; }
             types { text/html html; text/plain txt conf sh ps1; }
             default_type application/octet-stream;
+            charset utf-8;
             add_header Cache-Control no-cache always;
             add_header X-Content-Type-Options nosniff always;
         }
