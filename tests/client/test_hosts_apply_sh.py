@@ -197,3 +197,22 @@ def test_shellcheck_clean():
     p = subprocess.run(["shellcheck", "--shell=sh", SCRIPT],
                        capture_output=True, timeout=60)
     assert p.returncode == 0, p.stdout.decode()
+
+
+def test_backup_takes_the_owner_of_the_hosts_file(shell, tmp_path):
+    """An earlier backup owned by someone else does not hand the new
+    backup to them."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to chown")
+    path = str(tmp_path / "hosts")
+    with open(path, "wb") as f:
+        f.write(b"127.0.0.1 localhost\n")
+    os.chmod(path, 0o644)
+    with open(path + ".cclink-backup", "wb") as f:
+        f.write(b"old\n")
+    os.chmod(path + ".cclink-backup", 0o666)
+    os.chown(path + ".cclink-backup", 65534, 65534)
+    run(shell, "--file", path, check=True)
+    st = os.stat(path + ".cclink-backup")
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o7777) == (0, 0, 0o644)
+    assert read(path + ".cclink-backup") == b"127.0.0.1 localhost\n"
