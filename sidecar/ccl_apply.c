@@ -33,6 +33,7 @@ enum {
     CCL_OUT_HOSTS_LINUX,
     CCL_OUT_HOSTS_WINDOWS,
     CCL_OUT_HOSTS_PS,
+    CCL_OUT_HOSTS_SH,
     CCL_OUT_N
 };
 
@@ -296,7 +297,7 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
 
     static const int   order[CCL_OUT_N] = {
         CCL_OUT_NGINX, CCL_OUT_ROUTES, CCL_OUT_HOSTS_LINUX,
-        CCL_OUT_HOSTS_WINDOWS, CCL_OUT_HOSTS_PS
+        CCL_OUT_HOSTS_WINDOWS, CCL_OUT_HOSTS_PS, CCL_OUT_HOSTS_SH
     };
 
     memset(outs, 0, sizeof(outs));
@@ -308,6 +309,7 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
     outs[CCL_OUT_HOSTS_LINUX].name = conf->hosts_linux_file;
     outs[CCL_OUT_HOSTS_WINDOWS].name = conf->hosts_windows_file;
     outs[CCL_OUT_HOSTS_PS].name = conf->hosts_powershell_file;
+    outs[CCL_OUT_HOSTS_SH].name = conf->hosts_sh_file;
 
     for (i = 0; i < CCL_OUT_N; i++) {
         ccl_buf_init(&outs[i].data, CCL_RENDER_MAX);
@@ -436,7 +438,9 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
         || ccl_render_hosts(&merged, conf, CCL_HOSTS_WINDOWS,
                             &outs[CCL_OUT_HOSTS_WINDOWS].data) != 0
         || ccl_render_powershell(&merged, conf,
-                                 &outs[CCL_OUT_HOSTS_PS].data) != 0)
+                                 &outs[CCL_OUT_HOSTS_PS].data) != 0
+        || ccl_render_hosts(&merged, conf, CCL_HOSTS_SH,
+                            &outs[CCL_OUT_HOSTS_SH].data) != 0)
     {
         ccl_strlcpy(reason, "rendering or validation failed",
                     sizeof(reason));

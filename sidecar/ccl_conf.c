@@ -133,6 +133,7 @@ static const ccl_opt_t  ccl_conf_opts[] = {
       NULL },
     { "hosts_powershell_file", CCL_OPT_STR, CCL_OFF(hosts_powershell_file),
       0, 0, NULL },
+    { "hosts_sh_file", CCL_OPT_STR, CCL_OFF(hosts_sh_file), 0, 0, NULL },
     { "state_file", CCL_OPT_STR, CCL_OFF(state_file), 0, 0, NULL },
     { "mode", CCL_OPT_SPECIAL, 0, 0, 0, ccl_conf_set_mode },
     { "nginx_test_command", CCL_OPT_STR, CCL_OFF(nginx_test_command), 0, 0,
@@ -239,6 +240,7 @@ ccl_conf_release(ccl_conf_t *c)
     free(c->hosts_linux_file);
     free(c->hosts_windows_file);
     free(c->hosts_powershell_file);
+    free(c->hosts_sh_file);
     free(c->state_file);
     free(c->nginx_test_command);
     free(c->nginx_reload_command);
@@ -997,6 +999,8 @@ ccl_conf_finish(ccl_conf_t *c)
         || (c->hosts_powershell_file == NULL
             && ccl_conf_set_str(&c->hosts_powershell_file,
                                 "hosts-apply.ps1") != 0)
+        || (c->hosts_sh_file == NULL
+            && ccl_conf_set_str(&c->hosts_sh_file, "hosts-apply.sh") != 0)
         || (c->state_file == NULL
             && ccl_conf_set_str(&c->state_file, "state.json") != 0)
         || (c->nginx_test_command == NULL

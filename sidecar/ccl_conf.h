@@ -130,6 +130,7 @@ typedef struct {
     char                *hosts_linux_file;
     char                *hosts_windows_file;
     char                *hosts_powershell_file;
+    char                *hosts_sh_file;     /* hosts-apply.sh */
     char                *state_file;
     int                  mode;              /* ccl_mode_e */
     char                *nginx_test_command;

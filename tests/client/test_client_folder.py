@@ -44,7 +44,8 @@ def test_folder_holds_every_file(sidecar):
     assert os.path.islink(link)
     assert sorted(os.listdir(link)) == FILES
     # the hosts files are the very ones written beside the route table
-    for name in ("hosts-linux.txt", "hosts-windows.txt", "hosts-apply.ps1"):
+    for name in ("hosts-linux.txt", "hosts-windows.txt", "hosts-apply.ps1",
+                 "hosts-apply.sh"):
         with open(client(sidecar, name), "rb") as f:
             assert f.read() == sidecar.read(name, "rb"), name
     sh = open(client(sidecar, "hosts-apply.sh")).read()
