@@ -348,73 +348,27 @@ ccl_client_current(const char *dir, ccl_client_file_t *files)
 static int
 ccl_client_write_dir(const char *dir, ccl_client_file_t *files)
 {
-    int          k, fd;
-    char         path[PATH_MAX];
-    size_t       done;
-    ssize_t      n;
-    const char  *step;
+    int   k;
+    char  path[PATH_MAX];
 
+    /* the directory is not published yet: each file written atomically */
     for (k = 0; k < CCL_CLIENT_NFILES; k++) {
-        step = "open";
-        fd = -1;
-
-        if (ccl_file_join(path, sizeof(path), dir, files[k].name) != 0) {
-            goto failed;
-        }
-
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (fd == -1) {
-            goto failed;
-        }
-
-        step = "write";
-
-        for (done = 0; done < files[k].data.len; done += (size_t) n) {
-            n = write(fd, files[k].data.data + done,
-                      files[k].data.len - done);
-
-            if (n < 0 && errno == EINTR) {
-                n = 0;
-                continue;
-            }
-
-            if (n <= 0) {
-                goto failed;
-            }
-        }
-
-        step = "fsync";
-        if (fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
-            goto failed;
-        }
-
-        step = "close";
-        if (close(fd) != 0) {
-            fd = -1;
-            goto failed;
+        if (ccl_file_join(path, sizeof(path), dir, files[k].name) != 0
+            || ccl_file_commit(path, files[k].data.data, files[k].data.len,
+                               0644) != 0)
+        {
+            return -1;
         }
     }
 
     /* mkdtemp made it 0700: nginx's workers read it */
     if (chmod(dir, 0755) != 0) {
-        step = "chmod";
-        ccl_strlcpy(path, dir, sizeof(path));
-        fd = -1;
-        goto failed;
+        ccl_log(CCL_LOG_ERROR, "file_error", "op=chmod path=%s error=%s",
+                dir, strerror(errno));
+        return -1;
     }
 
     return 0;
-
-failed:
-
-    ccl_log(CCL_LOG_ERROR, "file_error", "op=%s path=%s error=%s", step,
-            path, strerror(errno));
-
-    if (fd != -1) {
-        close(fd);
-    }
-
-    return -1;
 }
 
 
