@@ -12,21 +12,14 @@
 #include <string.h>
 
 #include "ccl_dnssetup.h"
+#include "ccl_hostsh.h"
 #include "ccl_log.h"
-
-
-typedef struct {
-    const char          *var;       /* "@NAME@" */
-    const char          *value;
-} ccl_dnssetup_var_t;
 
 
 static int ccl_dnssetup_regex_zone(const char *re, char *out, size_t size);
 static int ccl_dnssetup_valid_zone(const char *z);
 static int ccl_dnssetup_covered(const ccl_strv_t *sorted, const char *z);
 static int ccl_dnssetup_cmp(const void *a, const void *b);
-static int ccl_dnssetup_subst(ccl_buf_t *out, const char *tmpl,
-    const ccl_dnssetup_var_t *vars);
 static const char *ccl_dnssetup_addr(const ccl_conf_t *conf);
 static unsigned ccl_dnssetup_port(const ccl_conf_t *conf);
 static int ccl_dnssetup_server(char *out, size_t size, int kind,
@@ -527,52 +520,6 @@ ccl_dnssetup_zones(const ccl_plan_t *p, ccl_strv_t *zones)
 }
 
 
-static int
-ccl_dnssetup_subst(ccl_buf_t *out, const char *tmpl,
-    const ccl_dnssetup_var_t *vars)
-{
-    size_t                     n;
-    const char                *p, *at;
-    const ccl_dnssetup_var_t  *v;
-
-    for (p = tmpl; *p != '\0'; p = at) {
-        at = strchr(p, '@');
-
-        if (at == NULL) {
-            return ccl_buf_adds(out, p);
-        }
-
-        if (ccl_buf_add(out, p, (size_t) (at - p)) != 0) {
-            return -1;
-        }
-
-        for (v = vars; v->var != NULL; v++) {
-            n = strlen(v->var);
-
-            if (strncmp(at, v->var, n) == 0) {
-                break;
-            }
-        }
-
-        if (v->var == NULL) {
-            if (ccl_buf_addc(out, '@') != 0) {
-                return -1;
-            }
-            at++;
-            continue;
-        }
-
-        if (ccl_buf_adds(out, v->value) != 0) {
-            return -1;
-        }
-
-        at += n;
-    }
-
-    return 0;
-}
-
-
 static const char *
 ccl_dnssetup_addr(const ccl_conf_t *conf)
 {
@@ -742,7 +689,7 @@ ccl_dnssetup_script(int kind, const ccl_strv_t *zones,
     char                port[16];
     size_t              i;
     ccl_buf_t           zl, a, b;
-    ccl_dnssetup_var_t  vars[8];
+    ccl_hostsh_var_t    vars[8];
 
     ccl_buf_init(&zl, out->max);
     ccl_buf_init(&a, out->max);
@@ -779,7 +726,7 @@ ccl_dnssetup_script(int kind, const ccl_strv_t *zones,
         vars[4].value = a.data;
 
         if (rc == 0) {
-            rc = ccl_dnssetup_subst(out, ccl_dnssetup_macos_sh, vars);
+            rc = ccl_hostsh_subst(out, ccl_dnssetup_macos_sh, vars);
         }
 
     } else if (rc == 0 && kind == CCL_DNS_LINUX_SH) {
@@ -793,11 +740,11 @@ ccl_dnssetup_script(int kind, const ccl_strv_t *zones,
         vars[5].value = b.data;
 
         if (rc == 0) {
-            rc = ccl_dnssetup_subst(out, ccl_dnssetup_linux_sh, vars);
+            rc = ccl_hostsh_subst(out, ccl_dnssetup_linux_sh, vars);
         }
 
     } else if (rc == 0) {
-        rc = ccl_dnssetup_subst(out, ccl_dnssetup_nrpt_ps1, vars);
+        rc = ccl_hostsh_subst(out, ccl_dnssetup_nrpt_ps1, vars);
     }
 
     ccl_buf_release(&zl);

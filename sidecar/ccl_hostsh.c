@@ -327,44 +327,66 @@ static const char  ccl_hostsh_template[] =
 int
 ccl_hostsh_render(const char *name, const char *block, ccl_buf_t *out)
 {
-    int          rc;
-    const char  *p, *at;
+    ccl_hostsh_var_t  vars[3];
 
-    rc = 0;
+    vars[0].var = "@NAME@";
+    vars[0].value = name;
+    vars[1].var = "@BLOCK@";
+    vars[1].value = block;
+    vars[2].var = NULL;
+    vars[2].value = NULL;
 
-    for (p = ccl_hostsh_template; rc == 0 && *p != '\0'; p = at) {
-        at = strchr(p, '@');
-
-        if (at == NULL) {
-            rc = ccl_buf_adds(out, p);
-            break;
-        }
-
-        rc = ccl_buf_add(out, p, (size_t) (at - p));
-
-        if (rc != 0) {
-            break;
-        }
-
-        if (strncmp(at, "@NAME@", 6) == 0) {
-            rc = ccl_buf_adds(out, name);
-            at += 6;
-
-        } else if (strncmp(at, "@BLOCK@", 7) == 0) {
-            rc = ccl_buf_adds(out, block);
-            at += 7;
-
-        } else {
-            rc = ccl_buf_addc(out, '@');
-            at++;
-        }
-    }
-
-    if (rc != 0) {
+    if (ccl_hostsh_subst(out, ccl_hostsh_template, vars) != 0) {
         ccl_log(CCL_LOG_ERROR, "render_error", "file=%s error=%s limit=%zu",
                 "hosts-apply.sh", out->over ? "output too large"
                                             : "out of memory", out->max);
         return -1;
+    }
+
+    return 0;
+}
+
+
+int
+ccl_hostsh_subst(ccl_buf_t *out, const char *tmpl,
+    const ccl_hostsh_var_t *vars)
+{
+    size_t                   n;
+    const char              *p, *at;
+    const ccl_hostsh_var_t  *v;
+
+    for (p = tmpl; *p != '\0'; p = at) {
+        at = strchr(p, '@');
+
+        if (at == NULL) {
+            return ccl_buf_adds(out, p);
+        }
+
+        if (ccl_buf_add(out, p, (size_t) (at - p)) != 0) {
+            return -1;
+        }
+
+        for (v = vars; v->var != NULL; v++) {
+            n = strlen(v->var);
+
+            if (strncmp(at, v->var, n) == 0) {
+                break;
+            }
+        }
+
+        if (v->var == NULL) {
+            if (ccl_buf_addc(out, '@') != 0) {
+                return -1;
+            }
+            at++;
+            continue;
+        }
+
+        if (ccl_buf_adds(out, v->value) != 0) {
+            return -1;
+        }
+
+        at += n;
     }
 
     return 0;

@@ -16,6 +16,10 @@
  * reached (logged). The caller owns the buffer.
  *
  * tests/sidecar/hosts_cases is the table of cases both editors pass.
+ *
+ * ccl_hostsh_subst(out, tmpl, vars) is the template filling the scripts
+ * of the client folder share: each "@NAME@" of vars (a list ending with
+ * a NULL var) is replaced by its value; any other "@" is kept.
  */
 
 #ifndef _CCL_HOSTSH_H_INCLUDED_
@@ -27,9 +31,17 @@
 #include "ccl_plan.h"
 
 
+typedef struct {
+    const char          *var;       /* "@NAME@" */
+    const char          *value;
+} ccl_hostsh_var_t;
+
+
 int ccl_hostsh_render(const char *name, const char *block, ccl_buf_t *out);
 int ccl_hostsh_render_plan(const ccl_plan_t *p, const ccl_conf_t *conf,
     ccl_buf_t *out);
+int ccl_hostsh_subst(ccl_buf_t *out, const char *tmpl,
+    const ccl_hostsh_var_t *vars);
 
 
 #endif /* _CCL_HOSTSH_H_INCLUDED_ */
