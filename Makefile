@@ -127,6 +127,7 @@ test: deps
 	$(MAKE) integration
 	$(MAKE) integration-pass
 	$(MAKE) e2e
+	$(MAKE) client-test
 	$(MAKE) integration-asan
 	$(MAKE) sidecar-valgrind
 	$(MAKE) soak-ci
@@ -152,6 +153,7 @@ demo-check: deps
 -include tests/soak/soak.mk
 -include tests/bench/bench.mk
 -include tests/fleet/fleet.mk
+-include tests/client/client.mk
 
 # the project's style check (tools/checksrc.py) and its own tests
 style: deps

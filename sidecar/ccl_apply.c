@@ -17,6 +17,7 @@
 #include "cclink_routes.h"
 #include "ccl_apply.h"
 #include "ccl_attrs.h"
+#include "ccl_client.h"
 #include "ccl_diff.h"
 #include "ccl_discover.h"
 #include "ccl_exec.h"
@@ -34,6 +35,7 @@ enum {
     CCL_OUT_HOSTS_LINUX,
     CCL_OUT_HOSTS_WINDOWS,
     CCL_OUT_HOSTS_PS,
+    CCL_OUT_HOSTS_SH,
     CCL_OUT_N
 };
 
@@ -297,7 +299,7 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
 
     static const int   order[CCL_OUT_N] = {
         CCL_OUT_NGINX, CCL_OUT_ROUTES, CCL_OUT_HOSTS_LINUX,
-        CCL_OUT_HOSTS_WINDOWS, CCL_OUT_HOSTS_PS
+        CCL_OUT_HOSTS_WINDOWS, CCL_OUT_HOSTS_PS, CCL_OUT_HOSTS_SH
     };
 
     memset(outs, 0, sizeof(outs));
@@ -309,6 +311,7 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
     outs[CCL_OUT_HOSTS_LINUX].name = conf->hosts_linux_file;
     outs[CCL_OUT_HOSTS_WINDOWS].name = conf->hosts_windows_file;
     outs[CCL_OUT_HOSTS_PS].name = conf->hosts_powershell_file;
+    outs[CCL_OUT_HOSTS_SH].name = conf->hosts_sh_file;
 
     for (i = 0; i < CCL_OUT_N; i++) {
         ccl_buf_init(&outs[i].data, CCL_RENDER_MAX);
@@ -451,7 +454,9 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
         || ccl_render_hosts(&merged, conf, CCL_HOSTS_WINDOWS,
                             &outs[CCL_OUT_HOSTS_WINDOWS].data) != 0
         || ccl_render_powershell(&merged, conf,
-                                 &outs[CCL_OUT_HOSTS_PS].data) != 0)
+                                 &outs[CCL_OUT_HOSTS_PS].data) != 0
+        || ccl_render_hosts(&merged, conf, CCL_HOSTS_SH,
+                            &outs[CCL_OUT_HOSTS_SH].data) != 0)
     {
         ccl_strlcpy(reason, "rendering or validation failed",
                     sizeof(reason));
@@ -546,6 +551,9 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
     if (d.complete) {
         ccl_render_time(now, st.last_complete, sizeof(st.last_complete));
     }
+
+    /* the client folder follows the plan in force; a failure is logged */
+    (void) ccl_client_publish(conf, &st.plan);
 
     result = nchanged ? "applied" : "unchanged";
     rc = d.complete ? CCL_APPLY_OK : CCL_APPLY_PARTIAL;

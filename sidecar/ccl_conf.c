@@ -71,6 +71,7 @@ static int ccl_conf_parse_time(const char *s, long *ms);
 static int ccl_conf_parse_size(const char *s, size_t *out);
 static int ccl_conf_set_str(char **dst, const char *value);
 static int ccl_conf_valid_name(const char *s, size_t max);
+static int ccl_conf_finish_client(ccl_conf_t *c, const char *where);
 static void ccl_conf_error(const char *where, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static int ccl_conf_next_line(const char *text, size_t len, size_t *pos,
@@ -132,6 +133,7 @@ static const ccl_opt_t  ccl_conf_opts[] = {
       NULL },
     { "hosts_powershell_file", CCL_OPT_STR, CCL_OFF(hosts_powershell_file),
       0, 0, NULL },
+    { "hosts_sh_file", CCL_OPT_STR, CCL_OFF(hosts_sh_file), 0, 0, NULL },
     { "state_file", CCL_OPT_STR, CCL_OFF(state_file), 0, 0, NULL },
     { "status_file", CCL_OPT_STR, CCL_OFF(status_file), 0, 0, NULL },
     { "content_serial", CCL_OPT_FLAG, CCL_OFF(content_serial), 0, 0, NULL },
@@ -151,6 +153,13 @@ static const ccl_opt_t  ccl_conf_opts[] = {
 
     { "proxy_address", CCL_OPT_STR, CCL_OFF(proxy_address), 0, 0, NULL },
     { "proxy_name", CCL_OPT_STR, CCL_OFF(proxy_name), 0, 0, NULL },
+
+    { "client_dir", CCL_OPT_STR, CCL_OFF(client_dir), 0, 0, NULL },
+    { "client_url", CCL_OPT_STR, CCL_OFF(client_url), 0, 0, NULL },
+    { "client_dns_address", CCL_OPT_STR, CCL_OFF(client_dns_address), 0, 0,
+      NULL },
+    { "client_dns_port", CCL_OPT_UINT, CCL_OFF(client_dns_port), 1, 65535,
+      NULL },
 
     { "log_level", CCL_OPT_SPECIAL, 0, 0, 0, ccl_conf_set_log_level },
 
@@ -235,12 +244,16 @@ ccl_conf_release(ccl_conf_t *c)
     free(c->hosts_linux_file);
     free(c->hosts_windows_file);
     free(c->hosts_powershell_file);
+    free(c->hosts_sh_file);
     free(c->state_file);
     free(c->status_file);
     free(c->nginx_test_command);
     free(c->nginx_reload_command);
     free(c->proxy_address);
     free(c->proxy_name);
+    free(c->client_dir);
+    free(c->client_url);
+    free(c->client_dns_address);
 
     ccl_conf_init(c);
 }
@@ -991,6 +1004,8 @@ ccl_conf_finish(ccl_conf_t *c)
         || (c->hosts_powershell_file == NULL
             && ccl_conf_set_str(&c->hosts_powershell_file,
                                 "hosts-apply.ps1") != 0)
+        || (c->hosts_sh_file == NULL
+            && ccl_conf_set_str(&c->hosts_sh_file, "hosts-apply.sh") != 0)
         || (c->state_file == NULL
             && ccl_conf_set_str(&c->state_file, "state.json") != 0)
         || (c->status_file == NULL
@@ -1026,6 +1041,10 @@ ccl_conf_finish(ccl_conf_t *c)
         ccl_log(CCL_LOG_ERROR, "config_error",
                 "where=%s option=proxy_address value=%s error=%s", where,
                 c->proxy_address, "not an IPv4 or IPv6 address");
+        return -1;
+    }
+
+    if (ccl_conf_finish_client(c, where) != 0) {
         return -1;
     }
 
@@ -1353,4 +1372,55 @@ ccl_conf_service_name(unsigned service)
     }
 
     return "UNKNOWN";
+}
+
+
+/* the client folder's options (ccl_client.h) */
+static int
+ccl_conf_finish_client(ccl_conf_t *c, const char *where)
+{
+    unsigned char  addr[16];
+    const char    *p;
+
+    if (c->client_dir == NULL
+        && ccl_conf_set_str(&c->client_dir, "client") != 0)
+    {
+        return -1;
+    }
+
+    if (c->client_dns_address != NULL
+        && inet_pton(AF_INET, c->client_dns_address, addr) != 1
+        && inet_pton(AF_INET6, c->client_dns_address, addr) != 1)
+    {
+        ccl_log(CCL_LOG_ERROR, "config_error",
+                "where=%s option=client_dns_address value=%s error=%s",
+                where, c->client_dns_address, "not an IPv4 or IPv6 address");
+        return -1;
+    }
+
+    if (c->client_url == NULL) {
+        return 0;
+    }
+
+    /* it goes into shell commands and a web page: no quoting needed */
+    for (p = c->client_url; *p != '\0'; p++) {
+        if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                   "0123456789.-_~:/[]%", *p) == NULL)
+        {
+            break;
+        }
+    }
+
+    if (*p != '\0'
+        || (!ccl_str_has_prefix(c->client_url, "http://")
+            && !ccl_str_has_prefix(c->client_url, "https://")))
+    {
+        ccl_log(CCL_LOG_ERROR, "config_error",
+                "where=%s option=client_url value=\"%s\" error=%s", where,
+                c->client_url, "use an http:// or https:// URL of letters, "
+                "digits and . - _ ~ : / [ ] %");
+        return -1;
+    }
+
+    return 0;
 }

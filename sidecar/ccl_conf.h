@@ -130,6 +130,7 @@ typedef struct {
     char                *hosts_linux_file;
     char                *hosts_windows_file;
     char                *hosts_powershell_file;
+    char                *hosts_sh_file;     /* hosts-apply.sh */
     char                *state_file;
     char                *status_file;       /* "off": none */
     int                  content_serial;    /* serial from the content */
@@ -146,6 +147,12 @@ typedef struct {
     /* hosts files */
     char                *proxy_address;
     char                *proxy_name;
+
+    /* client folder (ccl_client.h) */
+    char                *client_dir;        /* joined with output_dir */
+    char                *client_url;
+    char                *client_dns_address;
+    unsigned             client_dns_port;
 
     int                  log_level;
 } ccl_conf_t;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,6 +22,8 @@ static int ccl_hosts_add_block(ccl_buf_t *out, const char *block,
     int crlf);
 static int ccl_hosts_rewrite_in_place(const char *path, const char *data,
     size_t len);
+static int ccl_hosts_backup(const char *path, const char *data, size_t len,
+    const struct stat *st);
 
 
 /* line without its LF; a CR and trailing blanks are ignored */
@@ -110,7 +113,8 @@ ccl_hosts_edit(const char *path, const char *old, size_t len,
             begin_line = lineno;
 
             if (!placed) {
-                rc = ccl_hosts_add_block(out, block, crlf);
+                rc = (block != NULL) ? ccl_hosts_add_block(out, block, crlf)
+                                     : 0;
                 placed = 1;
             } else {
                 ccl_log(CCL_LOG_WARN, "hosts_duplicate_block",
@@ -145,7 +149,7 @@ ccl_hosts_edit(const char *path, const char *old, size_t len,
         return -1;
     }
 
-    if (!placed) {
+    if (!placed && block != NULL) {
         if (len > 0 && old[len - 1] != '\n'
             && ccl_buf_adds(out, (crlf && old[len - 1] != '\r')
                                  ? "\r\n" : "\n") != 0)
@@ -207,17 +211,108 @@ ccl_hosts_rewrite_in_place(const char *path, const char *data, size_t len)
 }
 
 
+/*
+ * The backup gets the mode, owner and group of the file it saves, never
+ * those of an earlier backup; it is written beside it and renamed over
+ * the old backup, so a symbolic link there is replaced, not followed.
+ */
+static int
+ccl_hosts_backup(const char *path, const char *data, size_t len,
+    const struct stat *st)
+{
+    int          fd;
+    char         tmp[4096];
+    size_t       done;
+    ssize_t      n;
+    const char  *step;
+
+    if (ccl_snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) != 0) {
+        return -1;
+    }
+
+    fd = mkstemp(tmp);
+    if (fd == -1) {
+        ccl_log(CCL_LOG_ERROR, "file_error", "op=create_temp path=%s "
+                "error=%s", tmp, strerror(errno));
+        return -1;
+    }
+
+    step = "write";
+
+    for (done = 0; done < len; done += (size_t) n) {
+        n = write(fd, data + done, len - done);
+
+        if (n < 0 && errno == EINTR) {
+            n = 0;
+            continue;
+        }
+
+        if (n <= 0) {
+            goto failed;
+        }
+    }
+
+    step = "chmod";
+    if (fchmod(fd, st->st_mode & 07777) != 0) {
+        goto failed;
+    }
+
+    step = "chown";
+    if ((st->st_uid != geteuid() || st->st_gid != getegid())
+        && fchown(fd, st->st_uid, st->st_gid) != 0)
+    {
+        goto failed;
+    }
+
+    step = "fsync";
+    if (fsync(fd) != 0) {
+        goto failed;
+    }
+
+    step = "close";
+    if (close(fd) != 0) {
+        fd = -1;
+        goto failed;
+    }
+
+    /* rename() replaces whatever is at "path", a symbolic link included */
+    return ccl_file_install(tmp, path);
+
+failed:
+
+    ccl_log(CCL_LOG_ERROR, "file_error", "op=%s path=%s error=%s", step,
+            tmp, strerror(errno));
+
+    if (fd != -1) {
+        close(fd);
+    }
+
+    (void) unlink(tmp);
+
+    return -1;
+}
+
+
 int
 ccl_hosts_apply(const char *path, const char *name, const char *block,
     int crlf_default)
 {
+    return ccl_hosts_update(path, name, block, crlf_default, NULL);
+}
+
+
+int
+ccl_hosts_update(const char *path, const char *name, const char *block,
+    int crlf_default, const char *old_name)
+{
     int          rc, exists;
     char         backup[4096];
-    ccl_buf_t    old, out;
+    ccl_buf_t    old, out, mid;
     struct stat  st;
 
     ccl_buf_init(&old, CCL_HOSTS_MAX_FILE + 1);
     ccl_buf_init(&out, CCL_HOSTS_MAX_FILE * 2);
+    ccl_buf_init(&mid, CCL_HOSTS_MAX_FILE * 2);
     rc = -1;
     exists = 1;
 
@@ -229,9 +324,29 @@ ccl_hosts_apply(const char *path, const char *name, const char *block,
         ccl_buf_reset(&old);
     }
 
-    if (ccl_hosts_edit(path, old.data ? old.data : "", old.len, name, block,
-                       crlf_default, &out) != 0)
+    /* a renamed proxy: its old block goes first */
+
+    if (old_name != NULL && strcmp(old_name, name) != 0) {
+        if (ccl_hosts_edit(path, old.data ? old.data : "", old.len,
+                           old_name, NULL, crlf_default, &mid) != 0)
+        {
+            goto done;
+        }
+
+    } else if (ccl_buf_add(&mid, old.data ? old.data : "", old.len) != 0) {
+        goto done;
+    }
+
+    if (ccl_hosts_edit(path, mid.data, mid.len, name, block, crlf_default,
+                       &out) != 0)
     {
+        goto done;
+    }
+
+    if (!exists && block == NULL) {
+        ccl_log(CCL_LOG_INFO, "hosts_unchanged", "path=%s reason=%s", path,
+                "no such file");
+        rc = 0;
         goto done;
     }
 
@@ -244,19 +359,14 @@ ccl_hosts_apply(const char *path, const char *name, const char *block,
     }
 
     if (exists) {
-        if (ccl_snprintf(backup, sizeof(backup), "%s.cclink-backup", path)
-            != 0
-            || ccl_file_commit(backup, old.data, old.len, CCL_FILE_KEEP_MODE)
-               != 0)
+        if (stat(path, &st) != 0
+            || ccl_snprintf(backup, sizeof(backup), "%s.cclink-backup", path)
+               != 0
+            || ccl_hosts_backup(backup, old.data, old.len, &st) != 0)
         {
             ccl_log(CCL_LOG_ERROR, "hosts_error", "path=%s error=%s", path,
                     "cannot write the backup; the file is unchanged");
             goto done;
-        }
-
-        /* the backup gets the mode of the original, not of an old copy */
-        if (stat(path, &st) == 0) {
-            (void) chmod(backup, st.st_mode & 07777);
         }
     }
 
@@ -284,6 +394,7 @@ done:
 
     ccl_buf_release(&old);
     ccl_buf_release(&out);
+    ccl_buf_release(&mid);
 
     return rc;
 }

@@ -24,6 +24,9 @@
  *    END is refused (-1), naming the file and line: the file is left for a
  *    person to fix.
  *
+ * Without a block (NULL), this proxy's blocks are removed and nothing is
+ * added.
+ *
  * Markers match whole lines, ignoring trailing blanks (and the CR).
  *
  * ccl_hosts_apply(path, block, crlf_default) reads the file (a missing file
@@ -32,7 +35,14 @@
  * mode and owner. When rename() is impossible because the file is a mount
  * point (a bind-mounted /etc/hosts), it rewrites the file in place
  * instead. Returns 1 when the file changed, 0 when it was already up to
- * date, -1 on failure (logged, file untouched).
+ * date, -1 on failure (logged, file untouched). The backup gets the mode,
+ * owner and group of the file it saves and replaces an earlier backup by
+ * rename: a symbolic link in its place is replaced, never written through.
+ *
+ * ccl_hosts_update() is ccl_hosts_apply() that first removes the block of
+ * "old_name" (unless NULL or the same name): "hosts apply --replace-name"
+ * after proxy_name changed. With block NULL it removes this proxy's block
+ * (a missing file stays missing).
  */
 
 #ifndef _CCL_HOSTS_H_INCLUDED_
@@ -52,6 +62,8 @@ int ccl_hosts_edit(const char *path, const char *old, size_t len,
 
 int ccl_hosts_apply(const char *path, const char *name, const char *block,
     int crlf_default);
+int ccl_hosts_update(const char *path, const char *name, const char *block,
+    int crlf_default, const char *old_name);
 
 
 #endif /* _CCL_HOSTS_H_INCLUDED_ */

@@ -56,6 +56,8 @@ typedef struct {
     int                  dry_run;
     const char          *format;
     const char          *file;
+    const char          *replace_name;
+    int                  remove;
     int                  nargs;
     char               **args;
 } ccl_cmdline_t;
@@ -97,9 +99,11 @@ ccl_usage(FILE *f)
 "                          that the API answers\n"
 "  render [--dry-run]      like once; with --dry-run print what would\n"
 "                          change as a unified diff and write nothing\n"
-"  hosts print [--format linux|windows|powershell]\n"
-"                          print the hosts block (or the PowerShell script)\n"
-"  hosts apply --file PATH [--format linux|windows]\n"
+"  hosts print [--format linux|windows|powershell|sh]\n"
+"                          print the hosts block (or the PowerShell or\n"
+"                          POSIX sh script)\n"
+"  hosts apply --file PATH [--format linux|windows] [--remove]\n"
+"              [--replace-name OLD]\n"
 "                          put the block into a hosts file: only the lines\n"
 "                          between this proxy's markers change\n"
 "  diagnose HOST[:PORT]    follow a name through route table, TCP, TLS and\n"
@@ -118,6 +122,9 @@ ccl_usage(FILE *f)
 "      --dry-run           (render) print a diff, write nothing\n"
 "      --format FORMAT     (hosts) linux, windows or powershell\n"
 "      --file PATH         (hosts apply) the hosts file to edit\n"
+"      --remove            (hosts apply) take this proxy's block out\n"
+"      --replace-name OLD  (hosts apply) also remove the block of proxy\n"
+"                          OLD (after proxy_name changed)\n"
 "  -V, --version           print the version and exit\n"
 "  -h, --help              print this help and exit\n"
 "\n"
@@ -433,6 +440,10 @@ ccl_parse_format(const char *s)
         return CCL_HOSTS_POWERSHELL;
     }
 
+    if (strcmp(s, "sh") == 0) {
+        return CCL_HOSTS_SH;
+    }
+
     return -1;
 }
 
@@ -458,12 +469,13 @@ ccl_cmd_hosts(const ccl_cmdline_t *cl)
 
     if (format < 0) {
         fprintf(stderr, "cclink-sidecar: unknown format \"%s\" (linux, "
-                "windows or powershell)\n", cl->format);
+                "windows, powershell or sh)\n", cl->format);
         return CCL_EXIT_USAGE;
     }
 
     if (strcmp(cl->args[1], "apply") == 0
-        && (cl->file == NULL || format == CCL_HOSTS_POWERSHELL))
+        && (cl->file == NULL || format == CCL_HOSTS_POWERSHELL
+            || format == CCL_HOSTS_SH))
     {
         fprintf(stderr, "usage: cclink-sidecar hosts apply --file PATH "
                 "[--format linux|windows]\n");
@@ -492,8 +504,10 @@ ccl_cmd_hosts(const ccl_cmdline_t *cl)
         }
 
     } else if (ccl_render_hosts(&st.plan, &c, CCL_HOSTS_LINUX, &b) == 0
-               && ccl_hosts_apply(cl->file, c.proxy_name, b.data,
-                                  format == CCL_HOSTS_WINDOWS) >= 0)
+               && ccl_hosts_update(cl->file, c.proxy_name,
+                                   cl->remove ? NULL : b.data,
+                                   format == CCL_HOSTS_WINDOWS,
+                                   cl->replace_name) >= 0)
     {
         rc = CCL_EXIT_OK;
     }
@@ -543,7 +557,8 @@ main(int argc, char **argv)
 
     enum {
         OPT_API_URL = 256, OPT_CA_FILE, OPT_OUTPUT_DIR, OPT_LOG_LEVEL,
-        OPT_FORCE, OPT_DRY_RUN, OPT_FORMAT, OPT_FILE
+        OPT_FORCE, OPT_DRY_RUN, OPT_FORMAT, OPT_FILE, OPT_REMOVE,
+        OPT_REPLACE_NAME
     };
 
     static const struct option  longopts[] = {
@@ -556,6 +571,8 @@ main(int argc, char **argv)
         { "dry-run", no_argument, NULL, OPT_DRY_RUN },
         { "format", required_argument, NULL, OPT_FORMAT },
         { "file", required_argument, NULL, OPT_FILE },
+        { "remove", no_argument, NULL, OPT_REMOVE },
+        { "replace-name", required_argument, NULL, OPT_REPLACE_NAME },
         { "version", no_argument, NULL, 'V' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -604,6 +621,12 @@ main(int argc, char **argv)
             break;
         case OPT_FILE:
             cl.file = optarg;
+            break;
+        case OPT_REMOVE:
+            cl.remove = 1;
+            break;
+        case OPT_REPLACE_NAME:
+            cl.replace_name = optarg;
             break;
         case 'V':
             ccl_version();

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "ccl_hostps.h"
+#include "ccl_hostsh.h"
 #include "ccl_log.h"
 #include "ccl_render.h"
 
@@ -318,6 +320,10 @@ ccl_render_hosts(const ccl_plan_t *p, const ccl_conf_t *conf, int format,
         return ccl_render_powershell(p, conf, out);
     }
 
+    if (format == CCL_HOSTS_SH) {
+        return ccl_hostsh_render_plan(p, conf, out);
+    }
+
     return ccl_render_hosts_block(p, conf,
                                   format == CCL_HOSTS_WINDOWS ? "\r\n" : "\n",
                                   out);
@@ -364,7 +370,6 @@ ccl_render_powershell(const ccl_plan_t *p, const ccl_conf_t *conf,
     ccl_buf_t *out)
 {
     int          rc;
-    char         marker[128];
     const char  *line, *nl;
     ccl_buf_t    block;
 
@@ -381,24 +386,25 @@ ccl_render_powershell(const ccl_plan_t *p, const ccl_conf_t *conf,
         "#     powershell -ExecutionPolicy Bypass -File hosts-apply.ps1\r\n"
         "# It replaces the lines between the cclink markers of this proxy"
         " in the\r\n"
-        "# hosts file (or appends them), keeps every other line as it is,"
+        "# hosts file (or appends them), keeps every other byte as it is,"
         " and saves\r\n"
-        "# the previous file as hosts.cclink-backup.\r\n"
+        "# the previous file as hosts.cclink-backup. -Remove takes the"
+        " block out,\r\n"
+        "# -ReplaceName OLD also removes the block of proxy OLD, -File PATH"
+        " edits\r\n"
+        "# another file.\r\n"
+        "param([switch]$Remove, [string]$ReplaceName = '',"
+        " [string]$File = '')\r\n"
         "$ErrorActionPreference = 'Stop'\r\n"
         "$hostsPath = Join-Path $env:SystemRoot"
-        " 'System32\\drivers\\etc\\hosts'\r\n",
+        " 'System32\\drivers\\etc\\hosts'\r\n"
+        "if ($File) {\r\n"
+        "    $hostsPath = $File\r\n"
+        "}\r\n",
         conf->proxy_name);
 
     if (rc == 0) {
-        snprintf(marker, sizeof(marker), "# BEGIN cclink %s",
-                 conf->proxy_name);
-        rc = ccl_render_ps_assign(out, "$begin", marker);
-    }
-
-    if (rc == 0) {
-        snprintf(marker, sizeof(marker), "# END cclink %s",
-                 conf->proxy_name);
-        rc = ccl_render_ps_assign(out, "$end", marker);
+        rc = ccl_render_ps_assign(out, "$name", conf->proxy_name);
     }
 
     if (rc == 0) {
@@ -427,63 +433,7 @@ ccl_render_powershell(const ccl_plan_t *p, const ccl_conf_t *conf,
     }
 
     if (rc == 0) {
-        rc = ccl_buf_adds(out,
-            ")\r\n"
-            "$lines = @()\r\n"
-            "if (Test-Path -LiteralPath $hostsPath) {\r\n"
-            "    $lines = @(Get-Content -LiteralPath $hostsPath)\r\n"
-            "}\r\n"
-            "$out = New-Object System.Collections.Generic.List[string]\r\n"
-            "$inside = $false\r\n"
-            "$placed = $false\r\n"
-            "foreach ($line in $lines) {\r\n"
-            "    if ($line -eq $begin) {\r\n"
-            "        if ($inside) {\r\n"
-            "            throw \"nested '$begin' in ${hostsPath}:"
-            " fix the file by hand\"\r\n"
-            "        }\r\n"
-            "        $inside = $true\r\n"
-            "        if (-not $placed) {\r\n"
-            "            $out.AddRange([string[]]$block)\r\n"
-            "            $placed = $true\r\n"
-            "        }\r\n"
-            "        continue\r\n"
-            "    }\r\n"
-            "    if ($inside) {\r\n"
-            "        if ($line -eq $end) {\r\n"
-            "            $inside = $false\r\n"
-            "        }\r\n"
-            "        continue\r\n"
-            "    }\r\n"
-            "    $out.Add($line)\r\n"
-            "}\r\n"
-            "if ($inside) {\r\n"
-            "    throw \"'$begin' without '$end' in ${hostsPath}:"
-            " fix the file by hand\"\r\n"
-            "}\r\n"
-            "if (-not $placed) {\r\n"
-            "    $out.AddRange([string[]]$block)\r\n"
-            "}\r\n"
-            "$new = ($out -join \"`r`n\") + \"`r`n\"\r\n"
-            "$old = ''\r\n"
-            "if (Test-Path -LiteralPath $hostsPath) {\r\n"
-            "    $old = [System.IO.File]::ReadAllText($hostsPath)\r\n"
-            "}\r\n"
-            "if ($new -ceq $old) {\r\n"
-            "    Write-Output \"hosts file already up to date: $hostsPath\"\r\n"
-            "    exit 0\r\n"
-            "}\r\n"
-            "$tmp = $hostsPath + '.cclink-tmp'\r\n"
-            "[System.IO.File]::WriteAllText($tmp, $new,"
-            " [System.Text.Encoding]::ASCII)\r\n"
-            "if (Test-Path -LiteralPath $hostsPath) {\r\n"
-            "    [System.IO.File]::Replace($tmp, $hostsPath,"
-            " $hostsPath + '.cclink-backup')\r\n"
-            "} else {\r\n"
-            "    Move-Item -LiteralPath $tmp -Destination $hostsPath\r\n"
-            "}\r\n"
-            "try { Clear-DnsClientCache } catch { }\r\n"
-            "Write-Output \"hosts file updated: $hostsPath\"\r\n");
+        rc = ccl_buf_adds(out, ccl_hostps_body);
     }
 
     ccl_buf_release(&block);

@@ -46,7 +46,8 @@
 typedef enum {
     CCL_HOSTS_LINUX = 0,
     CCL_HOSTS_WINDOWS,
-    CCL_HOSTS_POWERSHELL
+    CCL_HOSTS_POWERSHELL,
+    CCL_HOSTS_SH            /* hosts-apply.sh, ccl_hostsh.h */
 } ccl_hosts_format_e;
 
 

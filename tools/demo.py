@@ -56,7 +56,7 @@ SYSTEM_CA = "/etc/ssl/certs/ca-certificates.crt"
 
 # options the demo sets in its copy of a user's configuration
 OVERRIDDEN = ("output_dir", "mode", "proxy_address", "nginx_test_command",
-              "nginx_reload_command")
+              "nginx_reload_command", "client_url")
 PATH_OPTIONS = ("ca_file", "credentials_file", "kafka_credentials_file",
                 "kafka_ca_file")
 
@@ -242,6 +242,23 @@ def follow(proxy, cloud=None):
             raise DemoError("nginx stopped") from None
 
 
+def check_client(rep, laptop, proxy):
+    """The laptop fetches hosts-apply.sh from the proxy's client folder
+    and runs it on its hosts file: the line docs/clients.md gives."""
+    Report.head("client setup served by the proxy (index page %s)"
+                % proxy.client_url())
+    print("  " + laptop.fetch_command(proxy), flush=True)
+    try:
+        r = laptop.fetch_apply(proxy)
+        out = r.stdout.strip()
+        ok = proxy.read("hosts-linux.txt") in laptop.text()
+    except stack.StackError as e:
+        out, ok = str(e), False
+    rep.check("hosts-apply.sh", ok, out)
+    if not ok:
+        laptop.apply(proxy)
+
+
 def print_try(proxy, laptop, bootstrap, rest_name, ca, cluster,
               kcat_conf=None, auth=None):
     ns = ("unshare --mount sh -c 'mount --bind \"$0\" /etc/hosts && "
@@ -260,9 +277,10 @@ def print_try(proxy, laptop, bootstrap, rest_name, ca, cluster,
             "-u KEY:SECRET " if auth else ""
         print("  %s \\\n      curl -s %s%shttps://%s/kafka/v3/clusters/%s"
               "/topics" % (ns, cacert, user, rest_name, cluster))
-    print("  (a client machine puts the snippet into its own hosts file: "
-          "cclink-sidecar hosts apply --file PATH, or hosts-apply.ps1 on "
-          "Windows)")
+    print("  (a client machine puts the snippet into its own /etc/hosts: "
+          "curl -fsSO %shosts-apply.sh && less hosts-apply.sh && sudo sh "
+          "hosts-apply.sh; Windows: hosts-apply.ps1; all files: %s)"
+          % (proxy.client_url(), proxy.client_url()))
     print("\nfiles: route table %s, hosts snippets %s (Linux/macOS), %s "
           "(Windows), %s (PowerShell), state %s; sidecar log %s"
           % (rel(proxy.path("routes.conf")),
@@ -342,7 +360,7 @@ def run_simulator(args, rep):
                      "endpoint address: it is left out)")
 
         laptop = stack.Laptop(workdir)
-        laptop.apply(proxy)
+        check_client(rep, laptop, proxy)
         Report.head("hosts snippet (%s)" % rel(proxy.path("hosts-linux.txt")))
         Report.block(proxy.read("hosts-linux.txt"))
 
@@ -545,7 +563,7 @@ def run_cloud(args, rep, config):
                   "result %s" % st["result"])
 
         laptop = stack.Laptop(workdir)
-        laptop.apply(proxy)
+        check_client(rep, laptop, proxy)
         Report.head("hosts snippet (%s)" % rel(proxy.path("hosts-linux.txt")))
         Report.block(proxy.read("hosts-linux.txt"))
 

@@ -345,6 +345,21 @@ ACCESS_LOG_STOCK = (
     "\"out\":\"$bytes_sent\"}';")
 
 
+# the sidecar's client folder, served read-only as the conf template does
+CLIENT_LOCATION = """
+        location /cclink/client/ {
+            alias %s/client/current/;
+            index index.html;
+            limit_except GET { deny all; }
+            types { text/html html; text/plain txt conf sh ps1; }
+            default_type application/octet-stream;
+            charset utf-8;
+            add_header Cache-Control no-cache always;
+            add_header X-Content-Type-Options nosniff always;
+        }
+"""
+
+
 class ProxyBase:
     """A cclink proxy host: nginx listening on address:9092 and :443
     (mode "module": with ngx_cclink_module reading the route table;
@@ -405,6 +420,11 @@ class ProxyBase:
                 out[name] = addr
         return out
 
+    def client_url(self):
+        """Where nginx serves the sidecar's client folder."""
+        return "http://%s:%d/cclink/client/" % (self.address,
+                                                 self.status_port)
+
     def config_lines(self):
         """The sidecar's configuration, without the lines this class
         adds (output, mode, nginx commands, proxy address and name)."""
@@ -433,7 +453,8 @@ class ProxyBase:
                       'nginx_reload_command "%s -s reload"' % base,
                       "command_timeout 20s"]
         lines += ["proxy_address %s" % self.address,
-                  "proxy_name %s" % self.name]
+                  "proxy_name %s" % self.name,
+                  "client_url %s" % self.client_url()]
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n")
 
@@ -472,8 +493,9 @@ class ProxyBase:
     server {
         listen %s:%d;
         location = /cclink/status { cclink_status; }
+        %s
     }
-""" % (self.address, self.status_port)
+""" % (self.address, self.status_port, CLIENT_LOCATION % self.out)
             return Nginx(os.path.join(self.dir, "nginx"), stream=stream,
                          http=http, workers=2, module=True)
         stream = """
@@ -497,8 +519,9 @@ class ProxyBase:
     server {
         listen %s:%d;
         location = /nginx_status { stub_status; }
+        %s
     }
-""" % (self.address, self.status_port)
+""" % (self.address, self.status_port, CLIENT_LOCATION % self.out)
         return Nginx(os.path.join(self.dir, "nginx"), stream=stream,
                      http=http, workers=2, module=False)
 
@@ -746,6 +769,23 @@ class Laptop:
                            timeout=30)
         if r.returncode != 0:
             raise StackError("hosts apply for %s failed (%d): %s"
+                             % (proxy.name, r.returncode, r.stderr))
+        return r
+
+    def fetch_command(self, proxy, *args):
+        """The one line a user runs (docs/clients.md), for this laptop's
+        hosts file: download hosts-apply.sh from the proxy, then run it."""
+        return ("cd %s && curl -fsSO %shosts-apply.sh && sh hosts-apply.sh"
+                " --file %s%s" % (self.dir, proxy.client_url(), self.hosts,
+                                  "".join(" " + a for a in args)))
+
+    def fetch_apply(self, proxy, *args):
+        """Runs fetch_command(); raises StackError when it fails."""
+        r = subprocess.run(["sh", "-c", self.fetch_command(proxy, *args)],
+                           env=clean_env(), capture_output=True, text=True,
+                           timeout=60)
+        if r.returncode != 0:
+            raise StackError("hosts-apply.sh for %s failed (%d): %s"
                              % (proxy.name, r.returncode, r.stderr))
         return r
 

@@ -50,6 +50,13 @@ def test_demo_check_on_the_simulator(e2e_dir):
         "kafka produce": "ok", "kafka consume": "ok", "by name": "ok",
         "rest (443)": "ok", "unknown name": "ok", "status page": "ok",
         "error logs": "ok"}, out
+    # the laptop set itself up with the line it printed: curl from the
+    # proxy's client folder, then hosts-apply.sh
+    assert re.search(r"^  cd \S+/laptop && curl -fsSO http://\S+:\d+/cclink/"
+                     r"client/hosts-apply\.sh && sh hosts-apply\.sh --file "
+                     r"\S+/laptop/hosts$", out, re.M), out
+    assert re.search(r"^  hosts-apply\.sh\s+ok\s+hosts-apply\.sh: \S+ "
+                     r"replaced: block of proxy demo-proxy", out, re.M), out
     # the hosts snippet it printed is the one it wrote, and names the
     # proxy address the clients used
     snippet = os.path.join(workdir, "demo-proxy", "out", "hosts-linux.txt")

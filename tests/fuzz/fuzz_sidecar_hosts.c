@@ -20,7 +20,10 @@
  *  - what precedes the first block is unchanged;
  *  - the block appears once, with the file's line ends (those of its
  *    first line; LF or CR-LF for a file without an LF);
- *  - editing the result again changes nothing.
+ *  - editing the result again changes nothing;
+ *  - removing (no block) fails exactly when the markers are not well
+ *    formed, and otherwise gives exactly what lies outside this proxy's
+ *    blocks.
  */
 
 #include <string.h>
@@ -140,7 +143,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char                name[65], begin[160], end[160];
     size_t              i, n, pos, blen;
     unsigned            flags, nb, ne;
-    ccl_buf_t           block, lf, crlfb, out, out2, o1, o2, *expect;
+    ccl_buf_t           block, lf, crlfb, out, out2, o1, o2, rm, *expect;
     const char         *old, *nl;
     fuzz_hosts_scan_t   s, s2;
 
@@ -209,6 +212,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     ccl_buf_init(&o1, CCL_HOSTS_MAX_FILE);
     fuzz_hosts_scan(old, n, begin, end, &o1, &s, &nb, &ne);
+
+    /* removal: what lies outside this proxy's blocks, nothing else */
+
+    ccl_buf_init(&rm, CCL_HOSTS_MAX_FILE);
+    rc = ccl_hosts_edit("fuzz-hosts", old, n, name, NULL, flags & 1, &rm);
+    FUZZ_CHECK((rc == 0) == s.valid);
+
+    if (rc == 0) {
+        FUZZ_CHECK(rm.len == o1.len);
+        FUZZ_CHECK(memcmp(rm.data, o1.data ? o1.data : "", o1.len) == 0);
+    }
+
+    ccl_buf_release(&rm);
 
     ccl_buf_init(&out, CCL_HOSTS_MAX_FILE);
     rc = ccl_hosts_edit("fuzz-hosts", old, n, name, block.data, flags & 1,

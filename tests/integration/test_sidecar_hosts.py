@@ -31,7 +31,8 @@ def sidecar(tmp_path, sim_api):
 def test_print_formats(sidecar):
     for fmt, name in (("linux", "hosts-linux.txt"),
                       ("windows", "hosts-windows.txt"),
-                      ("powershell", "hosts-apply.ps1")):
+                      ("powershell", "hosts-apply.ps1"),
+                      ("sh", "hosts-apply.sh")):
         out = sidecar.run("hosts", "print", "--format", fmt, check=0,
                           binary=True).stdout
         assert out == sidecar.read(name, "rb"), fmt

@@ -33,7 +33,7 @@ STREAM_SO = "/usr/lib/nginx/modules/ngx_stream_module.so"
 TEMPLATE = os.path.join(REPO, "conf-templates", "cclink-sidecar.conf")
 
 OUTPUTS = ("routes.conf", "nginx-cclink.conf", "hosts-linux.txt",
-           "hosts-windows.txt", "hosts-apply.ps1")
+           "hosts-windows.txt", "hosts-apply.ps1", "hosts-apply.sh")
 
 # the simulator's scenario aws-dedicated.json, one address per zone
 DEFAULT_TARGETS = [

@@ -2,12 +2,17 @@
 # Run it in an elevated PowerShell:
 #     powershell -ExecutionPolicy Bypass -File hosts-apply.ps1
 # It replaces the lines between the cclink markers of this proxy in the
-# hosts file (or appends them), keeps every other line as it is, and saves
-# the previous file as hosts.cclink-backup.
+# hosts file (or appends them), keeps every other byte as it is, and saves
+# the previous file as hosts.cclink-backup. -Remove takes the block out,
+# -ReplaceName OLD also removes the block of proxy OLD, -File PATH edits
+# another file.
+param([switch]$Remove, [string]$ReplaceName = '', [string]$File = '')
 $ErrorActionPreference = 'Stop'
 $hostsPath = Join-Path $env:SystemRoot 'System32\drivers\etc\hosts'
-$begin = '# BEGIN cclink edge-1'
-$end = '# END cclink edge-1'
+if ($File) {
+    $hostsPath = $File
+}
+$name = 'edge-1'
 $block = @(
     '# BEGIN cclink edge-1',
     '# Confluent Cloud names reached through proxy edge-1 at 203.0.113.10 (10 names).',
@@ -26,54 +31,95 @@ $block = @(
     '203.0.113.10 lsrc-5jm2xq.us-west-2.aws.private.confluent.cloud',
     '# END cclink edge-1'
 )
-$lines = @()
-if (Test-Path -LiteralPath $hostsPath) {
-    $lines = @(Get-Content -LiteralPath $hostsPath)
-}
-$out = New-Object System.Collections.Generic.List[string]
-$inside = $false
-$placed = $false
-foreach ($line in $lines) {
-    if ($line -eq $begin) {
-        if ($inside) {
-            throw "nested '$begin' in ${hostsPath}: fix the file by hand"
+# Latin-1 maps each byte to one character and back: every byte of the
+# other lines is kept as it was, whatever their encoding
+$latin1 = [System.Text.Encoding]::GetEncoding(28591)
+function Edit-Hosts([string]$text, [string]$proxy, [bool]$remove) {
+    # markers match whole lines, ignoring trailing blanks and the CR
+    $esc = [regex]::Escape($proxy)
+    $beginRe = '^# BEGIN cclink ' + $esc + '[ \t]*\r?$'
+    $endRe = '^# END cclink ' + $esc + '[ \t]*\r?$'
+    $eol = "`r`n"
+    $nl = $text.IndexOf("`n")
+    if ($nl -eq 0 -or ($nl -gt 0 -and $text[$nl - 1] -ne "`r")) {
+        $eol = "`n"
+    }
+    $blockText = ''
+    if (-not $remove) {
+        $blockText = ($block -join $eol) + $eol
+    }
+    $sb = New-Object System.Text.StringBuilder
+    $inside = $false
+    $placed = $false
+    $lineNo = 0
+    $first = 0
+    foreach ($m in [regex]::Matches($text, '[^\n]*\n|[^\n]+$')) {
+        $lineNo++
+        $line = $m.Value
+        $bare = $line.TrimEnd("`n")
+        if ($bare -cmatch $beginRe) {
+            if ($inside) {
+                throw "${hostsPath}:${lineNo}: BEGIN marker inside a block (opened on line $first): nothing was changed, fix the file by hand"
+            }
+            $inside = $true
+            $first = $lineNo
+            if (-not $placed) {
+                [void]$sb.Append($blockText)
+                $placed = $true
+            }
+            continue
         }
-        $inside = $true
-        if (-not $placed) {
-            $out.AddRange([string[]]$block)
-            $placed = $true
+        if ($bare -cmatch $endRe) {
+            if (-not $inside) {
+                throw "${hostsPath}:${lineNo}: END marker without BEGIN: nothing was changed, fix the file by hand"
+            }
+            $inside = $false
+            continue
         }
-        continue
+        if (-not $inside) {
+            [void]$sb.Append($line)
+        }
     }
     if ($inside) {
-        if ($line -eq $end) {
-            $inside = $false
-        }
-        continue
+        throw "${hostsPath}:${first}: BEGIN marker without END: nothing was changed, fix the file by hand"
     }
-    $out.Add($line)
+    if (-not $placed -and -not $remove) {
+        if ($text.Length -gt 0 -and -not $text.EndsWith("`n")) {
+            if ($eol -eq "`r`n" -and -not $text.EndsWith("`r")) {
+                [void]$sb.Append("`r`n")
+            } else {
+                [void]$sb.Append("`n")
+            }
+        }
+        [void]$sb.Append($blockText)
+    }
+    return $sb.ToString()
 }
-if ($inside) {
-    throw "'$begin' without '$end' in ${hostsPath}: fix the file by hand"
+$exists = Test-Path -LiteralPath $hostsPath
+$bytes = [byte[]]@()
+if ($exists) {
+    $bytes = [System.IO.File]::ReadAllBytes($hostsPath)
 }
-if (-not $placed) {
-    $out.AddRange([string[]]$block)
+$old = $latin1.GetString($bytes)
+$mid = $old
+if ($ReplaceName -and $ReplaceName -cne $name) {
+    $mid = Edit-Hosts $old $ReplaceName $true
 }
-$new = ($out -join "`r`n") + "`r`n"
-$old = ''
-if (Test-Path -LiteralPath $hostsPath) {
-    $old = [System.IO.File]::ReadAllText($hostsPath)
-}
-if ($new -ceq $old) {
-    Write-Output "hosts file already up to date: $hostsPath"
+$new = Edit-Hosts $mid $name $Remove.IsPresent
+if ($new -ceq $old -and ($exists -or $new.Length -eq 0)) {
+    Write-Output "hosts-apply.ps1: $hostsPath already up to date"
     exit 0
 }
 $tmp = $hostsPath + '.cclink-tmp'
-[System.IO.File]::WriteAllText($tmp, $new, [System.Text.Encoding]::ASCII)
-if (Test-Path -LiteralPath $hostsPath) {
+[System.IO.File]::WriteAllBytes($tmp, $latin1.GetBytes($new))
+if ($exists) {
     [System.IO.File]::Replace($tmp, $hostsPath, $hostsPath + '.cclink-backup')
 } else {
     Move-Item -LiteralPath $tmp -Destination $hostsPath
 }
 try { Clear-DnsClientCache } catch { }
-Write-Output "hosts file updated: $hostsPath"
+if ($Remove) {
+    Write-Output "hosts-apply.ps1: $hostsPath updated: block of proxy $name removed"
+} else {
+    Write-Output "hosts-apply.ps1: $hostsPath updated: block of proxy $name in place"
+}
