@@ -310,11 +310,12 @@ ngx_stream_cclink_dns_tcp_first(ngx_stream_session_t *s,
     c->read->handler = ngx_stream_cclink_dns_tcp_handler;
     c->write->handler = ngx_stream_cclink_dns_tcp_handler;
 
-    if (c->read->timer_set) {
-        ngx_del_timer(c->read);
-    }
+    /*
+     * the preread phase deletes the read timer when this returns: the
+     * reply is sent, and the idle timer set, from a posted event
+     */
 
-    ngx_stream_cclink_dns_tcp_process(s);
+    ngx_post_event(c->read, &ngx_posted_events);
 
     return NGX_DONE;
 }
