@@ -62,7 +62,8 @@ $(MODULE_SO): $(NGX_BUILD)/objs/Makefile $(MODULE_SRCS)
 UNIT_BIN := $(BUILD)/unit/cclink_unit
 UNIT_SRCS := tests/unit/unit_main.c tests/unit/test_routes.c \
              tests/unit/test_hello.c \
-             $(MODULE_DIR)/cclink_routes.c $(MODULE_DIR)/cclink_hello.c
+             $(MODULE_DIR)/cclink_routes.c $(MODULE_DIR)/cclink_hello.c \
+             tests/unit/test_dns.c $(MODULE_DIR)/cclink_dns.c
 
 $(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h $(MODULE_DIR)/*.h)
 	mkdir -p $(dir $@)
