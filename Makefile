@@ -129,6 +129,7 @@ test: deps
 	$(MAKE) integration-pass
 	$(MAKE) e2e
 	$(MAKE) integration-asan
+	$(MAKE) dns-asan
 	$(MAKE) sidecar-valgrind
 	$(MAKE) soak-ci
 	$(MAKE) fuzz-ci
@@ -151,6 +152,7 @@ demo-check: deps
 -include tests/e2e/e2e.mk
 -include tests/soak/soak.mk
 -include tests/bench/bench.mk
+-include tests/dns/dns.mk
 
 clean:
 	rm -rf $(BUILD)
