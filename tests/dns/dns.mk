@@ -2,12 +2,16 @@
 #
 #   make dns-asan     tests/integration/test_dns.py against the module
 #                     built with ASan/UBSan (make module-asan)
-#   make dns-e2e      the end-to-end laptop whose only name service is the
-#                     proxy's DNS (tests/e2e/test_e2e_dns.py)
-#   make kafkajs      the kafkajs npm package into build/node_modules
-#                     (idempotent), for the end-to-end test's KafkaJS client
+#   make dns-e2e      only the end-to-end laptop whose only name service is
+#                     the proxy's DNS (tests/e2e/test_e2e_dns.py; "make
+#                     e2e" runs it with the others)
+#   make kafkajs      the kafkajs npm package into build/kafkajs
+#                     (idempotent), for that test's KafkaJS client
 #
 # test_dns.py also runs in "make integration" with the plain build.
+
+KAFKAJS_VERSION ?= 2.2.4
+KAFKAJS_DIR     := $(BUILD)/kafkajs
 
 .PHONY: dns-asan dns-e2e kafkajs
 
@@ -17,3 +21,17 @@ dns-asan: module-asan
 	                $$($(CC) -print-file-name=libubsan.so)" \
 	    $(PYTEST) -q -p no:cacheprovider $(PYTEST_ARGS) \
 	    tests/integration/test_dns.py
+
+kafkajs: $(KAFKAJS_DIR)/node_modules/kafkajs/package.json
+
+$(KAFKAJS_DIR)/node_modules/kafkajs/package.json:
+	mkdir -p $(KAFKAJS_DIR)
+	npm install --prefix $(KAFKAJS_DIR) --no-audit --no-fund \
+	    --no-save kafkajs@$(KAFKAJS_VERSION)
+
+# the end-to-end tests use KafkaJS too
+e2e: kafkajs
+
+dns-e2e: e2e-deps module sidecar kafka-sim kafkajs
+	CCLINK_BUILD=$(BUILD) $(PYTEST) -q -p no:cacheprovider -rs \
+	    $(PYTEST_ARGS) $(E2E_DIR)/test_e2e_dns.py
