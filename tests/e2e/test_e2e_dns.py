@@ -19,76 +19,16 @@ The tests share one running stack and run in file order."""
 import json
 import os
 import shutil
-import subprocess
-import time
 
 import pytest
 
 import stack
+from dns_stack import DNSLaptop, DNSProxyHost
 from world import AWS, KAFKA_TOPIC, World, check_clean
 
 N_MESSAGES = 200
 NEW_BROKER = "e-7c05-usw2-az2-p9x4z.us-west-2.aws.glb.confluent.cloud"
 NODE_MODULES = os.path.join(stack.BUILD, "kafkajs", "node_modules")
-
-DNS_SERVER = """
-    server {
-        listen %(addr)s:53 udp;
-        listen %(addr)s:53;
-        cclink_dns on;
-        cclink_dns_address %(addr)s;
-        cclink_dns_zones confluent.cloud;
-        preread_timeout 5s;
-    }
-"""
-
-
-class DNSProxyHost(stack.ProxyHost):
-    """A proxy host that also answers DNS on its address, port 53, and
-    whose sidecar has no Kafka API key."""
-
-    def config_lines(self):
-        return [ln for ln in super().config_lines()
-                if not ln.startswith("kafka_credentials_file")]
-
-    def _nginx(self):
-        ngx = super()._nginx()
-        with open(ngx.conf) as f:
-            text = f.read()
-        text = text.replace("    upstream cclink_endpoints",
-                            DNS_SERVER % {"addr": self.address}
-                            + "    upstream cclink_endpoints", 1)
-        with open(ngx.conf, "w") as f:
-            f.write(text)
-        return ngx
-
-
-class DNSLaptop(stack.Laptop):
-    """A laptop whose /etc/resolv.conf names only the proxy's DNS."""
-
-    def __init__(self, workdir, nameserver):
-        super().__init__(workdir, "dns-laptop")
-        self.resolv = os.path.join(self.dir, "resolv.conf")
-        with open(self.resolv, "w") as f:
-            f.write("nameserver %s\noptions timeout:2 attempts:2\n"
-                    % nameserver)
-        os.chmod(self.resolv, 0o644)
-
-    def run(self, argv, timeout=120, input=None, cwd=None):
-        wrapper = ["unshare", "--mount", "--propagation", "private", "sh",
-                   "-c", 'mount --bind "$0" /etc/hosts && '
-                   'mount --bind "$1" /etc/resolv.conf && shift && '
-                   'exec "$@"', self.hosts, self.resolv]
-        t0 = time.monotonic()
-        r = subprocess.run(wrapper + list(argv), capture_output=True,
-                           text=True, input=input, timeout=timeout,
-                           env=stack.clean_env(), cwd=cwd)
-        with open(self.log, "a") as f:
-            f.write("$ %s\n[exit %d, %.2fs]\n%s\n%s\n"
-                    % (" ".join(argv), r.returncode, time.monotonic() - t0,
-                       r.stdout[-4000:], r.stderr[-4000:]))
-        return r
-
 
 @pytest.fixture(scope="module")
 def world(e2e_dir):
@@ -100,7 +40,7 @@ def world(e2e_dir):
         w.cloud = stack.Cloud(root).start()
         w.site = w.cloud.add_site(AWS, topics=["%s:6:3" % KAFKA_TOPIC])
         w.proxy = DNSProxyHost(root, "edge-dns", w.cloud, [w.site],
-                               environments=["env-m2qx7"])
+                               environments=["env-m2qx7"], kafka_key=False)
         w.proxies.append(w.proxy)
         w.proxy.start()
         w.laptop = DNSLaptop(root, w.proxy.address)

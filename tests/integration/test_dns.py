@@ -681,3 +681,40 @@ def test_configuration_errors(workdir, body, error):
 """ % (free_port(), body))
     ok, out = ngx.test_config()
     assert not ok and error in out
+
+
+def _template_with_dns(workdir, resolver):
+    """conf-templates/nginx-cclink.conf with its DNS server uncommented
+    (and its proxy_pass lines too when resolver), on free loopback
+    ports."""
+    from test_templates import _prepare
+    conf, _ = _prepare(workdir)
+    with open(conf) as f:
+        lines = f.read().split("\n")
+    start = lines.index("    # log_format cclink_dns '$remote_addr "
+                        "[$time_local] $protocol '")
+    end = lines.index("    # }", start)
+    for i in range(start, end + 1):
+        if lines[i].startswith("    # "):
+            lines[i] = "    " + lines[i][6:]
+        if resolver and lines[i].startswith("        # proxy_"):
+            lines[i] = "        " + lines[i][10:]
+    text = "\n".join(lines).replace("203.0.113.10:53",
+                                    "127.0.0.1:%d" % free_port())
+    if resolver:
+        text = text.replace("169.254.169.253:53", "127.0.0.1:%d" % resolver)
+    with open(conf, "w") as f:
+        f.write(text)
+    return conf
+
+
+@pytest.mark.parametrize("forward", [False, True])
+def test_template_dns_server_passes_nginx_t(workdir, forward):
+    from test_templates import _nginx_t
+    conf = _template_with_dns(workdir, free_port() if forward else None)
+    with open(conf) as f:
+        text = f.read()
+    assert "\n        cclink_dns on;" in text
+    assert ("\n        proxy_pass 127.0.0.1:" in text) == forward
+    rc, out = _nginx_t(workdir, conf)
+    assert rc == 0, out
