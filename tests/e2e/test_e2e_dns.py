@@ -10,7 +10,7 @@ DNS alone:
 
 - kcat (librdkafka), kafka-python (python3-kafka) and KafkaJS (the
   kafkajs npm package, "make kafkajs") produce and consume through the
-  proxy;
+  proxy; curl makes a Kafka REST call through 443;
 - a broker added to the cluster at run time is reached with nothing
   changed on the laptop.
 
@@ -105,6 +105,18 @@ def test_kcat_produces_and_consumes(world):
     seen = {e["sni"] for e in world.proxy.access_entries()
             if e["port"] == "9092"}
     assert {b["host"] for b in site.brokers} <= seen
+
+
+def test_curl_rest_call_through_dns(world):
+    site = world.site
+    url = "https://%s/kafka/v3/clusters/%s/topics" % (site.rest_name, AWS)
+    status, doc, text = world.laptop.curl(
+        "GET", url, world.ca, (stack.CLUSTER_KEY, stack.CLUSTER_SECRET))
+    assert status == 200, text
+    assert doc["kind"] == "KafkaTopicList"
+    seen = {e["sni"] for e in world.proxy.access_entries()
+            if e["port"] == "443"}
+    assert site.rest_name in seen
 
 
 KAFKA_PYTHON = r"""
