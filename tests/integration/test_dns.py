@@ -618,6 +618,37 @@ def test_route_added_and_removed_while_queries_run(proxy):
     proxy.wait_serial(4)
 
 
+def test_dns_answers_exactly_the_names_sni_routes(proxy):
+    """For names in the zones: DNS answers a name exactly when the SNI
+    router routes it (the same table, the same matcher)."""
+    from lib.tlsclient import refused
+    names = ["exact.example.test", "EXACT.Example.Test", "a.wild.example.test",
+             "x.y.wild.example.test", "wild.example.test", "re-5.example.org",
+             "re-x.example.org", "re-5.example.org.x", "nope.example.test"]
+    for name in names:
+        refused(proxy.kafka_port, name)
+
+    def lines():
+        log = proxy.nginx.access_log()
+        return {n: l for n in names for l in log.splitlines()
+                if " sni=%s " % n in l}
+
+    got = wait_for(lambda: len(lines()) == len(names) and lines(),
+                   what="access log lines")
+    routed = {n for n in names if "refusal=unknown_sni" not in got[n]}
+    assert routed == {"exact.example.test", "EXACT.Example.Test",
+                      "a.wild.example.test", "x.y.wild.example.test",
+                      "re-5.example.org"}
+    for name in names:
+        routed_by_sni = name in routed
+        r = query(proxy.dns["main"], name)
+        if name.endswith(".x"):
+            assert r.rcode() == dns.rcode.REFUSED
+            continue
+        answered = r.rcode() == dns.rcode.NOERROR and bool(r.answer)
+        assert answered == routed_by_sni, (name, got[name])
+
+
 def test_counters_on_the_status_page(proxy):
     before = proxy.status()["dns"]["responses"]
     query(proxy.dns["main"], "exact.example.test")
