@@ -213,9 +213,9 @@ def check_dns(rep, workdir, proxy, bootstrap, ca_file):
     r = laptop.kcat(bootstrap, ["-L"], ca=ca_file)
     brokers = [ln for ln in r.stdout.splitlines()
                if ln.strip().startswith("broker ")]
-    rep.check("kcat -L (DNS)", r.returncode == 0 and brokers,
-              "%d brokers in the metadata, every name from the proxy's "
-              "DNS, none in /etc/hosts" % len(brokers))
+    rep.check("kcat (DNS)", r.returncode == 0 and brokers,
+              "kcat -L: %d brokers in the metadata, every name from the "
+              "proxy's DNS, none in /etc/hosts" % len(brokers))
     if r.returncode != 0:
         rep.block(r.stderr[-1500:])
     r = laptop.run(["dig", "+short", "example.com"], timeout=30)

@@ -49,7 +49,8 @@ def test_demo_check_on_the_simulator(e2e_dir):
     assert checks(out) == {
         "kafka produce": "ok", "kafka consume": "ok", "by name": "ok",
         "rest (443)": "ok", "unknown name": "ok", "status page": "ok",
-        "error logs": "ok"}, out
+        "error logs": "ok", "dig (DNS)": "ok", "kcat (DNS)": "ok",
+        "dig outside": "ok"}, out
     # the hosts snippet it printed is the one it wrote, and names the
     # proxy address the clients used
     snippet = os.path.join(workdir, "demo-proxy", "out", "hosts-linux.txt")
