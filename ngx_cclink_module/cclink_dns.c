@@ -48,6 +48,24 @@ typedef struct {
 } cclink_dns_writer_t;
 
 
+/* what a reply holds */
+typedef struct {
+    int              rcode;          /* extended included */
+    int              aa;
+    uint16_t         type;           /* of the answer records */
+    uint16_t         an;
+    uint16_t         ns;             /* 1: the zone's SOA */
+    size_t           zoff;           /* the zone in the question's name */
+} cclink_dns_plan_t;
+
+
+static size_t cclink_dns_limit(const cclink_dns_query_t *q, size_t max);
+static cclink_dns_action_e cclink_dns_decide(const cclink_dns_conf_t *conf,
+    const cclink_dns_query_t *q, cclink_dns_match_pt match, void *data,
+    cclink_dns_result_t *res, cclink_dns_plan_t *plan);
+static void cclink_dns_build(const cclink_dns_conf_t *conf,
+    const cclink_dns_query_t *q, size_t qend, size_t limit, uint32_t serial,
+    cclink_dns_plan_t *plan, uint8_t *out, cclink_dns_result_t *res);
 static uint16_t cclink_dns_u16(const uint8_t *p);
 static int cclink_dns_parse_question(cclink_dns_query_t *q, size_t *pos,
     cclink_dns_result_t *res);
@@ -161,15 +179,14 @@ cclink_dns_answer(const cclink_dns_conf_t *conf, const uint8_t *query,
     size_t len, size_t max, uint32_t serial, cclink_dns_match_pt match,
     void *data, uint8_t *out, cclink_dns_result_t *res)
 {
-    int                  rc, aa, rcode, ext;
-    size_t               pos, zoff, limit, i, qend;
-    uint16_t             flags, an, ns;
-    uint32_t             neg;
+    size_t               pos, qend;
+    cclink_dns_plan_t    plan;
     cclink_dns_query_t   q;
-    cclink_dns_writer_t  w;
 
     memset(res, 0, sizeof(*res));
     res->rcode = -1;
+
+    /* 1. the header: dropped, or answered with a header only */
 
     if (len < CCLINK_DNS_HDR) {
         return CCLINK_DNS_DROP;
@@ -199,6 +216,8 @@ cclink_dns_answer(const cclink_dns_conf_t *conf, const uint8_t *query,
         return cclink_dns_header_only(&q, CCLINK_DNS_FORMERR, out, res);
     }
 
+    /* 2. the question, then what follows it */
+
     pos = CCLINK_DNS_HDR;
 
     if (cclink_dns_parse_question(&q, &pos, res) != 0) {
@@ -210,163 +229,213 @@ cclink_dns_answer(const cclink_dns_conf_t *conf, const uint8_t *query,
 
     qend = pos;
 
-    rcode = CCLINK_DNS_NOERROR;
+    memset(&plan, 0, sizeof(plan));
 
     if (q.ancount || q.nscount
         || cclink_dns_parse_additional(&q, &pos) != 0
         || pos != len)
     {
-        rcode = CCLINK_DNS_FORMERR;
+        plan.rcode = CCLINK_DNS_FORMERR;
     }
 
-    limit = max;
+    /* 3. what to answer */
 
-    if (max < CCLINK_DNS_TCP_SIZE) {
-        limit = CCLINK_DNS_UDP_SIZE;
-
-        if (q.edns && q.udp_size > limit) {
-            limit = q.udp_size < CCLINK_DNS_EDNS_SIZE
-                    ? q.udp_size : CCLINK_DNS_EDNS_SIZE;
-        }
-    }
-
-    aa = 0;
-    an = 0;
-    ns = 0;
-    zoff = 0;
-    flags = 0;
-    neg = conf->ttl < CCLINK_DNS_NEG_TTL ? conf->ttl : CCLINK_DNS_NEG_TTL;
-
-    if (rcode != CCLINK_DNS_NOERROR) {
-        /* FORMERR, with the question */
-
-    } else if (q.edns && q.version > 0) {
-        rcode = CCLINK_DNS_BADVERS;
-
-    } else if (q.qclass != CCLINK_DNS_IN
-               || cclink_dns_find_zone(conf, &q, &zoff) != 0)
+    if (plan.rcode == CCLINK_DNS_NOERROR
+        && cclink_dns_decide(conf, &q, match, data, res, &plan)
+           == CCLINK_DNS_FORWARD)
     {
-        rcode = CCLINK_DNS_REFUSED;
+        return CCLINK_DNS_FORWARD;
+    }
+
+    /* 4. the reply */
+
+    cclink_dns_build(conf, &q, qend, cclink_dns_limit(&q, max), serial,
+                     &plan, out, res);
+
+    return CCLINK_DNS_REPLY;
+}
+
+
+/* the reply size limit: TCP's, or UDP's with the client's EDNS size */
+
+static size_t
+cclink_dns_limit(const cclink_dns_query_t *q, size_t max)
+{
+    size_t  limit;
+
+    if (max >= CCLINK_DNS_TCP_SIZE) {
+        return max;
+    }
+
+    limit = CCLINK_DNS_UDP_SIZE;
+
+    if (q->edns && q->udp_size > limit) {
+        limit = q->udp_size < CCLINK_DNS_EDNS_SIZE
+                ? q->udp_size : CCLINK_DNS_EDNS_SIZE;
+    }
+
+    return limit;
+}
+
+
+/*
+ * The answer to a well-formed query: BADVERS, REFUSED outside the zones,
+ * the records of a routed name, forwarding, the apex, or NXDOMAIN.
+ */
+
+static cclink_dns_action_e
+cclink_dns_decide(const cclink_dns_conf_t *conf, const cclink_dns_query_t *q,
+    cclink_dns_match_pt match, void *data, cclink_dns_result_t *res,
+    cclink_dns_plan_t *plan)
+{
+    int  rc;
+
+    if (q->edns && q->version > 0) {
+        plan->rcode = CCLINK_DNS_BADVERS;
+        return CCLINK_DNS_REPLY;
+    }
+
+    if (q->qclass != CCLINK_DNS_IN
+        || cclink_dns_find_zone(conf, q, &plan->zoff) != 0)
+    {
+        plan->rcode = CCLINK_DNS_REFUSED;
+        return CCLINK_DNS_REPLY;
+    }
+
+    rc = 0;
+
+    if (q->hostname) {
+        rc = match(data, res->name, res->name_len);
+    }
+
+    if (rc < 0) {
+        plan->rcode = CCLINK_DNS_SERVFAIL;
+        return CCLINK_DNS_REPLY;
+    }
+
+    if (rc > 0) {
+        res->routed = 1;
+        plan->aa = 1;
+
+        if (q->qtype == CCLINK_DNS_A
+            || (q->qtype == CCLINK_DNS_ANY && conf->na))
+        {
+            plan->type = CCLINK_DNS_A;
+            plan->an = (uint16_t) conf->na;
+
+        } else if (q->qtype == CCLINK_DNS_AAAA
+                   || q->qtype == CCLINK_DNS_ANY)
+        {
+            plan->type = CCLINK_DNS_AAAA;
+            plan->an = (uint16_t) conf->naaaa;
+        }
+
+        if (plan->an == 0) {
+            plan->ns = 1;               /* NODATA: the SOA */
+        }
+
+        return CCLINK_DNS_REPLY;
+    }
+
+    if (conf->forward) {
+        return CCLINK_DNS_FORWARD;
+    }
+
+    plan->aa = 1;
+
+    if (plan->zoff != 0) {
+        plan->rcode = CCLINK_DNS_NXDOMAIN;
+        plan->ns = 1;
+        return CCLINK_DNS_REPLY;
+    }
+
+    /* the zone's apex exists: its SOA, or NODATA */
+
+    if (q->qtype == CCLINK_DNS_SOA || q->qtype == CCLINK_DNS_ANY) {
+        plan->type = CCLINK_DNS_SOA;
+        plan->an = 1;
 
     } else {
-        rc = 0;
-
-        if (q.hostname) {
-            rc = match(data, res->name, res->name_len);
-        }
-
-        if (rc < 0) {
-            rcode = CCLINK_DNS_SERVFAIL;
-
-        } else if (rc > 0) {
-            res->routed = 1;
-            aa = 1;
-
-            if (q.qtype == CCLINK_DNS_A
-                || (q.qtype == CCLINK_DNS_ANY && conf->na))
-            {
-                an = (uint16_t) conf->na;
-
-            } else if (q.qtype == CCLINK_DNS_AAAA
-                       || q.qtype == CCLINK_DNS_ANY)
-            {
-                an = (uint16_t) conf->naaaa;
-            }
-
-            if (an == 0) {
-                ns = 1;             /* NODATA: the SOA */
-            }
-
-        } else if (conf->forward) {
-            return CCLINK_DNS_FORWARD;
-
-        } else if (zoff == 0) {
-            /* the zone's apex exists: NODATA, or its SOA */
-            aa = 1;
-
-            if (q.qtype == CCLINK_DNS_SOA || q.qtype == CCLINK_DNS_ANY) {
-                an = 1;
-
-            } else {
-                ns = 1;
-            }
-
-        } else {
-            aa = 1;
-            rcode = CCLINK_DNS_NXDOMAIN;
-            ns = 1;
-        }
+        plan->ns = 1;
     }
 
-    if (aa) {
-        flags |= CCLINK_DNS_AA;
-    }
+    return CCLINK_DNS_REPLY;
+}
 
-    ext = rcode;
+
+/*
+ * Header, the question as received, the answer records, the SOA, our
+ * OPT; when that exceeds the limit, header, question and OPT with TC.
+ */
+
+static void
+cclink_dns_build(const cclink_dns_conf_t *conf, const cclink_dns_query_t *q,
+    size_t qend, size_t limit, uint32_t serial, cclink_dns_plan_t *plan,
+    uint8_t *out, cclink_dns_result_t *res)
+{
+    size_t               i;
+    uint16_t             flags;
+    uint32_t             neg;
+    cclink_dns_writer_t  w;
+
+    flags = plan->aa ? CCLINK_DNS_AA : 0;
+    neg = conf->ttl < CCLINK_DNS_NEG_TTL ? conf->ttl : CCLINK_DNS_NEG_TTL;
 
     w.out = out;
     w.n = 0;
     w.full = 0;
 
-    cclink_dns_header(&w, &q, flags, ext & 0x0f, 1, an, ns,
-                      q.edns ? 1 : 0);
-    cclink_dns_put(&w, query + CCLINK_DNS_HDR, qend - CCLINK_DNS_HDR);
+    cclink_dns_header(&w, q, flags, plan->rcode & 0x0f, 1, plan->an,
+                      plan->ns, q->edns ? 1 : 0);
+    cclink_dns_put(&w, q->p + CCLINK_DNS_HDR, qend - CCLINK_DNS_HDR);
 
-    if (res->routed) {
-        for (i = 0; i < an; i++) {
-            cclink_dns_put16(&w, 0xc00c);
-
-            if (q.qtype == CCLINK_DNS_A
-                || (q.qtype == CCLINK_DNS_ANY && conf->na))
-            {
-                cclink_dns_put16(&w, CCLINK_DNS_A);
-                cclink_dns_put16(&w, CCLINK_DNS_IN);
-                cclink_dns_put32(&w, conf->ttl);
-                cclink_dns_put16(&w, 4);
-                cclink_dns_put(&w, conf->a[i], 4);
-
-            } else {
-                cclink_dns_put16(&w, CCLINK_DNS_AAAA);
-                cclink_dns_put16(&w, CCLINK_DNS_IN);
-                cclink_dns_put32(&w, conf->ttl);
-                cclink_dns_put16(&w, 16);
-                cclink_dns_put(&w, conf->aaaa[i], 16);
-            }
+    for (i = 0; i < plan->an; i++) {
+        if (plan->type == CCLINK_DNS_SOA) {
+            cclink_dns_soa(&w, plan->zoff, neg, serial);
+            continue;
         }
 
-    } else if (an) {
-        cclink_dns_soa(&w, zoff, neg, serial);
+        cclink_dns_put16(&w, 0xc00c);
+        cclink_dns_put16(&w, plan->type);
+        cclink_dns_put16(&w, CCLINK_DNS_IN);
+        cclink_dns_put32(&w, conf->ttl);
+
+        if (plan->type == CCLINK_DNS_A) {
+            cclink_dns_put16(&w, 4);
+            cclink_dns_put(&w, conf->a[i], 4);
+
+        } else {
+            cclink_dns_put16(&w, 16);
+            cclink_dns_put(&w, conf->aaaa[i], 16);
+        }
     }
 
-    if (ns) {
-        cclink_dns_soa(&w, zoff, neg, serial);
+    if (plan->ns) {
+        cclink_dns_soa(&w, plan->zoff, neg, serial);
     }
 
-    if (q.edns) {
-        cclink_dns_opt(&w, &q, ext);
+    if (q->edns) {
+        cclink_dns_opt(&w, q, plan->rcode);
     }
 
     if (w.full || w.n > limit) {
-        /* too large: header, question and OPT, with TC */
         w.n = 0;
         w.full = 0;
-        cclink_dns_header(&w, &q, flags | CCLINK_DNS_TC, ext & 0x0f, 1, 0,
-                          0, q.edns ? 1 : 0);
-        cclink_dns_put(&w, query + CCLINK_DNS_HDR, qend - CCLINK_DNS_HDR);
+        cclink_dns_header(&w, q, flags | CCLINK_DNS_TC, plan->rcode & 0x0f,
+                          1, 0, 0, q->edns ? 1 : 0);
+        cclink_dns_put(&w, q->p + CCLINK_DNS_HDR, qend - CCLINK_DNS_HDR);
 
-        if (q.edns) {
-            cclink_dns_opt(&w, &q, ext);
+        if (q->edns) {
+            cclink_dns_opt(&w, q, plan->rcode);
         }
 
         res->tc = 1;
-        an = 0;
+        plan->an = 0;
     }
 
     res->len = w.n;
-    res->rcode = ext;
-    res->answers = res->routed ? an : 0;
-
-    return CCLINK_DNS_REPLY;
+    res->rcode = plan->rcode;
+    res->answers = res->routed ? plan->an : 0;
 }
 
 
