@@ -7,7 +7,8 @@ dnsperf.
                              [--duration S] [--rate QPS] [--pin auto]
 
 Each contender serves N names (one A record each, the same address):
-cclink from a route table of N exact routes (nginx, 1 worker), dnsmasq
+cclink from a route table of N exact routes (nginx, 1 worker,
+multi_accept on, as docs/dns.md advises for DNS), dnsmasq
 from an addn-hosts file of N lines, Unbound (1 thread) from N local-data
 lines of a static local zone. dnsperf asks for those names in random
 order, over UDP:
@@ -133,7 +134,7 @@ daemon off;
 master_process on;
 error_log %(dir)s/error.log warn;
 pid %(dir)s/nginx.pid;
-events { worker_connections 4096; }
+events { worker_connections 4096; multi_accept on; }
 stream {
     cclink_routes %(routes)s zone=cclink:64m;
     server {
