@@ -63,6 +63,8 @@ static size_t cclink_dns_limit(const cclink_dns_query_t *q, size_t max);
 static cclink_dns_action_e cclink_dns_decide(const cclink_dns_conf_t *conf,
     const cclink_dns_query_t *q, cclink_dns_match_pt match, void *data,
     cclink_dns_result_t *res, cclink_dns_plan_t *plan);
+static int cclink_dns_has_children(const cclink_dns_query_t *q,
+    const cclink_dns_result_t *res, cclink_dns_match_pt match, void *data);
 static void cclink_dns_build(const cclink_dns_conf_t *conf,
     const cclink_dns_query_t *q, size_t qend, size_t limit, uint32_t serial,
     cclink_dns_plan_t *plan, uint8_t *out, cclink_dns_result_t *res);
@@ -344,8 +346,23 @@ cclink_dns_decide(const cclink_dns_conf_t *conf, const cclink_dns_query_t *q,
     plan->aa = 1;
 
     if (plan->zoff != 0) {
-        plan->rcode = CCLINK_DNS_NXDOMAIN;
         plan->ns = 1;
+
+        /*
+         * NXDOMAIN denies every name below too (RFC 8020): a name that a
+         * wildcard route covers children of gets NODATA
+         */
+
+        rc = cclink_dns_has_children(q, res, match, data);
+
+        if (rc < 0) {
+            plan->rcode = CCLINK_DNS_SERVFAIL;
+            plan->ns = 0;
+
+        } else if (rc == 0) {
+            plan->rcode = CCLINK_DNS_NXDOMAIN;
+        }
+
         return CCLINK_DNS_REPLY;
     }
 
@@ -360,6 +377,30 @@ cclink_dns_decide(const cclink_dns_conf_t *conf, const cclink_dns_query_t *q,
     }
 
     return CCLINK_DNS_REPLY;
+}
+
+
+/*
+ * Whether a routed name lies below the question's name, as far as one
+ * probe shows: a child label in front of the name ("x.<name>") matched by
+ * a wildcard ("*.<name>") or another route. 1, 0, or -1 (matcher error).
+ */
+
+static int
+cclink_dns_has_children(const cclink_dns_query_t *q,
+    const cclink_dns_result_t *res, cclink_dns_match_pt match, void *data)
+{
+    char  probe[CCLINK_DNS_MAX_TEXT + 1];
+
+    if (!q->hostname || res->name_len + 2 > CCLINK_DNS_MAX_TEXT - 1) {
+        return 0;
+    }
+
+    probe[0] = 'x';
+    probe[1] = '.';
+    memcpy(probe + 2, res->name, res->name_len);
+
+    return match(data, probe, res->name_len + 2);
 }
 
 

@@ -240,8 +240,8 @@ def test_routed_names_exact_wildcard_regex(proxy, tcp):
 @pytest.mark.parametrize("tcp", [False, True])
 def test_unrouted_names_nxdomain_with_soa(proxy, tcp):
     p = proxy.dns["main"]
-    for name in ("nope.example.test", "wild.example.test",
-                 "re-x.example.org"):
+    for name in ("nope.example.test", "re-x.example.org",
+                 "x.exact.example.test"):
         r = query(p, name, tcp=tcp)
         assert r.rcode() == dns.rcode.NXDOMAIN, name
         assert r.flags & dns.flags.AA
@@ -251,6 +251,16 @@ def test_unrouted_names_nxdomain_with_soa(proxy, tcp):
         assert soa.ttl <= 5 and soa[0].minimum <= 5
         assert str(soa.name).lower().rstrip(".") in ("example.test",
                                                       "example.org")
+
+
+@pytest.mark.parametrize("tcp", [False, True])
+def test_parent_of_wildcard_routes_nodata(proxy, tcp):
+    # "*.wild.example.test" routes names below wild.example.test: that
+    # name exists (an empty non-terminal), NXDOMAIN would deny them all
+    r = query(proxy.dns["main"], "wild.example.test", tcp=tcp)
+    assert r.rcode() == dns.rcode.NOERROR and not r.answer
+    assert r.flags & dns.flags.AA
+    assert r.authority[0].rdtype == dns.rdatatype.SOA
 
 
 def test_zone_apex_exists(proxy):

@@ -341,3 +341,30 @@ UNIT_TEST(dns_matcher_error_servfail)
                       &calls, out, &res);
     CHECK(calls == 0 && res.rcode == CCLINK_DNS_NXDOMAIN);
 }
+
+
+UNIT_TEST(dns_wildcard_parent_nodata)
+{
+    int                  calls = 0;
+    size_t               n;
+    uint8_t              q[512], out[CCLINK_DNS_MAX_REPLY];
+    cclink_dns_conf_t    conf;
+    cclink_dns_result_t  res;
+
+    test_conf(&conf);
+
+    /* "*.wild.example.test" routes children: the name itself exists */
+    n = make_query(q, "Wild.example.test", CCLINK_DNS_A, 0);
+    cclink_dns_answer(&conf, q, n, CCLINK_DNS_UDP_SIZE, 7, test_match,
+                      &calls, out, &res);
+    CHECK(res.rcode == CCLINK_DNS_NOERROR && !res.routed);
+    CHECK(calls == 2 && res.answers == 0);
+    CHECK(get16(out + 6) == 0 && get16(out + 8) == 1);
+    CHECK(get16(out + 2) & 0x0400);
+
+    /* nothing below: NXDOMAIN */
+    n = make_query(q, "other.example.test", CCLINK_DNS_A, 0);
+    cclink_dns_answer(&conf, q, n, CCLINK_DNS_UDP_SIZE, 7, test_match,
+                      &calls, out, &res);
+    CHECK(res.rcode == CCLINK_DNS_NXDOMAIN);
+}
