@@ -166,7 +166,8 @@ const kafka = new Kafka({ clientId: 'laptop', brokers: [boot],
   await p.connect();
   const messages = [];
   for (let i = 0; i < Number(n); i++) {
-    messages.push({ key: 'js-' + i, value: 'kafkajs ' + String(i).padStart(4, '0') });
+    messages.push({ key: 'js-' + i,
+                    value: 'kafkajs ' + String(i).padStart(4, '0') });
   }
   await p.send({ topic, acks: -1, messages });
   await p.disconnect();
@@ -180,7 +181,8 @@ const kafka = new Kafka({ clientId: 'laptop', brokers: [boot],
   await c.subscribe({ topic, fromBeginning: true });
   const want = Number(n);
   await new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('timed out with ' + got.length)), 60000);
+    const t = setTimeout(
+      () => reject(new Error('timed out with ' + got.length)), 60000);
     c.run({ eachMessage: async ({ message }) => {
       const v = message.value.toString();
       if (v.startsWith('kafkajs ')) { got.push(v); }
