@@ -62,7 +62,8 @@ $(MODULE_SO): $(NGX_BUILD)/objs/Makefile $(MODULE_SRCS)
 UNIT_BIN := $(BUILD)/unit/cclink_unit
 UNIT_SRCS := tests/unit/unit_main.c tests/unit/test_routes.c \
              tests/unit/test_hello.c \
-             $(MODULE_DIR)/cclink_routes.c $(MODULE_DIR)/cclink_hello.c
+             $(MODULE_DIR)/cclink_routes.c $(MODULE_DIR)/cclink_hello.c \
+             tests/unit/test_dns.c $(MODULE_DIR)/cclink_dns.c
 
 $(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h $(MODULE_DIR)/*.h)
 	mkdir -p $(dir $@)
@@ -129,6 +130,7 @@ test: deps
 	$(MAKE) e2e
 	$(MAKE) client-test
 	$(MAKE) integration-asan
+	$(MAKE) dns-asan
 	$(MAKE) sidecar-valgrind
 	$(MAKE) soak-ci
 	$(MAKE) fuzz-ci
@@ -159,6 +161,7 @@ demo-check: deps
 style: deps
 	/usr/bin/python3 tools/checksrc.py
 	$(PYTEST) -q -p no:cacheprovider tests/tools
+-include tests/dns/dns.mk
 
 clean:
 	rm -rf $(BUILD)

@@ -178,6 +178,8 @@ static ngx_int_t ngx_http_cclink_sidecar_error(ngx_http_request_t *r,
 static ngx_int_t ngx_http_cclink_sidecar_str(ngx_http_request_t *r,
     json_t *v, ngx_str_t *s);
 static time_t ngx_http_cclink_parse_time(const u_char *p, size_t len);
+static void ngx_http_cclink_dns(ngx_http_cclink_out_t *o,
+    ngx_cclink_shm_t *sh, ngx_uint_t format);
 static void *ngx_http_cclink_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_cclink_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -882,6 +884,8 @@ ngx_http_cclink_json(ngx_http_cclink_out_t *o, ngx_cclink_shm_t *sh,
 
     ngx_http_cclink_printf(o, "]");
 
+    ngx_http_cclink_dns(o, sh, NGX_HTTP_CCLINK_JSON);
+
     if (sc) {
         ngx_http_cclink_json_sidecar(o, sc);
     }
@@ -1162,6 +1166,8 @@ ngx_http_cclink_prometheus(ngx_http_cclink_out_t *o, ngx_cclink_shm_t *sh,
         ngx_http_cclink_prom_addr(o, as, "");
         ngx_http_cclink_printf(o, " %uA\n", cum);
     }
+
+    ngx_http_cclink_dns(o, sh, NGX_HTTP_CCLINK_PROMETHEUS);
 
     if (sc) {
         ngx_http_cclink_prom_sidecar(o, sc);
@@ -1526,7 +1532,11 @@ ngx_http_cclink_html(ngx_http_cclink_out_t *o, ngx_cclink_shm_t *sh,
                                sh->refused[i]);
     }
 
-    ngx_http_cclink_printf(o, "</tbody></table><h2>Recently refused</h2>"
+    ngx_http_cclink_printf(o, "</tbody></table>");
+
+    ngx_http_cclink_dns(o, sh, NGX_HTTP_CCLINK_HTML);
+
+    ngx_http_cclink_printf(o, "<h2>Recently refused</h2>"
                            "<table id=\"recent\"><thead><tr><th>when</th>"
                            "<th>reason</th><th>server name</th>"
                            "<th>client</th></tr></thead><tbody>");
@@ -2612,4 +2622,80 @@ ngx_http_cclink_sidecar_state(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * The DNS server's counters (ngx_stream_cclink_dns_module), by format:
+ * ',"dns":{"responses":{"NOERROR":1,...},"dropped":0,"forwarded":0}',
+ * 'cclink_dns_queries_total{rcode="NOERROR"} 1', an HTML table
+ */
+
+static void
+ngx_http_cclink_dns(ngx_http_cclink_out_t *o, ngx_cclink_shm_t *sh,
+    ngx_uint_t format)
+{
+    ngx_uint_t   i;
+
+    static const char  *rcodes[NGX_CCLINK_DNS_RCODES + 1] = {
+        "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
+        "OTHER"
+    };
+
+    switch (format) {
+
+    case NGX_HTTP_CCLINK_PROMETHEUS:
+        ngx_http_cclink_printf(o,
+            "# HELP cclink_dns_queries_total DNS queries answered, by the "
+            "response code of the answer\n"
+            "# TYPE cclink_dns_queries_total counter\n");
+
+        for (i = 0; i <= NGX_CCLINK_DNS_RCODES; i++) {
+            ngx_http_cclink_printf(o, "cclink_dns_queries_total"
+                                   "{rcode=\"%s\"} %uA\n",
+                                   rcodes[i], sh->dns_rcode[i]);
+        }
+
+        ngx_http_cclink_printf(o,
+            "# HELP cclink_dns_dropped_total DNS queries not answered "
+            "(responses, too short)\n"
+            "# TYPE cclink_dns_dropped_total counter\n"
+            "cclink_dns_dropped_total %uA\n"
+            "# HELP cclink_dns_forwarded_total DNS queries passed to the "
+            "server's proxy_pass resolver\n"
+            "# TYPE cclink_dns_forwarded_total counter\n"
+            "cclink_dns_forwarded_total %uA\n",
+            sh->dns_dropped, sh->dns_forwarded);
+        break;
+
+    case NGX_HTTP_CCLINK_HTML:
+        ngx_http_cclink_printf(o, "<h2>DNS</h2><table id=\"dns\"><thead>"
+                               "<tr><th>answer</th><th>count</th></tr>"
+                               "</thead><tbody>");
+
+        for (i = 0; i <= NGX_CCLINK_DNS_RCODES; i++) {
+            ngx_http_cclink_printf(o, "<tr><td>%s</td><td class=\"n\">%uA"
+                                   "</td></tr>", rcodes[i],
+                                   sh->dns_rcode[i]);
+        }
+
+        ngx_http_cclink_printf(o, "<tr><td>dropped</td><td class=\"n\">%uA"
+                               "</td></tr><tr><td>forwarded</td>"
+                               "<td class=\"n\">%uA</td></tr>"
+                               "</tbody></table>",
+                               sh->dns_dropped, sh->dns_forwarded);
+        break;
+
+    default: /* NGX_HTTP_CCLINK_JSON */
+        ngx_http_cclink_printf(o, ",\"dns\":{\"responses\":{");
+
+        for (i = 0; i <= NGX_CCLINK_DNS_RCODES; i++) {
+            ngx_http_cclink_printf(o, "%s\"%s\":%uA", i ? "," : "",
+                                   rcodes[i], sh->dns_rcode[i]);
+        }
+
+        ngx_http_cclink_printf(o, "},\"dropped\":%uA,\"forwarded\":%uA}",
+                               sh->dns_dropped, sh->dns_forwarded);
+        break;
+    }
 }

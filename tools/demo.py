@@ -14,7 +14,10 @@ Kafka REST backend, nginx with ngx_cclink_module on ADDR:9092 and
 ADDR:443 (default 127.77.0.1), and cclink-sidecar, which discovers the
 cluster and writes the route table and the hosts snippet. It then runs
 kcat and curl through the proxy, in a private mount namespace whose
-/etc/hosts is the generated hosts file, and prints how to try it.
+/etc/hosts is the generated hosts file, and prints how to try it. nginx
+also answers DNS on ADDR:53 (ngx_stream_cclink_dns_module): a second
+client, whose /etc/resolv.conf names only that server and whose
+/etc/hosts has no cluster name, runs dig and a kcat metadata call.
 
 With a Cloud API key (CONFLUENT_CLOUD_API_KEY and
 CONFLUENT_CLOUD_API_SECRET, or credentials_file in the configuration) and
@@ -43,6 +46,7 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "tests", "e2e"))
 
 import stack  # noqa: E402
+import dns_stack  # noqa: E402
 
 DEFAULT_ADDRESS = "127.77.0.1"
 DEFAULT_STATUS_PORT = 8080
@@ -192,6 +196,33 @@ def check_refused(rep, proxy, ca_file):
               % UNKNOWN_NAME)
 
 
+def check_dns(rep, workdir, proxy, bootstrap, ca_file):
+    """A laptop with no cluster name in its hosts file, whose only name
+    server is the proxy's DNS: dig, then a kcat metadata call."""
+    laptop = dns_stack.DNSLaptop(workdir, proxy.address)
+    r = laptop.run(["dig", "+noall", "+answer", "+comments", bootstrap],
+                   timeout=30)
+    answer = [ln for ln in r.stdout.splitlines()
+              if ln and not ln.startswith(";")]
+    ok = any(ln.split()[-1] == proxy.address for ln in answer)
+    status = [ln for ln in r.stdout.splitlines() if "status:" in ln]
+    rep.check("dig (DNS)", ok, "dig %s (resolv.conf: nameserver %s)"
+              % (bootstrap, proxy.address))
+    for ln in status[:1] + answer:
+        rep.block(ln.strip(), "                        ")
+    r = laptop.kcat(bootstrap, ["-L"], ca=ca_file)
+    brokers = [ln for ln in r.stdout.splitlines()
+               if ln.strip().startswith("broker ")]
+    rep.check("kcat (DNS)", r.returncode == 0 and brokers,
+              "kcat -L: %d brokers in the metadata, every name from the "
+              "proxy's DNS, none in /etc/hosts" % len(brokers))
+    if r.returncode != 0:
+        rep.block(r.stderr[-1500:])
+    r = laptop.run(["dig", "+short", "example.com"], timeout=30)
+    rep.check("dig outside", r.stdout.strip() == "",
+              "example.com: REFUSED (no open resolver)")
+
+
 def check_status(rep, proxy):
     try:
         st = proxy.status()
@@ -298,7 +329,7 @@ def print_try(proxy, laptop, bootstrap, rest_name, ca, cluster,
 def run_simulator(args, rep):
     build([] if args.no_build else ["module", "sidecar", "kafka-sim"])
     workdir = os.path.abspath(args.dir)
-    fresh_dir(workdir, ("cloud", "demo-proxy", "laptop"))
+    fresh_dir(workdir, ("cloud", "demo-proxy", "laptop", "dns-laptop"))
     parts = []
     try:
         print("cclink demo on the Confluent Cloud simulator (everything "
@@ -323,11 +354,12 @@ def run_simulator(args, rep):
         rep.line("Kafka REST", "%s:443 -> %s" % (site.rest_name,
                                                   cloud.rest.address))
 
-        proxy = stack.ProxyHost(workdir, "demo-proxy", cloud, [site],
-                                mode="module", environments=["env-m2qx7"],
-                                address=args.listen,
-                                status_port=DEFAULT_STATUS_PORT,
-                                poll_interval=10)
+        proxy = dns_stack.DNSProxyHost(workdir, "demo-proxy", cloud, [site],
+                                       mode="module",
+                                       environments=["env-m2qx7"],
+                                       address=args.listen,
+                                       status_port=DEFAULT_STATUS_PORT,
+                                       poll_interval=10)
         parts.append(proxy)
         t0 = time.monotonic()
         proxy.start(timeout=60)
@@ -336,6 +368,8 @@ def run_simulator(args, rep):
         rep.line("nginx + module", "%s:9092, %s:443 (%s), zone %s"
                  % (proxy.address, proxy.address, rel(proxy.nginx.conf),
                     proxy.zone))
+        rep.line("DNS", "%s:53 (UDP and TCP): the names the route table "
+                 "routes, zone confluent.cloud" % proxy.address)
         rep.line("cclink-sidecar", "pid %d, config %s, polls every %ds"
                  % (proxy.sidecar.pid, rel(proxy.conf),
                     proxy.poll_interval))
@@ -372,12 +406,17 @@ def run_simulator(args, rep):
                    (stack.CLUSTER_KEY, stack.CLUSTER_SECRET),
                    SIM_REST_TOPICS)
         check_refused(rep, proxy, cloud.ca.cert)
+        Report.head("check: a client with the proxy's DNS as its only "
+                    "name service")
+        check_dns(rep, workdir, proxy, site.bootstrap, cloud.ca.cert)
         check_status(rep, proxy)
         check_logs(rep, proxy, cloud)
 
         print_try(proxy, laptop, site.bootstrap, site.rest_name,
                   cloud.ca.cert, SIM_CLUSTER,
                   auth=(stack.CLUSTER_KEY, stack.CLUSTER_SECRET))
+        print("  dig @%s %s     # the proxy's DNS" % (proxy.address,
+                                                     site.bootstrap))
         print("change the simulated cloud while it runs: %s/_sim/ (see "
               "tests/sim/README.md); the sidecar polls every %ds"
               % (cloud.api.url, proxy.poll_interval))

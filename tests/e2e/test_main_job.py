@@ -49,7 +49,8 @@ def test_demo_check_on_the_simulator(e2e_dir):
     assert checks(out) == {
         "kafka produce": "ok", "kafka consume": "ok", "by name": "ok",
         "rest (443)": "ok", "unknown name": "ok", "status page": "ok",
-        "error logs": "ok"}, out
+        "error logs": "ok", "dig (DNS)": "ok", "kcat (DNS)": "ok",
+        "dig outside": "ok"}, out
     # the laptop set itself up with the line it printed: curl from the
     # proxy's client folder, then hosts-apply.sh
     assert re.search(r"^  cd \S+/laptop && curl -fsSO http://\S+:\d+/cclink/"

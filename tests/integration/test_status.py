@@ -451,7 +451,8 @@ def test_prometheus_exposition_is_well_formed(scripted):
     labels = set()
     for name, ls in s:
         labels |= {k for k, _ in ls}
-    assert labels == {"route", "group", "address", "zone", "reason", "le"}
+    assert labels == {"route", "group", "address", "zone", "reason", "le",
+                      "rcode"}
 
 
 def test_format_negotiation_and_methods(scripted):
