@@ -26,6 +26,8 @@ dns-asan: module-asan
 kafkajs: $(KAFKAJS_DIR)/node_modules/kafkajs/package.json
 
 $(KAFKAJS_DIR)/node_modules/kafkajs/package.json:
+	command -v npm >/dev/null || ./tools/install-deps.sh \
+	    tools/deps.d/node/node.txt
 	mkdir -p $(KAFKAJS_DIR)
 	npm install --prefix $(KAFKAJS_DIR) --no-audit --no-fund \
 	    --no-save kafkajs@$(KAFKAJS_VERSION)
