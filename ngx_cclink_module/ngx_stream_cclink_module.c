@@ -16,6 +16,8 @@
 #include "ngx_cclink_shm.h"
 #include "ngx_stream_cclink.h"
 
+#include <ifaddrs.h>
+
 
 #define NGX_STREAM_CCLINK_READING   0
 #define NGX_STREAM_CCLINK_ROUTED    1
@@ -27,6 +29,9 @@
  * own length (at most preread_buffer_size) once its header has arrived.
  */
 #define NGX_STREAM_CCLINK_FIRST_READ  1024
+
+/* how often a worker reads the host's addresses again (loop detection) */
+#define NGX_STREAM_CCLINK_LOCAL_EVERY 10
 
 
 typedef struct {
@@ -54,6 +59,12 @@ typedef struct {
     ngx_cclink_route_stat_t       **stat_cache;
     uint32_t                        stat_cache_n;
     uint64_t                        stat_cache_id;
+
+    /* per worker: the host's own addresses, for wildcard listeners */
+    ngx_sockaddr_t                 *local;
+    ngx_uint_t                      nlocal;
+    time_t                          local_at;
+    uint64_t                        loop_logged;    /* table id */
 } ngx_stream_cclink_main_conf_t;
 
 
@@ -113,6 +124,12 @@ typedef struct {
 static ngx_int_t ngx_stream_cclink_preread_handler(ngx_stream_session_t *s);
 static ngx_int_t ngx_stream_cclink_buffer(ngx_stream_session_t *s,
     size_t hello_len);
+static ngx_uint_t ngx_stream_cclink_own(ngx_stream_cclink_main_conf_t *mcf,
+    struct sockaddr *sa, socklen_t socklen);
+static ngx_uint_t ngx_stream_cclink_is_local(
+    ngx_stream_cclink_main_conf_t *mcf, struct sockaddr *sa);
+static void ngx_stream_cclink_read_local(ngx_stream_cclink_main_conf_t *mcf,
+    ngx_log_t *log);
 static ngx_cclink_route_stat_t *ngx_stream_cclink_route_stat(
     ngx_stream_cclink_main_conf_t *mcf, cclink_rt_t *rt,
     cclink_rt_match_t *m, ngx_stream_cclink_ctx_t *ctx, ngx_log_t *log);
@@ -277,8 +294,16 @@ ngx_stream_cclink_preread_handler(ngx_stream_session_t *s)
     c = s->connection;
     cscf = ngx_stream_get_module_srv_conf(s, ngx_stream_cclink_module);
 
-    if (!cscf->route || c->type != SOCK_STREAM) {
+    if (!cscf->route) {
         return NGX_DECLINED;
+    }
+
+    if (c->type != SOCK_STREAM) {
+        /* refused at configuration time too: never relayed unrouted */
+        ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                      "cclink: refused datagram session: \"cclink_route\" "
+                      "routes TCP connections only");
+        return NGX_STREAM_FORBIDDEN;
     }
 
     ctx = ngx_stream_get_module_ctx(s, ngx_stream_cclink_module);
@@ -391,7 +416,7 @@ ngx_stream_cclink_route(ngx_stream_session_t *s, ngx_stream_cclink_ctx_t *ctx,
     u_char                          text[NGX_SOCKADDR_STRLEN];
     size_t                          n;
     in_port_t                       port;
-    ngx_uint_t                      i;
+    ngx_uint_t                      i, k;
     cclink_rt_t                    *rt;
     cclink_rt_rx_t                 *rx;
     ngx_connection_t               *c;
@@ -449,9 +474,9 @@ ngx_stream_cclink_route(ngx_stream_session_t *s, ngx_stream_cclink_ctx_t *ctx,
 
     port = ngx_inet_get_port(c->local_sockaddr);
 
-    for (i = 0; i < ctx->naddrs; i++) {
+    for (i = 0, k = 0; i < ctx->naddrs; i++) {
         ra = &cclink_rt_addrs(rt)[m.group->addrs + i];
-        a = &ctx->addrs[i];
+        a = &ctx->addrs[k];
 
         a->socklen = ra->socklen;
         ngx_memcpy(&a->sockaddr, &ra->u, ra->socklen);
@@ -475,7 +500,35 @@ ngx_stream_cclink_route(ngx_stream_session_t *s, ngx_stream_cclink_ctx_t *ctx,
         a->zone.data = a->name.data + n;
         ngx_memcpy(a->zone.data, cclink_rt_str(rt, ra->zone_off),
                    ra->zone_len);
+
+        /*
+         * An address that is one of this proxy's own listeners would make
+         * it connect to itself, again and again, until it runs out of
+         * connections: such an address is never tried.
+         */
+
+        if (ngx_stream_cclink_own(mcf, &a->sockaddr.sockaddr, a->socklen)) {
+            if (mcf->loop_logged != rt->id) {
+                mcf->loop_logged = rt->id;
+                ngx_log_error(NGX_LOG_ERR, c->log, 0,
+                              "cclink: route \"%V\" of table serial %uL "
+                              "leads to %V, a listener of this proxy: "
+                              "refused (loop); fix the address in the "
+                              "route table", &ctx->route, rt->serial,
+                              &a->name);
+            }
+
+            continue;
+        }
+
+        k++;
     }
+
+    if (k == 0) {
+        return ngx_stream_cclink_refuse(s, ctx, NGX_CCLINK_LOOP);
+    }
+
+    ctx->naddrs = k;
 
     /* from here on the table is not used */
 
@@ -552,6 +605,168 @@ ngx_stream_cclink_buffer(ngx_stream_session_t *s, size_t hello_len)
     c->buffer = b;
 
     return NGX_AGAIN;
+}
+
+
+/*
+ * Whether an address is one of this proxy's own listening sockets: a
+ * listener's exact address, or, for a wildcard listener, any address of
+ * this host, on the listener's port.
+ */
+
+static ngx_uint_t
+ngx_stream_cclink_own(ngx_stream_cclink_main_conf_t *mcf,
+    struct sockaddr *sa, socklen_t socklen)
+{
+    in_port_t         port;
+    ngx_uint_t        i;
+    ngx_listening_t  *ls;
+
+    port = ngx_inet_get_port(sa);
+    ls = ngx_cycle->listening.elts;
+
+    for (i = 0; i < ngx_cycle->listening.nelts; i++) {
+
+        if (ls[i].type != SOCK_STREAM
+            || ls[i].sockaddr->sa_family != sa->sa_family
+            || ngx_inet_get_port(ls[i].sockaddr) != port)
+        {
+            continue;
+        }
+
+        if (ls[i].wildcard) {
+            if (ngx_stream_cclink_is_local(mcf, sa)) {
+                return 1;
+            }
+
+            continue;
+        }
+
+        if (ngx_cmp_sockaddr(ls[i].sockaddr, ls[i].socklen, sa, socklen, 0)
+            == NGX_OK)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static ngx_uint_t
+ngx_stream_cclink_is_local(ngx_stream_cclink_main_conf_t *mcf,
+    struct sockaddr *sa)
+{
+    in_addr_t             a;
+    ngx_uint_t            i;
+    struct sockaddr_in   *sin;
+#if (NGX_HAVE_INET6)
+    struct sockaddr_in6  *sin6;
+#endif
+
+    switch (sa->sa_family) {
+
+#if (NGX_HAVE_INET6)
+    case AF_INET6:
+        sin6 = (struct sockaddr_in6 *) sa;
+
+        if (IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr)
+            || IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr))
+        {
+            return 1;
+        }
+
+        break;
+#endif
+
+    case AF_INET:
+        sin = (struct sockaddr_in *) sa;
+        a = ntohl(sin->sin_addr.s_addr);
+
+        /* 127.0.0.0/8 and 0.0.0.0 reach this host */
+
+        if ((a >> 24) == 127 || a == 0) {
+            return 1;
+        }
+
+        break;
+
+    default:
+        return 0;
+    }
+
+    for (i = 0; i < mcf->nlocal; i++) {
+        if (ngx_cmp_sockaddr(&mcf->local[i].sockaddr, sizeof(ngx_sockaddr_t),
+                             sa, sizeof(ngx_sockaddr_t), 0)
+            == NGX_OK)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* reads the host's interface addresses, in a worker, now and then */
+
+static void
+ngx_stream_cclink_read_local(ngx_stream_cclink_main_conf_t *mcf,
+    ngx_log_t *log)
+{
+    size_t            len;
+    ngx_uint_t        n;
+    struct ifaddrs   *ifa, *p;
+    ngx_sockaddr_t   *local;
+
+    mcf->local_at = ngx_time();
+
+    if (getifaddrs(&ifa) == -1) {
+        ngx_log_error(NGX_LOG_WARN, log, ngx_errno, "getifaddrs() failed");
+        return;
+    }
+
+    n = 0;
+
+    for (p = ifa; p; p = p->ifa_next) {
+        if (p->ifa_addr && (p->ifa_addr->sa_family == AF_INET
+                            || p->ifa_addr->sa_family == AF_INET6))
+        {
+            n++;
+        }
+    }
+
+    local = ngx_calloc((n + 1) * sizeof(ngx_sockaddr_t), log);
+    if (local == NULL) {
+        freeifaddrs(ifa);
+        return;
+    }
+
+    n = 0;
+
+    for (p = ifa; p; p = p->ifa_next) {
+        if (p->ifa_addr == NULL) {
+            continue;
+        }
+
+        if (p->ifa_addr->sa_family == AF_INET) {
+            len = sizeof(struct sockaddr_in);
+
+        } else if (p->ifa_addr->sa_family == AF_INET6) {
+            len = sizeof(struct sockaddr_in6);
+
+        } else {
+            continue;
+        }
+
+        ngx_memcpy(&local[n++], p->ifa_addr, len);
+    }
+
+    freeifaddrs(ifa);
+
+    ngx_free(mcf->local);
+    mcf->local = local;
+    mcf->nlocal = n;
 }
 
 
@@ -979,6 +1194,10 @@ ngx_stream_cclink_timer_handler(ngx_event_t *ev)
     }
 
     ngx_stream_cclink_check_file(mcf, ev->log);
+
+    if (ngx_time() - mcf->local_at >= NGX_STREAM_CCLINK_LOCAL_EVERY) {
+        ngx_stream_cclink_read_local(mcf, ev->log);
+    }
 
     /* no table pointer is held between events: say what we have seen */
 
@@ -1482,10 +1701,34 @@ ngx_stream_cclink_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
 static ngx_int_t
 ngx_stream_cclink_postconfiguration(ngx_conf_t *cf)
 {
-    ngx_stream_handler_pt        *h;
-    ngx_stream_core_main_conf_t  *cmcf;
+    ngx_uint_t                     i;
+    ngx_stream_listen_t           *ls;
+    ngx_stream_handler_pt         *h;
+    ngx_stream_core_main_conf_t   *cmcf;
+    ngx_stream_cclink_srv_conf_t  *cscf;
 
     cmcf = ngx_stream_conf_get_module_main_conf(cf, ngx_stream_core_module);
+
+    /*
+     * Routing reads a TLS ClientHello from a TCP stream: a datagram
+     * session would have nothing to route by, and must not be relayed
+     * unrouted. (Servers without "cclink_route on" may listen on UDP.)
+     */
+
+    ls = cmcf->listen.elts;
+
+    for (i = 0; i < cmcf->listen.nelts; i++) {
+        cscf = ls[i].ctx->srv_conf[ngx_stream_cclink_module.ctx_index];
+
+        if (ls[i].type == SOCK_DGRAM && cscf->route) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"cclink_route on\" cannot route the UDP "
+                               "listener \"%V\": it routes TLS over TCP "
+                               "only; turn it off in that server",
+                               &ls[i].addr_text);
+            return NGX_ERROR;
+        }
+    }
 
     /*
      * Handlers of a phase run in reverse order of registration; modules
@@ -1553,6 +1796,8 @@ ngx_stream_cclink_init_process(ngx_cycle_t *cycle)
                       NGX_CCLINK_MAX_WORKERS, mcf->slot);
     }
 
+    ngx_stream_cclink_read_local(mcf, cycle->log);
+
     mcf->timer.handler = ngx_stream_cclink_timer_handler;
     mcf->timer.data = mcf;
     mcf->timer.log = cycle->log;
@@ -1594,6 +1839,10 @@ ngx_stream_cclink_exit_process(ngx_cycle_t *cycle)
     ngx_free(mcf->stat_cache);
     mcf->stat_cache = NULL;
     mcf->stat_cache_n = 0;
+
+    ngx_free(mcf->local);
+    mcf->local = NULL;
+    mcf->nlocal = 0;
 }
 
 

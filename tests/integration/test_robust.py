@@ -1,0 +1,136 @@
+"""No single connection or table can take the proxy down: a route that
+leads back to the proxy's own listeners is refused (reason "loop"), a
+datagram listener is never routed, and the other routes keep working."""
+
+import os
+import socket
+
+import pytest
+
+from lib.nginx import free_port, wait_for
+from lib.tlsclient import ping, refused, tls_connect
+
+ROUTES = """cclink-routes 1
+serial 1
+group ok 127.0.0.1:{ok}
+group self 127.0.0.1
+group status 127.0.0.1:{status}
+group wild 127.0.0.2:{wild}
+group mixed 127.0.0.1
+group mixed 127.0.0.1:{ok}
+route exact.example.test ok
+route a.example.test self
+route b.example.test status
+route c.example.test wild
+route both.example.test mixed
+end
+"""
+
+SIMPLE = """cclink-routes 1
+serial 1
+group ok 127.0.0.1:%d
+route exact.example.test ok
+end
+"""
+
+
+def open_fds(proxy):
+    """Descriptors open in the proxy's worker processes."""
+    return sum(len(os.listdir("/proc/%d/fd" % pid))
+               for pid in proxy.nginx.worker_pids())
+
+
+def loop_proxy(make_proxy, backends, **kw):
+    ok = backends("ok")
+    wild = free_port()
+    routes = ROUTES.replace("{ok}", str(ok.port)).replace("{wild}",
+                                                         str(wild))
+    proxy = make_proxy(routes, srv_extra="listen %d;" % wild, workers=1,
+                       **kw)
+    # the status listener's port is known only once the proxy is made
+    proxy.set_routes(routes.replace("{status}", str(proxy.status_port)))
+    proxy.start()
+    return proxy
+
+
+@pytest.mark.parametrize("name", ["a.example.test", "b.example.test",
+                                  "c.example.test"])
+def test_route_to_own_listener_is_refused_as_loop(make_proxy, backends, ca,
+                                                  name):
+    """The listener the client came in on (port taken from it), another
+    listener's exact address, and a local address of a wildcard
+    listener: each would make the proxy connect to itself."""
+    proxy = loop_proxy(make_proxy, backends)
+    before = open_fds(proxy)
+
+    assert refused(proxy.kafka_port, name)
+
+    wait_for(lambda: proxy.status()["refused"]["loop"] == 1,
+             what="one loop refusal")
+    # no connection to itself was made: the worker holds what it held
+    assert open_fds(proxy) <= before + 1
+    log = proxy.nginx.error_log()
+    assert "worker_connections are not enough" not in log
+    assert "refused (loop)" in log
+    assert name.split(".")[0] + ".example.test" in log
+
+    with tls_connect(proxy.kafka_port, "exact.example.test",
+                     ca.cert) as t:
+        assert ping(t) == "ok:ping"
+
+
+def test_loop_logged_once_per_table(make_proxy, backends):
+    proxy = loop_proxy(make_proxy, backends)
+    for _ in range(3):
+        assert refused(proxy.kafka_port, "a.example.test")
+    wait_for(lambda: proxy.status()["refused"]["loop"] == 3,
+             what="three loop refusals")
+    assert proxy.nginx.error_log().count("refused (loop)") == 1
+
+
+def test_loop_address_skipped_others_tried(make_proxy, backends, ca):
+    proxy = loop_proxy(make_proxy, backends)
+    for _ in range(4):
+        with tls_connect(proxy.kafka_port, "both.example.test",
+                         ca.cert) as t:
+            assert ping(t) == "ok:ping"
+    assert proxy.status()["refused"]["loop"] == 0
+
+
+# -- datagram listeners -----------------------------------------------------
+
+def test_cclink_route_on_udp_listener_refused_at_start(make_proxy):
+    udp = free_port()
+    proxy = make_proxy(SIMPLE % free_port(),
+                       stream_extra="server { listen 127.0.0.1:%d udp; "
+                       "cclink_route on; proxy_pass 127.0.0.1:1; }" % udp)
+    ok, out = proxy.nginx.test_config()
+    assert not ok
+    assert "[emerg]" in out and '"cclink_route on"' in out
+    assert "127.0.0.1:%d" % udp in out
+
+
+def test_udp_listener_without_cclink_route_still_allowed(make_proxy,
+                                                         backends, ca):
+    """Other modules (DNS) serve UDP servers of the same stream block."""
+    udp = free_port()
+    ok = backends("ok")
+    echo = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    echo.bind(("127.0.0.1", 0))
+    echo.settimeout(5)
+    try:
+        proxy = make_proxy(SIMPLE % ok.port, stream_extra="server { listen "
+                           "127.0.0.1:%d udp; proxy_pass 127.0.0.1:%d; "
+                           "proxy_responses 1; }"
+                           % (udp, echo.getsockname()[1])).start()
+        c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        c.settimeout(5)
+        c.sendto(b"hello", ("127.0.0.1", udp))
+        data, peer = echo.recvfrom(100)
+        assert data == b"hello"
+        c.close()
+        with tls_connect(proxy.kafka_port, "exact.example.test",
+                         ca.cert) as t:
+            assert ping(t) == "ok:ping"
+    finally:
+        echo.close()
