@@ -118,6 +118,7 @@ typedef struct {
 
     u_char                         *scratch;
     size_t                          scratch_size;
+    cclink_hello_state_t            hello;      /* where the reader is */
 } ngx_stream_cclink_ctx_t;
 
 
@@ -339,9 +340,10 @@ ngx_stream_cclink_preread_handler(ngx_stream_session_t *s)
         return ngx_stream_cclink_buffer(s, 0);
     }
 
-    rc = cclink_hello_parse(c->buffer->pos, c->buffer->last - c->buffer->pos,
-                            cscf->hello_max, ctx->scratch, ctx->scratch_size,
-                            &h);
+    rc = cclink_hello_parse_more(&ctx->hello, c->buffer->pos,
+                                 c->buffer->last - c->buffer->pos,
+                                 cscf->hello_max, ctx->scratch,
+                                 ctx->scratch_size, &h);
 
     if (rc == CCLINK_HELLO_SCRATCH) {
         ctx->scratch = ngx_palloc(c->pool, h.hello_len);
@@ -351,10 +353,10 @@ ngx_stream_cclink_preread_handler(ngx_stream_session_t *s)
 
         ctx->scratch_size = h.hello_len;
 
-        rc = cclink_hello_parse(c->buffer->pos,
-                                c->buffer->last - c->buffer->pos,
-                                cscf->hello_max, ctx->scratch,
-                                ctx->scratch_size, &h);
+        rc = cclink_hello_parse_more(&ctx->hello, c->buffer->pos,
+                                     c->buffer->last - c->buffer->pos,
+                                     cscf->hello_max, ctx->scratch,
+                                     ctx->scratch_size, &h);
     }
 
     switch (rc) {

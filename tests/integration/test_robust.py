@@ -4,11 +4,13 @@ datagram listener is never routed, and the other routes keep working."""
 
 import os
 import socket
+import time
 
 import pytest
 
+from lib.backends import RawBackend
 from lib.nginx import free_port, wait_for
-from lib.tlsclient import ping, refused, tls_connect
+from lib.tlsclient import client_hello, ping, refused, tls_connect
 
 ROUTES = """cclink-routes 1
 serial 1
@@ -95,6 +97,33 @@ def test_loop_address_skipped_others_tried(make_proxy, backends, ca):
                          ca.cert) as t:
             assert ping(t) == "ok:ping"
     assert proxy.status()["refused"]["loop"] == 0
+
+
+# -- ClientHello in thousands of records -----------------------------------
+
+def test_hello_in_2900_one_byte_records_read_in_pieces(make_proxy):
+    """Sent in pieces with pauses, so that the worker reads it many times;
+    routed, and passed on byte for byte."""
+    raw = RawBackend()
+    try:
+        proxy = make_proxy(SIMPLE % raw.port, workers=1,
+                           srv_extra="preread_buffer_size 32k;").start()
+        hello = client_hello("exact.example.test", frag=1, pad=2700)
+        assert hello.count(b"\x16\x03\x01\x00\x01") >= 2900
+        s = socket.create_connection(("127.0.0.1", proxy.kafka_port),
+                                     timeout=10)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        for i in range(0, len(hello), 600):
+            s.sendall(hello[i:i + 600])
+            time.sleep(0.002)
+        s.sendall(b"after")
+        wait_for(lambda: raw.received
+                 and bytes(raw.received[0]) == hello + b"after",
+                 what="the ClientHello at the backend")
+        s.close()
+        assert proxy.status()["refused"]["client_hello_too_large"] == 0
+    finally:
+        raw.close()
 
 
 # -- datagram listeners -----------------------------------------------------
