@@ -4,11 +4,12 @@ datagram listener is never routed, and the other routes keep working."""
 
 import os
 import socket
+import struct
 import time
 
 import pytest
 
-from lib.backends import RawBackend
+from lib.backends import RawBackend, _Server
 from lib.nginx import free_port, wait_for
 from lib.tlsclient import client_hello, ping, refused, tls_connect
 
@@ -163,3 +164,122 @@ def test_udp_listener_without_cclink_route_still_allowed(make_proxy,
             assert ping(t) == "ok:ping"
     finally:
         echo.close()
+
+
+# -- cclink_pass passes on what each end does: RST as RST, FIN as FIN ------
+
+class EndsBackend(_Server):
+    """Reads the ClientHello, then does what "mode" says; records how the
+    client's side ended ("fin", "rst") and what it sent after the hello."""
+
+    def __init__(self, hello, mode):
+        self.hello = hello
+        self.mode = mode
+        self.ended = []
+        self.got = []
+        super().__init__("127.0.0.1", 0)
+
+    def serve(self, c):
+        c.settimeout(10)
+        buf = b""
+        while len(buf) < len(self.hello):
+            d = c.recv(65536)
+            if not d:
+                return
+            buf += d
+        rest = buf[len(self.hello):]
+        if self.mode == "reset":
+            c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                         struct.pack("ii", 1, 0))
+            c.close()
+            return
+        if self.mode == "shut":
+            c.sendall(b"bye")
+            c.shutdown(socket.SHUT_WR)
+        try:
+            while True:
+                d = c.recv(65536)
+                if not d:
+                    self.ended.append("fin")
+                    break
+                rest += d
+        except ConnectionResetError:
+            self.ended.append("rst")
+        self.got.append(rest)
+        if self.mode == "answer-after-fin":
+            c.sendall(b"reply after your fin")
+
+
+def ends_proxy(make_proxy, mode):
+    hello = client_hello("exact.example.test")
+    be = EndsBackend(hello, mode)
+    proxy = make_proxy(SIMPLE % be.port, relay="pass", workers=1).start()
+    s = socket.create_connection(("127.0.0.1", proxy.kafka_port), timeout=10)
+    s.sendall(hello)
+    return proxy, be, s
+
+
+def test_pass_client_reset_resets_upstream(make_proxy):
+    proxy, be, s = ends_proxy(make_proxy, "wait")
+    try:
+        s.sendall(b"some bytes")
+        wait_for(lambda: be.conns and be.accepted == 1, what="upstream")
+        time.sleep(0.1)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                     struct.pack("ii", 1, 0))
+        s.close()
+        wait_for(lambda: be.ended, what="the upstream side to end")
+        assert be.ended == ["rst"]
+    finally:
+        be.close()
+
+
+def test_pass_upstream_reset_resets_client(make_proxy):
+    proxy, be, s = ends_proxy(make_proxy, "reset")
+    try:
+        with pytest.raises(ConnectionResetError):
+            while s.recv(100):
+                pass
+    finally:
+        s.close()
+        be.close()
+
+
+def test_pass_client_fin_is_a_half_close(make_proxy):
+    """The client is done sending; the answer still comes back."""
+    proxy, be, s = ends_proxy(make_proxy, "answer-after-fin")
+    try:
+        s.sendall(b"request")
+        s.shutdown(socket.SHUT_WR)
+        got = b""
+        while True:
+            d = s.recv(100)
+            if not d:
+                break
+            got += d
+        assert got == b"reply after your fin"
+        assert be.ended == ["fin"] and be.got == [b"request"]
+    finally:
+        s.close()
+        be.close()
+
+
+def test_pass_upstream_fin_is_a_half_close(make_proxy):
+    """The upstream is done sending; the client's bytes still go up."""
+    proxy, be, s = ends_proxy(make_proxy, "shut")
+    try:
+        got = b""
+        while True:
+            d = s.recv(100)
+            if not d:
+                break
+            got += d
+        assert got == b"bye"
+        s.sendall(b"still talking")
+        s.shutdown(socket.SHUT_WR)
+        wait_for(lambda: be.got, what="the upstream to see the end")
+        assert be.got == [b"still talking"] and be.ended == ["fin"]
+        assert s.recv(100) == b""
+    finally:
+        s.close()
+        be.close()
