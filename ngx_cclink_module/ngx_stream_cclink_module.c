@@ -30,6 +30,9 @@
  */
 #define NGX_STREAM_CCLINK_FIRST_READ  1024
 
+/* whole pages taken by an allocation from the slab (larger than half one) */
+#define ngx_stream_cclink_pages(n)  (((n) + ngx_pagesize - 1) / ngx_pagesize)
+
 /* how often a worker reads the host's addresses again (loop detection) */
 #define NGX_STREAM_CCLINK_LOCAL_EVERY 10
 
@@ -65,6 +68,9 @@ typedef struct {
     ngx_uint_t                      nlocal;
     time_t                          local_at;
     uint64_t                        loop_logged;    /* table id */
+
+    /* per worker: the last file that did not fit (logged once) */
+    ngx_cclink_file_id_t            nofit_file;
 } ngx_stream_cclink_main_conf_t;
 
 
@@ -157,6 +163,10 @@ static cclink_rt_rx_t *ngx_stream_cclink_rx(
     ngx_stream_cclink_main_conf_t *mcf, cclink_rt_t *rt, ngx_log_t *log);
 static ngx_int_t ngx_stream_cclink_file_id(const char *path,
     ngx_cclink_file_id_t *id);
+static void ngx_stream_cclink_nofit(ngx_stream_cclink_main_conf_t *mcf,
+    cclink_rt_t *rt, ngx_int_t rc, ngx_cclink_file_id_t *id, ngx_log_t *log);
+static size_t ngx_stream_cclink_zone_need(ngx_uint_t route_series,
+    ngx_uint_t addr_series, size_t table);
 static ngx_int_t ngx_stream_cclink_variable(ngx_stream_session_t *s,
     ngx_stream_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_stream_cclink_init_zone(ngx_shm_zone_t *shm_zone,
@@ -1299,16 +1309,10 @@ ngx_stream_cclink_check_file(ngx_stream_cclink_main_conf_t *mcf,
                       "%uD routes, %uD groups", &mcf->path, rt->serial,
                       rt->nroutes, rt->ngroups);
 
-    } else if (rc == NGX_ERROR) {
-        ngx_snprintf(sh->error, sizeof(sh->error) - 1,
-                     "%V: table of %uL bytes does not fit in the zone%Z",
-                     &mcf->path, (uint64_t) cclink_rt_size(rt));
-        sh->error_at = ngx_time();
-        (void) ngx_atomic_fetch_add(&sh->load_errors, 1);
-        sh->file = id;
+    } else {
+        /* tried again at the next check: sh->file stays as it was */
+        ngx_stream_cclink_nofit(mcf, rt, rc, &id, log);
     }
-
-    /* NGX_AGAIN: tried again at the next check */
 
     cclink_rt_free(rt);
 
@@ -1316,6 +1320,101 @@ done:
 
     ngx_memory_barrier();
     sh->loader = 0;
+}
+
+
+/*
+ * A table that does not fit now: all slots for replaced tables are held
+ * (NGX_AGAIN), or no free run of pages is large enough (NGX_ERROR) while
+ * replaced tables are held within their grace time, or for good (the zone
+ * is too small or fragmented). Said once per file and worker; the next
+ * checks try again until it fits or the file changes.
+ */
+
+static void
+ngx_stream_cclink_nofit(ngx_stream_cclink_main_conf_t *mcf, cclink_rt_t *rt,
+    ngx_int_t rc, ngx_cclink_file_id_t *id, ngx_log_t *log)
+{
+    size_t             size;
+    ngx_uint_t         i, held;
+    ngx_cclink_shm_t  *sh;
+
+    if (ngx_memcmp(&mcf->nofit_file, id, sizeof(ngx_cclink_file_id_t)) == 0)
+    {
+        return;
+    }
+
+    mcf->nofit_file = *id;
+
+    sh = mcf->sh;
+    size = cclink_rt_size(rt);
+    held = 0;
+
+    for (i = 0; i < NGX_CCLINK_RETIRED; i++) {
+        if (sh->retired[i].table) {
+            held++;
+        }
+    }
+
+    if (rc == NGX_AGAIN || held) {
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "cclink: route table \"%V\" serial %uL (%uz bytes) "
+                      "not loaded yet: %ui replaced tables are still held "
+                      "within their grace time; trying again at each "
+                      "check; if this lasts, make the zone larger",
+                      &mcf->path, rt->serial, size, held);
+
+        ngx_snprintf(sh->error, sizeof(sh->error) - 1,
+                     "%V: serial %uL waits for %ui replaced tables to be "
+                     "released%Z", &mcf->path, rt->serial, held);
+
+    } else {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "cclink: route table \"%V\" serial %uL (%uz bytes) "
+                      "does not fit in the zone%s, too small or "
+                      "fragmented; trying again at each check; make the "
+                      "zone larger (zone=NAME:SIZE, at least %uzk for this "
+                      "table) and restart nginx", &mcf->path, rt->serial,
+                      size, mcf->shpool->log_ctx,
+                      ngx_stream_cclink_zone_need(sh->route_series,
+                                                  sh->addr_series, 2 * size)
+                      / 1024 + 1);
+
+        ngx_snprintf(sh->error, sizeof(sh->error) - 1,
+                     "%V: table of %uz bytes does not fit in the zone%Z",
+                     &mcf->path, size);
+    }
+
+    sh->error_at = ngx_time();
+    (void) ngx_atomic_fetch_add(&sh->load_errors, 1);
+}
+
+
+/*
+ * The size a zone needs: every allocation larger than half a page takes
+ * whole pages, every page costs a page descriptor, and the slab pool
+ * starts with its own header, slot and statistics arrays and aligns its
+ * pages; 16 pages are left for small allocations and other modules.
+ */
+
+static size_t
+ngx_stream_cclink_zone_need(ngx_uint_t route_series, ngx_uint_t addr_series,
+    size_t table)
+{
+    size_t  pages;
+
+    pages = ngx_stream_cclink_pages(sizeof(ngx_cclink_shm_t))
+            + ngx_stream_cclink_pages((2 * route_series + 1)
+                                      * sizeof(ngx_cclink_route_stat_t))
+            + ngx_stream_cclink_pages((2 * addr_series + 1)
+                                      * sizeof(ngx_cclink_addr_stat_t))
+            + ngx_stream_cclink_pages(table)
+            + 16;
+
+    return sizeof(ngx_slab_pool_t)
+           + ngx_pagesize_shift * (sizeof(ngx_slab_page_t)
+                                   + sizeof(ngx_slab_stat_t))
+           + (pages + 1) * (ngx_pagesize + sizeof(ngx_slab_page_t));
 }
 
 
@@ -1524,6 +1623,24 @@ ngx_stream_cclink_init_zone(ngx_shm_zone_t *shm_zone, void *data)
         mcf->shpool = omcf->shpool;
         mcf->sh = omcf->sh;
 
+        sh = mcf->sh;
+
+        if (sh->route_series != mcf->route_series
+            || sh->addr_series != mcf->addr_series)
+        {
+            /* as limit_conn_zone reports a changed key */
+            ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                          "cclink_routes zone \"%V\" uses "
+                          "max_route_series=%ui max_address_series=%ui "
+                          "while previously it used max_route_series=%ui "
+                          "max_address_series=%ui; use another zone name "
+                          "or restart nginx to change them",
+                          &shm_zone->shm.name, mcf->route_series,
+                          mcf->addr_series, sh->route_series,
+                          sh->addr_series);
+            return NGX_ERROR;
+        }
+
     } else if (shm_zone->shm.exists) {
         mcf->shpool = shpool;
         mcf->sh = shpool->data;
@@ -1564,6 +1681,9 @@ ngx_stream_cclink_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
         sh->started = ngx_time();
 
+        /* a table that does not fit is said once, and retried, by us */
+        shpool->log_nomem = 0;
+
         shpool->data = sh;
         mcf->shpool = shpool;
         mcf->sh = sh;
@@ -1583,6 +1703,22 @@ ngx_stream_cclink_init_zone(ngx_shm_zone_t *shm_zone, void *data)
                            &mcf->initial_file, shm_zone->shm.log)
         != NGX_OK)
     {
+        if (omcf && mcf->sh->table) {
+
+            /*
+             * A reload: the table in force stays, and the workers load
+             * the file once there is room (replaced tables released).
+             */
+
+            ngx_log_error(NGX_LOG_WARN, shm_zone->shm.log, 0,
+                          "cclink: route table \"%V\" (%uz bytes) cannot "
+                          "be placed in zone \"%V\" now; serial %uL stays "
+                          "in force and the file is loaded at a later "
+                          "check", &mcf->path, cclink_rt_size(mcf->initial),
+                          &shm_zone->shm.name, mcf->sh->serial);
+            return NGX_OK;
+        }
+
         ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
                       "cclink: cannot place the route table \"%V\" "
                       "(%uz bytes) in zone \"%V\"", &mcf->path,
@@ -1997,21 +2133,22 @@ ngx_stream_cclink_routes(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     cln->handler = ngx_stream_cclink_free_initial;
     cln->data = mcf->initial;
 
-    need = (2 * mcf->route_series + 1) * sizeof(ngx_cclink_route_stat_t)
-           + (2 * mcf->addr_series + 1) * sizeof(ngx_cclink_addr_stat_t)
-           + sizeof(ngx_cclink_shm_t) + 16 * ngx_pagesize;
+    need = ngx_stream_cclink_zone_need(mcf->route_series, mcf->addr_series,
+                                       cclink_rt_size(mcf->initial));
 
-    if ((size_t) size < need + cclink_rt_size(mcf->initial)) {
+    if ((size_t) size < need) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "zone \"%V\" is too small: %ui route series, "
                            "%ui address series and the route table need "
                            "at least %uzk", &name, mcf->route_series,
-                           mcf->addr_series,
-                           (need + cclink_rt_size(mcf->initial)) / 1024 + 1);
+                           mcf->addr_series, need / 1024 + 1);
         return NGX_CONF_ERROR;
     }
 
-    if ((size_t) size < need + 2 * cclink_rt_size(mcf->initial)) {
+    if ((size_t) size < need + ngx_stream_cclink_pages(
+                                   cclink_rt_size(mcf->initial))
+                               * ngx_pagesize)
+    {
         ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
                            "zone \"%V\" may be too small: the route table "
                            "takes %uz bytes, and a replacement needs as "

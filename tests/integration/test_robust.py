@@ -3,6 +3,8 @@ leads back to the proxy's own listeners is refused (reason "loop"), a
 datagram listener is never routed, and the other routes keep working."""
 
 import os
+import re
+import signal
 import socket
 import struct
 import time
@@ -283,3 +285,103 @@ def test_pass_upstream_fin_is_a_half_close(make_proxy):
     finally:
         s.close()
         be.close()
+
+
+# -- no table silently skipped ---------------------------------------------
+
+def many_routes(port, serial, n=20000):
+    lines = ["cclink-routes 1", "serial %d" % serial,
+             "group ok 127.0.0.1:%d" % port]
+    for i in range(n):
+        lines.append("route r-%05d.zone.example.test ok" % i)
+    lines.append("route exact.example.test ok")
+    lines.append("end\n")
+    return "\n".join(lines)
+
+
+def minimum_zone_k(make_proxy, routes, extra=""):
+    """The zone size nginx -t reports as the least for this table."""
+    probe = make_proxy(routes, zone_size="64k" + extra)
+    ok, out = probe.nginx.test_config()
+    assert not ok
+    m = re.search(r"need at least (\d+)k", out)
+    assert m, out
+    return int(m.group(1))
+
+
+def table_bytes(make_proxy, routes):
+    p = make_proxy(routes, zone_size="64m").start()
+    n = p.status()["table"]["bytes"]
+    p.stop()
+    return n
+
+
+def test_zone_of_reported_minimum_starts(make_proxy, backends, ca):
+    ok = backends("ok")
+    routes = many_routes(ok.port, 1, n=100000)
+    least = minimum_zone_k(make_proxy, routes)
+    proxy = make_proxy(routes, zone_size="%dk" % least).start()
+    with tls_connect(proxy.kafka_port, "exact.example.test", ca.cert) as t:
+        assert ping(t) == "ok:ping"
+
+
+def two_table_proxy(make_proxy, port, interval="1s"):
+    """A zone with room for two tables but not three."""
+    size = table_bytes(make_proxy, many_routes(port, 1))
+    least = minimum_zone_k(make_proxy, many_routes(port, 1))
+    zone = least + (size * 3 // 2) // 1024
+    return make_proxy(many_routes(port, 1), zone_size="%dk" % zone,
+                      interval=interval).start()
+
+
+def test_table_that_does_not_fit_yet_is_retried(make_proxy, backends, ca):
+    """v2 replaces v1, v3 comes while v1 is still held in its grace time:
+    v3 is loaded once v1 is released, without the file changing again."""
+    ok = backends("ok")
+    proxy = two_table_proxy(make_proxy, ok.port)
+    proxy.set_routes(many_routes(ok.port, 2))
+    proxy.wait_serial(2)
+    proxy.set_routes(many_routes(ok.port, 3))
+    proxy.wait_serial(3, timeout=10)
+    log = proxy.nginx.error_log()
+    assert "replaced tables are still held" in log
+    assert log.count("serial 3 (") == 1      # said once, not at each check
+
+
+def test_reload_with_kept_zone_and_no_room_keeps_table(make_proxy, backends,
+                                                      ca):
+    ok = backends("ok")
+    proxy = two_table_proxy(make_proxy, ok.port, interval="2s")
+    proxy.set_routes(many_routes(ok.port, 2))
+    proxy.wait_serial(2, timeout=5)
+    old = proxy.nginx.worker_pids()
+    proxy.set_routes(many_routes(ok.port, 3))
+    os.kill(proxy.nginx.master_pid(), signal.SIGHUP)
+    wait_for(lambda: set(proxy.nginx.worker_pids()) - set(old), timeout=10,
+             what="new workers")
+    assert "cannot be placed" in proxy.nginx.error_log()
+    proxy.wait_serial(3, timeout=10)
+    with tls_connect(proxy.kafka_port, "exact.example.test", ca.cert) as t:
+        assert ping(t) == "ok:ping"
+
+
+def test_changed_series_limits_across_reload_reported(make_proxy, backends):
+    ok = backends("ok")
+    proxy = make_proxy(SIMPLE % ok.port).start()
+    old = proxy.nginx.worker_pids()
+    with open(proxy.nginx.conf) as f:
+        text = f.read()
+    with open(proxy.nginx.conf, "w") as f:
+        f.write(text.replace("zone=cclink:16m",
+                             "zone=cclink:16m max_route_series=100"))
+    os.kill(proxy.nginx.master_pid(), signal.SIGHUP)
+    wait_for(lambda: "while previously it used" in proxy.nginx.error_log(),
+             what="the changed limits reported")
+    log = proxy.nginx.error_log()
+    assert "max_route_series=100 max_address_series=512 while previously " \
+           "it used max_route_series=2048" in log
+    assert proxy.nginx.worker_pids() == old
+    proxy.stop(check=False)
+    bad = [l for l in proxy.nginx.bad_lines()
+           if "while previously it used" not in l]
+    assert not bad
