@@ -15,6 +15,7 @@
 #include "cclink_hello.h"
 #include "ngx_cclink_shm.h"
 #include "ngx_stream_cclink.h"
+#include "ngx_cclink_watch.h"
 
 #include <ifaddrs.h>
 
@@ -68,6 +69,9 @@ typedef struct {
     ngx_uint_t                      nlocal;
     time_t                          local_at;
     uint64_t                        loop_logged;    /* table id */
+
+    /* per worker: notifications of the table's directory */
+    ngx_cclink_watch_t              watch;
 
     /* per worker: the last file that did not fit (logged once) */
     ngx_cclink_file_id_t            nofit_file;
@@ -159,6 +163,7 @@ static void ngx_stream_cclink_free_peer(ngx_peer_connection_t *pc,
 static void ngx_stream_cclink_timer_handler(ngx_event_t *ev);
 static void ngx_stream_cclink_check_file(ngx_stream_cclink_main_conf_t *mcf,
     ngx_log_t *log);
+static void ngx_stream_cclink_file_changed(void *data, ngx_log_t *log);
 static cclink_rt_rx_t *ngx_stream_cclink_rx(
     ngx_stream_cclink_main_conf_t *mcf, cclink_rt_t *rt, ngx_log_t *log);
 static ngx_int_t ngx_stream_cclink_file_id(const char *path,
@@ -1195,6 +1200,8 @@ ngx_stream_cclink_timer_handler(ngx_event_t *ev)
     sh = mcf->sh;
 
     if (ngx_exiting || ngx_quit || ngx_terminate) {
+        ngx_cclink_watch_stop(&mcf->watch);
+
         /* shutting down: stop taking part in table release */
         if (mcf->slot < NGX_CCLINK_MAX_WORKERS
             && sh->workers[mcf->slot].pid == ngx_pid)
@@ -1236,6 +1243,20 @@ ngx_stream_cclink_timer_handler(ngx_event_t *ev)
     }
 
     ngx_add_timer(ev, mcf->interval);
+}
+
+
+/*
+ * The table's directory says the file was replaced or written: it is
+ * looked at now rather than at the next tick of the timer.
+ */
+
+static void
+ngx_stream_cclink_file_changed(void *data, ngx_log_t *log)
+{
+    ngx_stream_cclink_main_conf_t  *mcf = data;
+
+    ngx_stream_cclink_check_file(mcf, log);
 }
 
 
@@ -1943,6 +1964,17 @@ ngx_stream_cclink_init_process(ngx_cycle_t *cycle)
 
     ngx_add_timer(&mcf->timer, mcf->interval);
 
+    /* the timer stays: for file systems without notifications */
+
+    mcf->watch.changed = ngx_stream_cclink_file_changed;
+    mcf->watch.data = mcf;
+
+    if (ngx_cclink_watch_start(&mcf->watch, &mcf->path, cycle->log)
+        == NGX_ERROR)
+    {
+        return NGX_ERROR;
+    }
+
     return NGX_OK;
 }
 
@@ -1981,6 +2013,8 @@ ngx_stream_cclink_exit_process(ngx_cycle_t *cycle)
     ngx_free(mcf->local);
     mcf->local = NULL;
     mcf->nlocal = 0;
+
+    ngx_cclink_watch_stop(&mcf->watch);
 }
 
 

@@ -385,3 +385,49 @@ def test_changed_series_limits_across_reload_reported(make_proxy, backends):
     bad = [l for l in proxy.nginx.bad_lines()
            if "while previously it used" not in l]
     assert not bad
+
+
+# -- a new route live at once ----------------------------------------------
+
+TWO = """cclink-routes 1
+serial %d
+group ok 127.0.0.1:%d
+route exact.example.test ok
+route %s ok
+end
+"""
+
+
+def reaches(proxy, name, ca):
+    try:
+        with tls_connect(proxy.kafka_port, name, ca.cert, timeout=2) as t:
+            return ping(t) == "ok:ping"
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("how", ["rename", "in-place"])
+def test_new_route_live_without_waiting_for_timer(make_proxy, backends, ca,
+                                                  how):
+    """With a timer of a minute, the change is seen from the directory's
+    notifications: renamed into place (as the sidecar does) or written in
+    place and closed."""
+    ok = backends("ok")
+    proxy = make_proxy(TWO % (1, ok.port, "a.example.test"),
+                       interval="60s").start()
+    assert reaches(proxy, "a.example.test", ca)
+    assert not reaches(proxy, "b.example.test", ca)
+    text = TWO % (2, ok.port, "b.example.test")
+    if how == "rename":
+        proxy.set_routes(text)
+    else:
+        with open(proxy.routes, "w") as f:
+            f.write(text)
+    wait_for(lambda: reaches(proxy, "b.example.test", ca), timeout=5,
+             what="the new route")
+    assert proxy.status()["table"]["serial"] == 2
+    # other files in the directory are not the table
+    with open(proxy.routes + ".tmp", "w") as f:
+        f.write("not a table")
+    assert reaches(proxy, "b.example.test", ca)
+    assert proxy.status()["table"]["load_errors"] == 0
