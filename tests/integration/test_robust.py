@@ -431,3 +431,66 @@ def test_new_route_live_without_waiting_for_timer(make_proxy, backends, ca,
         f.write("not a table")
     assert reaches(proxy, "b.example.test", ca)
     assert proxy.status()["table"]["load_errors"] == 0
+
+
+# -- per-client limits -----------------------------------------------------
+
+TEMPLATE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                        "..", "conf-templates", "nginx-cclink.conf")
+
+
+def template_limits():
+    """The per-client lines of the sample configuration, as written."""
+    with open(TEMPLATE) as f:
+        text = re.sub(r"#[^\n]*", "", f.read())
+    zone = re.search(r"^\s*(limit_conn_zone\s+\$binary_remote_addr\s+"
+                     r"zone=(\w+):\w+;)", text, re.M)
+    limit = re.search(r"^\s*(limit_conn\s+(\w+)\s+(\d+);)", text, re.M)
+    timeout = re.search(r"^\s*preread_timeout\s+(\d+)s;", text, re.M)
+    buf = re.search(r"^\s*preread_buffer_size\s+(\w+);", text, re.M)
+    assert zone and limit and timeout and buf, "template lacks the limits"
+    assert zone.group(2) == limit.group(2)
+    return zone.group(1), limit.group(1), int(limit.group(3)), buf.group(1)
+
+
+def test_many_slow_hellos_from_one_address_do_not_starve_others(
+        make_proxy, backends, ca):
+    """One address opens more pending ClientHellos than the template's
+    limit and never finishes them: it gets the limit and no more, and a
+    client from another address is served meanwhile."""
+    ok = backends("ok")
+    zone, limit, n, buf = template_limits()
+    assert 100 <= n <= 4000
+    proxy = make_proxy(SIMPLE % ok.port, workers=1, stream_extra=zone,
+                       srv_extra="%s preread_timeout 30s; "
+                       "preread_buffer_size %s;" % (limit, buf)).start()
+    hello = client_hello("exact.example.test")
+    slow = []
+    try:
+        for _ in range(n + 20):
+            s = socket.create_connection(("127.0.0.1", proxy.kafka_port),
+                                         source_address=("127.0.0.7", 0),
+                                         timeout=10)
+            s.sendall(hello[:20])           # and nothing more
+            slow.append(s)
+
+        def closed(s):
+            s.setblocking(False)
+            try:
+                return s.recv(1) == b""
+            except BlockingIOError:
+                return False
+            except ConnectionResetError:
+                return True
+        wait_for(lambda: sum(closed(s) for s in slow) == 20, timeout=10,
+                 what="the connections over the limit closed")
+        assert sum(closed(s) for s in slow) == 20
+
+        # someone else is served
+        for _ in range(3):
+            assert reaches(proxy, "exact.example.test", ca)
+        assert ok.accepted == 3
+        assert "limiting connections by zone" in proxy.nginx.error_log()
+    finally:
+        for s in slow:
+            s.close()
