@@ -1720,6 +1720,15 @@ ngx_stream_cclink_init_zone(ngx_shm_zone_t *shm_zone, void *data)
                     &shm_zone->shm.name);
     }
 
+    if (omcf && mcf->sh->table
+        && ngx_memcmp(&mcf->sh->file, &mcf->initial_file,
+                      sizeof(ngx_cclink_file_id_t))
+           == 0)
+    {
+        /* the workers have loaded this very file already */
+        return NGX_OK;
+    }
+
     if (ngx_cclink_publish(mcf->shpool, mcf->sh, mcf->initial,
                            &mcf->initial_file, shm_zone->shm.log)
         != NGX_OK)
