@@ -643,6 +643,13 @@ ngx_stream_cclink_pass_relay(ngx_stream_session_t *s,
 
     if (src->read->eof && b->pos == b->last) {
 
+        if (from_upstream ? ctx->upstream_shut : ctx->client_shut) {
+            /* the other direction ended first: the close sends the FIN */
+            ngx_stream_cclink_pass_closed(s, from_upstream ? "upstream"
+                                                           : "client");
+            return NGX_DONE;
+        }
+
         if (from_upstream ? !ctx->client_shut : !ctx->upstream_shut) {
             if (from_upstream) {
                 ctx->client_shut = 1;
@@ -657,12 +664,6 @@ ngx_stream_cclink_pass_relay(ngx_stream_session_t *s,
                                                                : "client");
                 return NGX_DONE;
             }
-        }
-
-        if (ctx->client_shut && ctx->upstream_shut) {
-            ngx_stream_cclink_pass_closed(s, from_upstream ? "upstream"
-                                                           : "client");
-            return NGX_DONE;
         }
     }
 
