@@ -153,13 +153,15 @@ def test_udp_listener_without_cclink_route_still_allowed(make_proxy,
     try:
         proxy = make_proxy(SIMPLE % ok.port, stream_extra="server { listen "
                            "127.0.0.1:%d udp; proxy_pass 127.0.0.1:%d; "
-                           "proxy_responses 1; }"
+                           "proxy_responses 1; proxy_timeout 2s; }"
                            % (udp, echo.getsockname()[1])).start()
         c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         c.settimeout(5)
         c.sendto(b"hello", ("127.0.0.1", udp))
         data, peer = echo.recvfrom(100)
         assert data == b"hello"
+        echo.sendto(b"back", peer)
+        assert c.recv(100) == b"back"
         c.close()
         with tls_connect(proxy.kafka_port, "exact.example.test",
                          ca.cert) as t:
