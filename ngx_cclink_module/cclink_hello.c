@@ -168,9 +168,20 @@ int
 cclink_hello_parse(const unsigned char *buf, size_t len, size_t max,
     unsigned char *scratch, size_t size, cclink_hello_t *h)
 {
+    cclink_hello_state_t  st;
+
+    memset(&st, 0, sizeof(st));
+
+    return cclink_hello_parse_more(&st, buf, len, max, scratch, size, h);
+}
+
+
+int
+cclink_hello_parse_more(cclink_hello_state_t *st, const unsigned char *buf,
+    size_t len, size_t max, unsigned char *scratch, size_t size,
+    cclink_hello_t *h)
+{
     size_t                pos, rlen, avail, have, need, take, i;
-    uint32_t              records;
-    unsigned char         hdr[4];
     const unsigned char  *payload;
 
     memset(h, 0, sizeof(*h));
@@ -191,20 +202,20 @@ cclink_hello_parse(const unsigned char *buf, size_t len, size_t max,
     /*
      * First pass: walk the records, learn the handshake length from its
      * header (which may itself be split), and see whether every byte of
-     * the message has arrived.
+     * the message has arrived. It resumes at the record where the last
+     * call stopped, and counts only the bytes that call had not seen.
      */
 
-    pos = 0;
-    have = 0;                   /* handshake bytes seen */
-    need = 0;                   /* 4 + length, once known */
-    records = 0;
+    while (!st->complete) {
 
-    for ( ;; ) {
+        pos = st->pos;
 
-        if (len - pos < 5) {
-            h->hello_len = need;
+        if (len < pos || len - pos < 5) {
+            h->hello_len = st->need;
             return CCLINK_HELLO_AGAIN;
         }
+
+        st->steps++;
 
         if (buf[pos] != CCLINK_TLS_HANDSHAKE || buf[pos + 1] != 3) {
             return CCLINK_HELLO_BAD;
@@ -216,24 +227,23 @@ cclink_hello_parse(const unsigned char *buf, size_t len, size_t max,
             return CCLINK_HELLO_BAD;
         }
 
-        records++;
         payload = buf + pos + 5;
         avail = len - pos - 5;
         if (avail > rlen) {
             avail = rlen;
         }
 
-        for (i = 0; i < avail && have < 4; i++) {
-            hdr[have++] = payload[i];
+        for (i = st->seen; i < avail && st->have < 4; i++) {
+            st->hdr[st->have++] = payload[i];
         }
 
-        if (need == 0 && have == 4) {
-            if (hdr[0] != CCLINK_TLS_CLIENT_HELLO) {
+        if (st->need == 0 && st->have == 4) {
+            if (st->hdr[0] != CCLINK_TLS_CLIENT_HELLO) {
                 return CCLINK_HELLO_BAD;
             }
 
-            need = 4 + (((size_t) hdr[1] << 16) | ((size_t) hdr[2] << 8)
-                        | hdr[3]);
+            need = 4 + (((size_t) st->hdr[1] << 16)
+                        | ((size_t) st->hdr[2] << 8) | st->hdr[3]);
 
             if (need > max) {
                 h->hello_len = need;
@@ -243,26 +253,43 @@ cclink_hello_parse(const unsigned char *buf, size_t len, size_t max,
             if (need < 4 + 2 + 32 + 1 + 2 + 2 + 1) {
                 return CCLINK_HELLO_BAD;
             }
+
+            st->need = need;
         }
 
-        have += avail - i;
+        if (i < avail) {
+            st->have += avail - i;
+        }
 
-        if (need && have >= need) {
+        st->seen = avail;
+
+        if (st->need && st->have >= st->need) {
+            st->records++;
+            st->complete = 1;
             break;
         }
 
         if (avail < rlen) {
-            h->hello_len = need;
+            h->hello_len = st->need;
             return CCLINK_HELLO_AGAIN;
         }
 
-        pos += 5 + rlen;
+        st->records++;
+        st->pos += 5 + rlen;
+        st->seen = 0;
+    }
+
+    need = st->need;
+
+    if (st->need > max) {
+        h->hello_len = need;
+        return CCLINK_HELLO_TOO_LARGE;
     }
 
     h->hello_len = need;
-    h->records = records;
+    h->records = st->records;
 
-    if (records == 1) {
+    if (st->records == 1) {
         return cclink_hello_body(buf + 5 + 4, need - 4, h);
     }
 
@@ -270,7 +297,7 @@ cclink_hello_parse(const unsigned char *buf, size_t len, size_t max,
         return CCLINK_HELLO_SCRATCH;
     }
 
-    /* second pass: copy the record payloads into one message */
+    /* second pass, once: copy the record payloads into one message */
 
     pos = 0;
     have = 0;

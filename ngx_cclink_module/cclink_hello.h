@@ -12,6 +12,14 @@
  * nothing is allocated for the common single-record case).
  *
  * Nothing here allocates; the returned name points into buf or scratch.
+ *
+ * A caller that reads a stream piece by piece keeps a cclink_hello_state_t
+ * (zeroed before the first call) and passes it to cclink_hello_parse_more()
+ * with the whole prefix each time: the records already walked are not
+ * walked again, so that a ClientHello sent as thousands of tiny records
+ * costs work linear in its length, however many reads it takes. The state
+ * holds offsets only: buf may move between calls (a larger buffer), as
+ * long as it starts with the same bytes.
  */
 
 #ifndef _CCLINK_HELLO_H_INCLUDED_
@@ -45,6 +53,18 @@ typedef struct {
 } cclink_hello_t;
 
 
+typedef struct {
+    size_t         pos;         /* offset of the record being walked */
+    size_t         seen;        /* its payload bytes already counted */
+    size_t         have;        /* handshake bytes counted */
+    size_t         need;        /* 4 + handshake length, once known */
+    uint32_t       records;     /* records walked to their end */
+    uint32_t       complete;    /* every byte of the message is there */
+    size_t         steps;       /* record headers looked at, all calls */
+    unsigned char  hdr[4];      /* the handshake header */
+} cclink_hello_state_t;
+
+
 /*
  * buf, len:      the bytes received so far
  * max:           the largest ClientHello accepted (handshake message length
@@ -53,6 +73,11 @@ typedef struct {
  */
 int cclink_hello_parse(const unsigned char *buf, size_t len, size_t max,
     unsigned char *scratch, size_t size, cclink_hello_t *h);
+
+/* the same, resuming from st (see above) */
+int cclink_hello_parse_more(cclink_hello_state_t *st,
+    const unsigned char *buf, size_t len, size_t max, unsigned char *scratch,
+    size_t size, cclink_hello_t *h);
 
 const char *cclink_hello_strerror(int rc);
 

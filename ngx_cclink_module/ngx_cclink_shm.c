@@ -375,20 +375,22 @@ ngx_cclink_publish(ngx_slab_pool_t *shpool, ngx_cclink_shm_t *sh,
         }
     }
 
+    /* the caller says why a table is not placed, once, and retries */
+
     if (i == NGX_CCLINK_RETIRED && sh->table) {
         ngx_shmtx_unlock(&shpool->mutex);
-        ngx_log_error(NGX_LOG_WARN, log, 0,
-                      "cclink: %d replaced route tables are still in use, "
-                      "will retry", NGX_CCLINK_RETIRED);
+        ngx_log_debug1(NGX_LOG_DEBUG_CORE, log, 0,
+                       "cclink: %d replaced route tables are still in use",
+                       NGX_CCLINK_RETIRED);
         return NGX_AGAIN;
     }
 
     copy = ngx_slab_alloc_locked(shpool, size);
     if (copy == NULL) {
         ngx_shmtx_unlock(&shpool->mutex);
-        ngx_log_error(NGX_LOG_ERR, log, 0,
-                      "cclink: no room for a route table of %uz bytes%s; "
-                      "make the zone larger", size, shpool->log_ctx);
+        ngx_log_debug1(NGX_LOG_DEBUG_CORE, log, 0,
+                       "cclink: no room for a route table of %uz bytes",
+                       size);
         return NGX_ERROR;
     }
 

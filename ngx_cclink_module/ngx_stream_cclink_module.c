@@ -15,6 +15,9 @@
 #include "cclink_hello.h"
 #include "ngx_cclink_shm.h"
 #include "ngx_stream_cclink.h"
+#include "ngx_cclink_watch.h"
+
+#include <ifaddrs.h>
 
 
 #define NGX_STREAM_CCLINK_READING   0
@@ -27,6 +30,12 @@
  * own length (at most preread_buffer_size) once its header has arrived.
  */
 #define NGX_STREAM_CCLINK_FIRST_READ  1024
+
+/* whole pages taken by an allocation from the slab (larger than half one) */
+#define ngx_stream_cclink_pages(n)  (((n) + ngx_pagesize - 1) / ngx_pagesize)
+
+/* how often a worker reads the host's addresses again (loop detection) */
+#define NGX_STREAM_CCLINK_LOCAL_EVERY 10
 
 
 typedef struct {
@@ -54,6 +63,18 @@ typedef struct {
     ngx_cclink_route_stat_t       **stat_cache;
     uint32_t                        stat_cache_n;
     uint64_t                        stat_cache_id;
+
+    /* per worker: the host's own addresses, for wildcard listeners */
+    ngx_sockaddr_t                 *local;
+    ngx_uint_t                      nlocal;
+    time_t                          local_at;
+    uint64_t                        loop_logged;    /* table id */
+
+    /* per worker: notifications of the table's directory */
+    ngx_cclink_watch_t              watch;
+
+    /* per worker: the last file that did not fit (logged once) */
+    ngx_cclink_file_id_t            nofit_file;
 } ngx_stream_cclink_main_conf_t;
 
 
@@ -107,12 +128,19 @@ typedef struct {
 
     u_char                         *scratch;
     size_t                          scratch_size;
+    cclink_hello_state_t            hello;      /* where the reader is */
 } ngx_stream_cclink_ctx_t;
 
 
 static ngx_int_t ngx_stream_cclink_preread_handler(ngx_stream_session_t *s);
 static ngx_int_t ngx_stream_cclink_buffer(ngx_stream_session_t *s,
     size_t hello_len);
+static ngx_uint_t ngx_stream_cclink_own(ngx_stream_cclink_main_conf_t *mcf,
+    struct sockaddr *sa, socklen_t socklen);
+static ngx_uint_t ngx_stream_cclink_is_local(
+    ngx_stream_cclink_main_conf_t *mcf, struct sockaddr *sa);
+static void ngx_stream_cclink_read_local(ngx_stream_cclink_main_conf_t *mcf,
+    ngx_log_t *log);
 static ngx_cclink_route_stat_t *ngx_stream_cclink_route_stat(
     ngx_stream_cclink_main_conf_t *mcf, cclink_rt_t *rt,
     cclink_rt_match_t *m, ngx_stream_cclink_ctx_t *ctx, ngx_log_t *log);
@@ -135,10 +163,15 @@ static void ngx_stream_cclink_free_peer(ngx_peer_connection_t *pc,
 static void ngx_stream_cclink_timer_handler(ngx_event_t *ev);
 static void ngx_stream_cclink_check_file(ngx_stream_cclink_main_conf_t *mcf,
     ngx_log_t *log);
+static void ngx_stream_cclink_file_changed(void *data, ngx_log_t *log);
 static cclink_rt_rx_t *ngx_stream_cclink_rx(
     ngx_stream_cclink_main_conf_t *mcf, cclink_rt_t *rt, ngx_log_t *log);
 static ngx_int_t ngx_stream_cclink_file_id(const char *path,
     ngx_cclink_file_id_t *id);
+static void ngx_stream_cclink_nofit(ngx_stream_cclink_main_conf_t *mcf,
+    cclink_rt_t *rt, ngx_int_t rc, ngx_cclink_file_id_t *id, ngx_log_t *log);
+static size_t ngx_stream_cclink_zone_need(ngx_uint_t route_series,
+    ngx_uint_t addr_series, size_t table);
 static ngx_int_t ngx_stream_cclink_variable(ngx_stream_session_t *s,
     ngx_stream_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_stream_cclink_init_zone(ngx_shm_zone_t *shm_zone,
@@ -277,8 +310,16 @@ ngx_stream_cclink_preread_handler(ngx_stream_session_t *s)
     c = s->connection;
     cscf = ngx_stream_get_module_srv_conf(s, ngx_stream_cclink_module);
 
-    if (!cscf->route || c->type != SOCK_STREAM) {
+    if (!cscf->route) {
         return NGX_DECLINED;
+    }
+
+    if (c->type != SOCK_STREAM) {
+        /* refused at configuration time too: never relayed unrouted */
+        ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                      "cclink: refused datagram session: \"cclink_route\" "
+                      "routes TCP connections only");
+        return NGX_STREAM_FORBIDDEN;
     }
 
     ctx = ngx_stream_get_module_ctx(s, ngx_stream_cclink_module);
@@ -314,9 +355,10 @@ ngx_stream_cclink_preread_handler(ngx_stream_session_t *s)
         return ngx_stream_cclink_buffer(s, 0);
     }
 
-    rc = cclink_hello_parse(c->buffer->pos, c->buffer->last - c->buffer->pos,
-                            cscf->hello_max, ctx->scratch, ctx->scratch_size,
-                            &h);
+    rc = cclink_hello_parse_more(&ctx->hello, c->buffer->pos,
+                                 c->buffer->last - c->buffer->pos,
+                                 cscf->hello_max, ctx->scratch,
+                                 ctx->scratch_size, &h);
 
     if (rc == CCLINK_HELLO_SCRATCH) {
         ctx->scratch = ngx_palloc(c->pool, h.hello_len);
@@ -326,10 +368,10 @@ ngx_stream_cclink_preread_handler(ngx_stream_session_t *s)
 
         ctx->scratch_size = h.hello_len;
 
-        rc = cclink_hello_parse(c->buffer->pos,
-                                c->buffer->last - c->buffer->pos,
-                                cscf->hello_max, ctx->scratch,
-                                ctx->scratch_size, &h);
+        rc = cclink_hello_parse_more(&ctx->hello, c->buffer->pos,
+                                     c->buffer->last - c->buffer->pos,
+                                     cscf->hello_max, ctx->scratch,
+                                     ctx->scratch_size, &h);
     }
 
     switch (rc) {
@@ -391,7 +433,7 @@ ngx_stream_cclink_route(ngx_stream_session_t *s, ngx_stream_cclink_ctx_t *ctx,
     u_char                          text[NGX_SOCKADDR_STRLEN];
     size_t                          n;
     in_port_t                       port;
-    ngx_uint_t                      i;
+    ngx_uint_t                      i, k;
     cclink_rt_t                    *rt;
     cclink_rt_rx_t                 *rx;
     ngx_connection_t               *c;
@@ -449,9 +491,9 @@ ngx_stream_cclink_route(ngx_stream_session_t *s, ngx_stream_cclink_ctx_t *ctx,
 
     port = ngx_inet_get_port(c->local_sockaddr);
 
-    for (i = 0; i < ctx->naddrs; i++) {
+    for (i = 0, k = 0; i < ctx->naddrs; i++) {
         ra = &cclink_rt_addrs(rt)[m.group->addrs + i];
-        a = &ctx->addrs[i];
+        a = &ctx->addrs[k];
 
         a->socklen = ra->socklen;
         ngx_memcpy(&a->sockaddr, &ra->u, ra->socklen);
@@ -475,7 +517,35 @@ ngx_stream_cclink_route(ngx_stream_session_t *s, ngx_stream_cclink_ctx_t *ctx,
         a->zone.data = a->name.data + n;
         ngx_memcpy(a->zone.data, cclink_rt_str(rt, ra->zone_off),
                    ra->zone_len);
+
+        /*
+         * An address that is one of this proxy's own listeners would make
+         * it connect to itself, again and again, until it runs out of
+         * connections: such an address is never tried.
+         */
+
+        if (ngx_stream_cclink_own(mcf, &a->sockaddr.sockaddr, a->socklen)) {
+            if (mcf->loop_logged != rt->id) {
+                mcf->loop_logged = rt->id;
+                ngx_log_error(NGX_LOG_ERR, c->log, 0,
+                              "cclink: route \"%V\" of table serial %uL "
+                              "leads to %V, a listener of this proxy: "
+                              "refused (loop); fix the address in the "
+                              "route table", &ctx->route, rt->serial,
+                              &a->name);
+            }
+
+            continue;
+        }
+
+        k++;
     }
+
+    if (k == 0) {
+        return ngx_stream_cclink_refuse(s, ctx, NGX_CCLINK_LOOP);
+    }
+
+    ctx->naddrs = k;
 
     /* from here on the table is not used */
 
@@ -552,6 +622,168 @@ ngx_stream_cclink_buffer(ngx_stream_session_t *s, size_t hello_len)
     c->buffer = b;
 
     return NGX_AGAIN;
+}
+
+
+/*
+ * Whether an address is one of this proxy's own listening sockets: a
+ * listener's exact address, or, for a wildcard listener, any address of
+ * this host, on the listener's port.
+ */
+
+static ngx_uint_t
+ngx_stream_cclink_own(ngx_stream_cclink_main_conf_t *mcf,
+    struct sockaddr *sa, socklen_t socklen)
+{
+    in_port_t         port;
+    ngx_uint_t        i;
+    ngx_listening_t  *ls;
+
+    port = ngx_inet_get_port(sa);
+    ls = ngx_cycle->listening.elts;
+
+    for (i = 0; i < ngx_cycle->listening.nelts; i++) {
+
+        if (ls[i].type != SOCK_STREAM
+            || ls[i].sockaddr->sa_family != sa->sa_family
+            || ngx_inet_get_port(ls[i].sockaddr) != port)
+        {
+            continue;
+        }
+
+        if (ls[i].wildcard) {
+            if (ngx_stream_cclink_is_local(mcf, sa)) {
+                return 1;
+            }
+
+            continue;
+        }
+
+        if (ngx_cmp_sockaddr(ls[i].sockaddr, ls[i].socklen, sa, socklen, 0)
+            == NGX_OK)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static ngx_uint_t
+ngx_stream_cclink_is_local(ngx_stream_cclink_main_conf_t *mcf,
+    struct sockaddr *sa)
+{
+    in_addr_t             a;
+    ngx_uint_t            i;
+    struct sockaddr_in   *sin;
+#if (NGX_HAVE_INET6)
+    struct sockaddr_in6  *sin6;
+#endif
+
+    switch (sa->sa_family) {
+
+#if (NGX_HAVE_INET6)
+    case AF_INET6:
+        sin6 = (struct sockaddr_in6 *) sa;
+
+        if (IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr)
+            || IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr))
+        {
+            return 1;
+        }
+
+        break;
+#endif
+
+    case AF_INET:
+        sin = (struct sockaddr_in *) sa;
+        a = ntohl(sin->sin_addr.s_addr);
+
+        /* 127.0.0.0/8 and 0.0.0.0 reach this host */
+
+        if ((a >> 24) == 127 || a == 0) {
+            return 1;
+        }
+
+        break;
+
+    default:
+        return 0;
+    }
+
+    for (i = 0; i < mcf->nlocal; i++) {
+        if (ngx_cmp_sockaddr(&mcf->local[i].sockaddr, sizeof(ngx_sockaddr_t),
+                             sa, sizeof(ngx_sockaddr_t), 0)
+            == NGX_OK)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* reads the host's interface addresses, in a worker, now and then */
+
+static void
+ngx_stream_cclink_read_local(ngx_stream_cclink_main_conf_t *mcf,
+    ngx_log_t *log)
+{
+    size_t            len;
+    ngx_uint_t        n;
+    struct ifaddrs   *ifa, *p;
+    ngx_sockaddr_t   *local;
+
+    mcf->local_at = ngx_time();
+
+    if (getifaddrs(&ifa) == -1) {
+        ngx_log_error(NGX_LOG_WARN, log, ngx_errno, "getifaddrs() failed");
+        return;
+    }
+
+    n = 0;
+
+    for (p = ifa; p; p = p->ifa_next) {
+        if (p->ifa_addr && (p->ifa_addr->sa_family == AF_INET
+                            || p->ifa_addr->sa_family == AF_INET6))
+        {
+            n++;
+        }
+    }
+
+    local = ngx_calloc((n + 1) * sizeof(ngx_sockaddr_t), log);
+    if (local == NULL) {
+        freeifaddrs(ifa);
+        return;
+    }
+
+    n = 0;
+
+    for (p = ifa; p; p = p->ifa_next) {
+        if (p->ifa_addr == NULL) {
+            continue;
+        }
+
+        if (p->ifa_addr->sa_family == AF_INET) {
+            len = sizeof(struct sockaddr_in);
+
+        } else if (p->ifa_addr->sa_family == AF_INET6) {
+            len = sizeof(struct sockaddr_in6);
+
+        } else {
+            continue;
+        }
+
+        ngx_memcpy(&local[n++], p->ifa_addr, len);
+    }
+
+    freeifaddrs(ifa);
+
+    ngx_free(mcf->local);
+    mcf->local = local;
+    mcf->nlocal = n;
 }
 
 
@@ -968,6 +1200,8 @@ ngx_stream_cclink_timer_handler(ngx_event_t *ev)
     sh = mcf->sh;
 
     if (ngx_exiting || ngx_quit || ngx_terminate) {
+        ngx_cclink_watch_stop(&mcf->watch);
+
         /* shutting down: stop taking part in table release */
         if (mcf->slot < NGX_CCLINK_MAX_WORKERS
             && sh->workers[mcf->slot].pid == ngx_pid)
@@ -979,6 +1213,10 @@ ngx_stream_cclink_timer_handler(ngx_event_t *ev)
     }
 
     ngx_stream_cclink_check_file(mcf, ev->log);
+
+    if (ngx_time() - mcf->local_at >= NGX_STREAM_CCLINK_LOCAL_EVERY) {
+        ngx_stream_cclink_read_local(mcf, ev->log);
+    }
 
     /* no table pointer is held between events: say what we have seen */
 
@@ -1005,6 +1243,20 @@ ngx_stream_cclink_timer_handler(ngx_event_t *ev)
     }
 
     ngx_add_timer(ev, mcf->interval);
+}
+
+
+/*
+ * The table's directory says the file was replaced or written: it is
+ * looked at now rather than at the next tick of the timer.
+ */
+
+static void
+ngx_stream_cclink_file_changed(void *data, ngx_log_t *log)
+{
+    ngx_stream_cclink_main_conf_t  *mcf = data;
+
+    ngx_stream_cclink_check_file(mcf, log);
 }
 
 
@@ -1078,16 +1330,10 @@ ngx_stream_cclink_check_file(ngx_stream_cclink_main_conf_t *mcf,
                       "%uD routes, %uD groups", &mcf->path, rt->serial,
                       rt->nroutes, rt->ngroups);
 
-    } else if (rc == NGX_ERROR) {
-        ngx_snprintf(sh->error, sizeof(sh->error) - 1,
-                     "%V: table of %uL bytes does not fit in the zone%Z",
-                     &mcf->path, (uint64_t) cclink_rt_size(rt));
-        sh->error_at = ngx_time();
-        (void) ngx_atomic_fetch_add(&sh->load_errors, 1);
-        sh->file = id;
+    } else {
+        /* tried again at the next check: sh->file stays as it was */
+        ngx_stream_cclink_nofit(mcf, rt, rc, &id, log);
     }
-
-    /* NGX_AGAIN: tried again at the next check */
 
     cclink_rt_free(rt);
 
@@ -1095,6 +1341,101 @@ done:
 
     ngx_memory_barrier();
     sh->loader = 0;
+}
+
+
+/*
+ * A table that does not fit now: all slots for replaced tables are held
+ * (NGX_AGAIN), or no free run of pages is large enough (NGX_ERROR) while
+ * replaced tables are held within their grace time, or for good (the zone
+ * is too small or fragmented). Said once per file and worker; the next
+ * checks try again until it fits or the file changes.
+ */
+
+static void
+ngx_stream_cclink_nofit(ngx_stream_cclink_main_conf_t *mcf, cclink_rt_t *rt,
+    ngx_int_t rc, ngx_cclink_file_id_t *id, ngx_log_t *log)
+{
+    size_t             size;
+    ngx_uint_t         i, held;
+    ngx_cclink_shm_t  *sh;
+
+    if (ngx_memcmp(&mcf->nofit_file, id, sizeof(ngx_cclink_file_id_t)) == 0)
+    {
+        return;
+    }
+
+    mcf->nofit_file = *id;
+
+    sh = mcf->sh;
+    size = cclink_rt_size(rt);
+    held = 0;
+
+    for (i = 0; i < NGX_CCLINK_RETIRED; i++) {
+        if (sh->retired[i].table) {
+            held++;
+        }
+    }
+
+    if (rc == NGX_AGAIN || held) {
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "cclink: route table \"%V\" serial %uL (%uz bytes) "
+                      "not loaded yet: %ui replaced tables are still held "
+                      "within their grace time; trying again at each "
+                      "check; if this lasts, make the zone larger",
+                      &mcf->path, rt->serial, size, held);
+
+        ngx_snprintf(sh->error, sizeof(sh->error) - 1,
+                     "%V: serial %uL waits for %ui replaced tables to be "
+                     "released%Z", &mcf->path, rt->serial, held);
+
+    } else {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "cclink: route table \"%V\" serial %uL (%uz bytes) "
+                      "does not fit in the zone%s, too small or "
+                      "fragmented; trying again at each check; make the "
+                      "zone larger (zone=NAME:SIZE, at least %uzk for this "
+                      "table) and restart nginx", &mcf->path, rt->serial,
+                      size, mcf->shpool->log_ctx,
+                      ngx_stream_cclink_zone_need(sh->route_series,
+                                                  sh->addr_series, 2 * size)
+                      / 1024 + 1);
+
+        ngx_snprintf(sh->error, sizeof(sh->error) - 1,
+                     "%V: table of %uz bytes does not fit in the zone%Z",
+                     &mcf->path, size);
+    }
+
+    sh->error_at = ngx_time();
+    (void) ngx_atomic_fetch_add(&sh->load_errors, 1);
+}
+
+
+/*
+ * The size a zone needs: every allocation larger than half a page takes
+ * whole pages, every page costs a page descriptor, and the slab pool
+ * starts with its own header, slot and statistics arrays and aligns its
+ * pages; 16 pages are left for small allocations and other modules.
+ */
+
+static size_t
+ngx_stream_cclink_zone_need(ngx_uint_t route_series, ngx_uint_t addr_series,
+    size_t table)
+{
+    size_t  pages;
+
+    pages = ngx_stream_cclink_pages(sizeof(ngx_cclink_shm_t))
+            + ngx_stream_cclink_pages((2 * route_series + 1)
+                                      * sizeof(ngx_cclink_route_stat_t))
+            + ngx_stream_cclink_pages((2 * addr_series + 1)
+                                      * sizeof(ngx_cclink_addr_stat_t))
+            + ngx_stream_cclink_pages(table)
+            + 16;
+
+    return sizeof(ngx_slab_pool_t)
+           + ngx_pagesize_shift * (sizeof(ngx_slab_page_t)
+                                   + sizeof(ngx_slab_stat_t))
+           + (pages + 1) * (ngx_pagesize + sizeof(ngx_slab_page_t));
 }
 
 
@@ -1303,6 +1644,24 @@ ngx_stream_cclink_init_zone(ngx_shm_zone_t *shm_zone, void *data)
         mcf->shpool = omcf->shpool;
         mcf->sh = omcf->sh;
 
+        sh = mcf->sh;
+
+        if (sh->route_series != mcf->route_series
+            || sh->addr_series != mcf->addr_series)
+        {
+            /* as limit_conn_zone reports a changed key */
+            ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
+                          "cclink_routes zone \"%V\" uses "
+                          "max_route_series=%ui max_address_series=%ui "
+                          "while previously it used max_route_series=%ui "
+                          "max_address_series=%ui; use another zone name "
+                          "or restart nginx to change them",
+                          &shm_zone->shm.name, mcf->route_series,
+                          mcf->addr_series, sh->route_series,
+                          sh->addr_series);
+            return NGX_ERROR;
+        }
+
     } else if (shm_zone->shm.exists) {
         mcf->shpool = shpool;
         mcf->sh = shpool->data;
@@ -1343,6 +1702,9 @@ ngx_stream_cclink_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
         sh->started = ngx_time();
 
+        /* a table that does not fit is said once, and retried, by us */
+        shpool->log_nomem = 0;
+
         shpool->data = sh;
         mcf->shpool = shpool;
         mcf->sh = sh;
@@ -1358,10 +1720,35 @@ ngx_stream_cclink_init_zone(ngx_shm_zone_t *shm_zone, void *data)
                     &shm_zone->shm.name);
     }
 
+    if (omcf && mcf->sh->table
+        && ngx_memcmp(&mcf->sh->file, &mcf->initial_file,
+                      sizeof(ngx_cclink_file_id_t))
+           == 0)
+    {
+        /* the workers have loaded this very file already */
+        return NGX_OK;
+    }
+
     if (ngx_cclink_publish(mcf->shpool, mcf->sh, mcf->initial,
                            &mcf->initial_file, shm_zone->shm.log)
         != NGX_OK)
     {
+        if (omcf && mcf->sh->table) {
+
+            /*
+             * A reload: the table in force stays, and the workers load
+             * the file once there is room (replaced tables released).
+             */
+
+            ngx_log_error(NGX_LOG_WARN, shm_zone->shm.log, 0,
+                          "cclink: route table \"%V\" (%uz bytes) cannot "
+                          "be placed in zone \"%V\" now; serial %uL stays "
+                          "in force and the file is loaded at a later "
+                          "check", &mcf->path, cclink_rt_size(mcf->initial),
+                          &shm_zone->shm.name, mcf->sh->serial);
+            return NGX_OK;
+        }
+
         ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
                       "cclink: cannot place the route table \"%V\" "
                       "(%uz bytes) in zone \"%V\"", &mcf->path,
@@ -1482,10 +1869,34 @@ ngx_stream_cclink_merge_srv_conf(ngx_conf_t *cf, void *parent, void *child)
 static ngx_int_t
 ngx_stream_cclink_postconfiguration(ngx_conf_t *cf)
 {
-    ngx_stream_handler_pt        *h;
-    ngx_stream_core_main_conf_t  *cmcf;
+    ngx_uint_t                     i;
+    ngx_stream_listen_t           *ls;
+    ngx_stream_handler_pt         *h;
+    ngx_stream_core_main_conf_t   *cmcf;
+    ngx_stream_cclink_srv_conf_t  *cscf;
 
     cmcf = ngx_stream_conf_get_module_main_conf(cf, ngx_stream_core_module);
+
+    /*
+     * Routing reads a TLS ClientHello from a TCP stream: a datagram
+     * session would have nothing to route by, and must not be relayed
+     * unrouted. (Servers without "cclink_route on" may listen on UDP.)
+     */
+
+    ls = cmcf->listen.elts;
+
+    for (i = 0; i < cmcf->listen.nelts; i++) {
+        cscf = ls[i].ctx->srv_conf[ngx_stream_cclink_module.ctx_index];
+
+        if (ls[i].type == SOCK_DGRAM && cscf->route) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"cclink_route on\" cannot route the UDP "
+                               "listener \"%V\": it routes TLS over TCP "
+                               "only; turn it off in that server",
+                               &ls[i].addr_text);
+            return NGX_ERROR;
+        }
+    }
 
     /*
      * Handlers of a phase run in reverse order of registration; modules
@@ -1553,12 +1964,25 @@ ngx_stream_cclink_init_process(ngx_cycle_t *cycle)
                       NGX_CCLINK_MAX_WORKERS, mcf->slot);
     }
 
+    ngx_stream_cclink_read_local(mcf, cycle->log);
+
     mcf->timer.handler = ngx_stream_cclink_timer_handler;
     mcf->timer.data = mcf;
     mcf->timer.log = cycle->log;
     mcf->timer.cancelable = 1;
 
     ngx_add_timer(&mcf->timer, mcf->interval);
+
+    /* the timer stays: for file systems without notifications */
+
+    mcf->watch.changed = ngx_stream_cclink_file_changed;
+    mcf->watch.data = mcf;
+
+    if (ngx_cclink_watch_start(&mcf->watch, &mcf->path, cycle->log)
+        == NGX_ERROR)
+    {
+        return NGX_ERROR;
+    }
 
     return NGX_OK;
 }
@@ -1594,6 +2018,12 @@ ngx_stream_cclink_exit_process(ngx_cycle_t *cycle)
     ngx_free(mcf->stat_cache);
     mcf->stat_cache = NULL;
     mcf->stat_cache_n = 0;
+
+    ngx_free(mcf->local);
+    mcf->local = NULL;
+    mcf->nlocal = 0;
+
+    ngx_cclink_watch_stop(&mcf->watch);
 }
 
 
@@ -1746,21 +2176,22 @@ ngx_stream_cclink_routes(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     cln->handler = ngx_stream_cclink_free_initial;
     cln->data = mcf->initial;
 
-    need = (2 * mcf->route_series + 1) * sizeof(ngx_cclink_route_stat_t)
-           + (2 * mcf->addr_series + 1) * sizeof(ngx_cclink_addr_stat_t)
-           + sizeof(ngx_cclink_shm_t) + 16 * ngx_pagesize;
+    need = ngx_stream_cclink_zone_need(mcf->route_series, mcf->addr_series,
+                                       cclink_rt_size(mcf->initial));
 
-    if ((size_t) size < need + cclink_rt_size(mcf->initial)) {
+    if ((size_t) size < need) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "zone \"%V\" is too small: %ui route series, "
                            "%ui address series and the route table need "
                            "at least %uzk", &name, mcf->route_series,
-                           mcf->addr_series,
-                           (need + cclink_rt_size(mcf->initial)) / 1024 + 1);
+                           mcf->addr_series, need / 1024 + 1);
         return NGX_CONF_ERROR;
     }
 
-    if ((size_t) size < need + 2 * cclink_rt_size(mcf->initial)) {
+    if ((size_t) size < need + ngx_stream_cclink_pages(
+                                   cclink_rt_size(mcf->initial))
+                               * ngx_pagesize)
+    {
         ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
                            "zone \"%V\" may be too small: the route table "
                            "takes %uz bytes, and a replacement needs as "

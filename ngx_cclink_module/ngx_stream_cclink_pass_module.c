@@ -49,6 +49,10 @@ typedef struct {
 typedef struct {
     /* the preread buffer is being sent upstream as the first bytes */
     unsigned                        preread:1;
+
+    /* a FIN passed on: the write side of that connection is shut down */
+    unsigned                        client_shut:1;
+    unsigned                        upstream_shut:1;
 } ngx_stream_cclink_pass_ctx_t;
 
 
@@ -70,6 +74,10 @@ static void ngx_stream_cclink_pass_put_buf(ngx_stream_session_t *s,
     ngx_buf_t *b);
 static void ngx_stream_cclink_pass_finalize(ngx_stream_session_t *s,
     ngx_uint_t rc);
+static void ngx_stream_cclink_pass_reset(ngx_stream_session_t *s,
+    ngx_connection_t *dst, ngx_uint_t from_upstream);
+static void ngx_stream_cclink_pass_closed(ngx_stream_session_t *s,
+    const char *what);
 static u_char *ngx_stream_cclink_pass_log_error(ngx_log_t *log, u_char *buf,
     size_t len);
 static void *ngx_stream_cclink_pass_create_srv_conf(ngx_conf_t *cf);
@@ -558,7 +566,8 @@ ngx_stream_cclink_pass_relay(ngx_stream_session_t *s,
             n = dst->send(dst, b->pos, b->last - b->pos);
 
             if (n == NGX_ERROR) {
-                ngx_stream_cclink_pass_finalize(s, NGX_STREAM_OK);
+                /* the destination reset (or is gone): so is the source */
+                ngx_stream_cclink_pass_reset(s, src, !from_upstream);
                 return NGX_DONE;
             }
 
@@ -599,7 +608,13 @@ ngx_stream_cclink_pass_relay(ngx_stream_session_t *s,
             break;
         }
 
-        if (n == NGX_ERROR || n == 0) {
+        if (n == NGX_ERROR) {
+            /* a reset: what is not sent yet is dropped, as TCP does */
+            ngx_stream_cclink_pass_reset(s, dst, from_upstream);
+            return NGX_DONE;
+        }
+
+        if (n == 0) {
             src->read->eof = 1;
             break;
         }
@@ -620,26 +635,36 @@ ngx_stream_cclink_pass_relay(ngx_stream_session_t *s,
 
     c->log->action = "relaying";
 
-    /* like proxy_pass without half-close: a side that ended and whose
-     * bytes were all passed on ends the session */
+    /*
+     * A side that ended (FIN) and whose bytes were all passed on: the
+     * other side gets a FIN too (a half-close), and the other direction
+     * keeps flowing until it ends as well; then the session ends.
+     */
 
     if (src->read->eof && b->pos == b->last) {
-        ngx_log_handler_pt  handler;
 
-        handler = c->log->handler;
-        c->log->handler = NULL;
+        if (from_upstream ? ctx->upstream_shut : ctx->client_shut) {
+            /* the other direction ended first: the close sends the FIN */
+            ngx_stream_cclink_pass_closed(s, from_upstream ? "upstream"
+                                                           : "client");
+            return NGX_DONE;
+        }
 
-        ngx_log_error(NGX_LOG_INFO, c->log, 0,
-                      "%s disconnected"
-                      ", bytes from/to client:%O/%O"
-                      ", bytes from/to upstream:%O/%O",
-                      from_upstream ? "upstream" : "client",
-                      s->received, c->sent, u->received, pc->sent);
+        if (from_upstream ? !ctx->client_shut : !ctx->upstream_shut) {
+            if (from_upstream) {
+                ctx->client_shut = 1;
 
-        c->log->handler = handler;
+            } else {
+                ctx->upstream_shut = 1;
+            }
 
-        ngx_stream_cclink_pass_finalize(s, NGX_STREAM_OK);
-        return NGX_DONE;
+            if (ngx_shutdown_socket(dst->fd, NGX_WRITE_SHUTDOWN) == -1) {
+                /* the destination is gone already */
+                ngx_stream_cclink_pass_closed(s, from_upstream ? "upstream"
+                                                               : "client");
+                return NGX_DONE;
+            }
+        }
     }
 
     flags = src->read->eof ? NGX_CLOSE_EVENT : 0;
@@ -746,6 +771,64 @@ ngx_stream_cclink_pass_put_buf(ngx_stream_session_t *s, ngx_buf_t *b)
     }
 
     ngx_memzero(b, sizeof(ngx_buf_t));
+}
+
+
+/*
+ * One side reset its connection: the other is reset too (closed with
+ * SO_LINGER 0, so that it gets an RST, not a FIN), as a passthrough
+ * should; a client then sees what the server did, and the reverse.
+ */
+
+static void
+ngx_stream_cclink_pass_reset(ngx_stream_session_t *s, ngx_connection_t *dst,
+    ngx_uint_t from_upstream)
+{
+    struct linger  l;
+
+    l.l_onoff = 1;
+    l.l_linger = 0;
+
+    if (setsockopt(dst->fd, SOL_SOCKET, SO_LINGER, (const void *) &l,
+                   sizeof(struct linger))
+        == -1)
+    {
+        ngx_log_error(NGX_LOG_INFO, s->connection->log, ngx_socket_errno,
+                      "setsockopt(SO_LINGER) failed");
+    }
+
+    ngx_stream_cclink_pass_closed(s, from_upstream ? "upstream reset, "
+                                                     "client"
+                                                   : "client reset, "
+                                                     "upstream");
+}
+
+
+/* the session ends: "what" is the side that ended it */
+
+static void
+ngx_stream_cclink_pass_closed(ngx_stream_session_t *s, const char *what)
+{
+    ngx_connection_t       *c, *pc;
+    ngx_log_handler_pt      handler;
+    ngx_stream_upstream_t  *u;
+
+    c = s->connection;
+    u = s->upstream;
+    pc = u->peer.connection;
+
+    handler = c->log->handler;
+    c->log->handler = NULL;
+
+    ngx_log_error(NGX_LOG_INFO, c->log, 0,
+                  "%s disconnected"
+                  ", bytes from/to client:%O/%O"
+                  ", bytes from/to upstream:%O/%O",
+                  what, s->received, c->sent, u->received, pc->sent);
+
+    c->log->handler = handler;
+
+    ngx_stream_cclink_pass_finalize(s, NGX_STREAM_OK);
 }
 
 

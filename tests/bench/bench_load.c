@@ -160,6 +160,7 @@ typedef struct {
     uint64_t         think_ns;
     unsigned         persistent;
     int              spread;
+    int              rst;           /* rate: close with RST (SO_LINGER 0) */
     double           max_time;
     uint64_t         t0;
     double           timeout;
@@ -191,6 +192,7 @@ static void bench_back_done(bench_conn_t *c);
 static void bench_ping_send(bench_conn_t *c);
 static void bench_fail(bench_conn_t *c, int why, const char *what, int err);
 static void bench_close(bench_conn_t *c);
+static void bench_linger0(int fd);
 static void bench_after_close(bench_conn_t *c, int ok);
 static void bench_timer_add(bench_conn_t *c, uint64_t delay);
 static void bench_timer_del(bench_conn_t *c);
@@ -302,6 +304,7 @@ bench_usage(void)
         "  -P CONNS     long-lived pingers (churn)\n"
         "  -i USEC      pause between operations of a connection (churn)\n"
         "  -S           spread source addresses over 127.1.0.0/16\n"
+        "  -R           rate: close each connection with an RST\n"
         "  -T NS        probe: CLOCK_MONOTONIC time to measure from\n"
         "  -e refused   probe: expect the name to be refused instead\n"
         "  -M SECONDS   hard limit on the run time (120)\n",
@@ -375,6 +378,11 @@ bench_parse(bench_conf_t *cf, int argc, char **argv)
 
         if (p[1] == 'S') {
             cf->spread = 1;
+            continue;
+        }
+
+        if (p[1] == 'R') {
+            cf->rst = 1;
             continue;
         }
 
@@ -1308,6 +1316,10 @@ bench_back_done(bench_conn_t *c)
     switch (bench_conf.mode) {
 
     case BENCH_MODE_RATE:
+        if (bench_conf.rst) {
+            bench_linger0(c->fd);
+        }
+
         bench_close(c);
         __atomic_store_n(&t->done, t->done + 1, __ATOMIC_RELAXED);
         bench_after_close(c, 1);
@@ -1383,6 +1395,20 @@ bench_fail(bench_conn_t *c, int why, const char *what, int err)
 
     bench_close(c);
     bench_after_close(c, 0);
+}
+
+
+/* the next close() sends an RST, as a client that aborts does */
+
+static void
+bench_linger0(int fd)
+{
+    struct linger  l;
+
+    l.l_onoff = 1;
+    l.l_linger = 0;
+
+    (void) setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 }
 
 

@@ -19,6 +19,7 @@ ROWS = {
     "bulk-4": ["gbit_s", "cpu_ms_per_gb"],
     "conn-rate": ["conn_s", "cpu_us_per_conn"],
     "conn-rate-pq": ["conn_s", "cpu_us_per_conn"],
+    "conn-rate-rst": ["conn_s", "cpu_us_per_conn"],
     "latency": ["rtt_p50_us", "rtt_p99_us"],
     "memory": ["kib_per_conn_hello", "kib_per_conn_data"],
     "routes-100k": ["conn_s", "cpu_us_per_conn"],
@@ -127,6 +128,9 @@ def targets(results):
 
     add("conn-rate", "new conn/s, cclink ÷ nginx", _ratio(
         results, "conn-rate", "cclink", "conn_s"), ">=", 1.00)
+    add("conn-rate-rst", "new conn/s, clients closing with RST, cclink ÷ "
+        "haproxy", _ratio(results, "conn-rate-rst", "cclink", "conn_s",
+                          base="haproxy"), ">=", 1.00)
     add("routes-100k", "new conn/s with 100k routes, cclink ÷ cclink "
         "with 10", _ratio(results, "routes-100k", "cclink", "conn_s",
                           base="cclink", base_scen="conn-rate"), ">=", 0.95)
@@ -148,6 +152,12 @@ def targets(results):
     add("hot-live", "new route live after the file write (max over all "
         "changes), ms", _value(results, "hot-change", "cclink",
                                "live_ms_max"), "<=", 1000, kind="value")
+    add("hot-live-median", "new route live after the file write (median), "
+        "ms", _value(results, "hot-change", "cclink", "live_ms_p50"),
+        "<=", 10, kind="value")
+    add("hot-live-vs-reload", "new route live (max), cclink ÷ nginx's "
+        "reload (max)", _ratio(results, "hot-change", "cclink",
+                               "live_ms_max"), "<=", 0.50)
     add("hot-broken", "connections broken during the changes (long-lived "
         "+ new)", _broken(results), "<=", 0, kind="value")
     add("stretch-splice", "stretch: bulk 4 streams, cclink ÷ "

@@ -99,7 +99,8 @@ def measure_bulk(env, c, streams, hook=None):
     }
 
 
-def measure_rate(env, c, kind="classic", split=1, nroutes=None, hook=None):
+def measure_rate(env, c, kind="classic", split=1, nroutes=None, hook=None,
+                 rst=False):
     d, w = env.durations["rate"]
     n = nroutes or c.routes.nroutes
     argv = [env.load, "rate", "-p", str(c.target("echo")),
@@ -107,6 +108,8 @@ def measure_rate(env, c, kind="classic", split=1, nroutes=None, hook=None):
             "-x", str(split), "-g", "200", "-c", str(env.rate_conns),
             "-t", str(env.load_threads), "-S",
             "-d", str(d), "-w", str(w), "-M", str(d + w + 30)]
+    if rst:
+        argv.append("-R")
     res, cpu = _window(env, c, argv, d + w + 30, hook)
     if not res.get("done"):
         raise BenchError("no connection completed")
@@ -294,6 +297,12 @@ def scenarios(quick):
                  "echo back, close (10 routes)",
                  lambda env, c, hook=None: measure_rate(env, c, hook=hook),
                  every),
+        Scenario("conn-rate-rst",
+                 "new connections/s as conn-rate, clients closing with an "
+                 "RST (10 routes)",
+                 lambda env, c, hook=None: measure_rate(env, c, hook=hook,
+                                                        rst=True),
+                 ["direct", "nginx", "haproxy", "cclink"]),
         Scenario("conn-rate-pq",
                  "new connections/s with a 1.8 KB post-quantum ClientHello "
                  "in 2 TCP segments (10 routes)",

@@ -20,6 +20,11 @@
  *    boundaries, and random ones), each in a buffer of its own exact
  *    length: the answer is AGAIN or exactly the answer for the whole
  *    input; when the whole input gives AGAIN, so does every prefix;
+ *  - the stream read piece by piece (pieces of 1 byte, of a few, of
+ *    random sizes), each longer prefix in a buffer of its own, through
+ *    one cclink_hello_state_t: the final answer is the whole input's, and
+ *    the reader looked at most at one record header per call plus one per
+ *    6 bytes (the shortest record): linear work however the bytes come;
  *  - max: hello_len - 1 gives TOO_LARGE, hello_len the same answer;
  *  - the same handshake message framed into other records (1-byte
  *    records, the 4-byte header alone, random sizes, one record, with
@@ -189,6 +194,78 @@ fuzz_hello_final(const unsigned char *buf, size_t len, size_t max,
     FUZZ_CHECK(res->rc == CCLINK_HELLO_OK || res->rc == CCLINK_HELLO_NO_SNI
                || res->rc == CCLINK_HELLO_BAD);
     FUZZ_CHECK(res->records >= 2);
+}
+
+
+/* reads the stream in pieces through one state, as the module does */
+static void
+fuzz_hello_pieces(const unsigned char *buf, size_t len, size_t max,
+    const fuzz_hello_res_t *full, fuzz_rng_t *rng)
+{
+    int                   rc;
+    size_t                got, step, mode, calls, ssize;
+    unsigned char        *pbuf, *scratch;
+    cclink_hello_t        h;
+    cclink_hello_state_t  st;
+
+    if (len == 0) {
+        return;
+    }
+
+    memset(&st, 0, sizeof(st));
+    mode = fuzz_rng_next(rng) % 3;
+
+    if (len > 4096) {
+        /* each piece copies the prefix: keep long inputs quick */
+        mode = 2;
+    }
+    scratch = NULL;
+    ssize = 0;
+    calls = 0;
+    got = 0;
+    rc = CCLINK_HELLO_AGAIN;
+
+    while (got < len) {
+        step = (mode == 0) ? 1 : (mode == 1) ? fuzz_rng_range(rng, 1, 8)
+                                             : fuzz_rng_range(rng, 1, 600);
+        got = (step > len - got) ? len : got + step;
+
+        pbuf = malloc(got);
+        FUZZ_CHECK(pbuf != NULL);
+        memcpy(pbuf, buf, got);
+
+        calls++;
+        rc = cclink_hello_parse_more(&st, pbuf, got, max, scratch, ssize,
+                                     &h);
+
+        if (rc == CCLINK_HELLO_SCRATCH) {
+            FUZZ_CHECK(scratch == NULL);
+            scratch = malloc(h.hello_len);
+            FUZZ_CHECK(scratch != NULL);
+            ssize = h.hello_len;
+            calls++;
+            rc = cclink_hello_parse_more(&st, pbuf, got, max, scratch,
+                                         ssize, &h);
+        }
+
+        free(pbuf);
+
+        FUZZ_CHECK(st.steps <= calls + got / 6 + 1);
+
+        if (rc != CCLINK_HELLO_AGAIN) {
+            break;
+        }
+    }
+
+    if (full->rc != CCLINK_HELLO_SCRATCH) {
+        FUZZ_CHECK(rc == full->rc);
+    }
+
+    if (rc != CCLINK_HELLO_AGAIN && rc != CCLINK_HELLO_NOT_TLS) {
+        FUZZ_CHECK(h.hello_len == full->hello_len);
+    }
+
+    free(scratch);
 }
 
 
@@ -371,6 +448,8 @@ fuzz_hello_check(const unsigned char *in, size_t len, size_t max,
 
         free(pbuf);
     }
+
+    fuzz_hello_pieces(buf, len, max, &full, rng);
 
     /* the same message in other records */
 

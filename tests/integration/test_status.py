@@ -35,7 +35,7 @@ needs_parser = pytest.mark.skipif(
 
 REASONS = ["no_sni", "unknown_sni", "not_tls", "bad_client_hello",
            "client_hello_too_large", "preread_timeout", "client_closed",
-           "no_address"]
+           "no_address", "loop"]
 
 
 # --- traffic with exactly known bytes ---------------------------------------
@@ -234,7 +234,7 @@ def scripted(make_proxy):
     exp = {"a_in": 0, "a_out": 0, "w_in": 0, "w_out": 0}
     base = settled_refusals(proxy)
     exp["refused"] = {r: base[r] + n for r, n in
-                      zip(REASONS, [2, 3, 1, 0, 0, 0, 0, 1])}
+                      zip(REASONS, [2, 3, 1, 0, 0, 0, 0, 1, 0])}
 
     for send, reply in A_EXCHANGES:
         exp["a_in"] += exchange(port, "a.example.test", send, reply)

@@ -272,3 +272,87 @@ UNIT_TEST(hello_malformed)
     CHECK(cclink_hello_parse(rec, r, MAX_HELLO, NULL, 0, &h)
           == CCLINK_HELLO_BAD);
 }
+
+
+/*
+ * A ClientHello of about 2,900 one-byte records arriving one record at a
+ * time: the reader resumes where it stopped, so it looks at each record
+ * header once (plus once per call for the record it waits on), not at
+ * every record again on every read.
+ */
+
+UNIT_TEST(hello_one_byte_records_cost_linear_work)
+{
+    unsigned char         hs[4096], *rec, *scratch;
+    size_t                n, r, len, calls;
+    cclink_hello_t        h;
+    cclink_hello_state_t  st;
+    int                   rc;
+
+    n = make_hello(hs, "linear.example.test", 2700);
+    CHECK(n >= 2800 && n <= 3000);
+
+    rec = malloc(6 * n);
+    scratch = malloc(n);
+    CHECK(rec != NULL && scratch != NULL);
+    r = make_records(rec, hs, n, 1);
+    CHECK(r == 6 * n);
+
+    memset(&st, 0, sizeof(st));
+    rc = CCLINK_HELLO_AGAIN;
+    calls = 0;
+
+    for (len = 3; len <= r; len += 3) {
+        calls++;
+        rc = cclink_hello_parse_more(&st, rec, len, MAX_HELLO, scratch, n,
+                                     &h);
+        if (rc != CCLINK_HELLO_AGAIN) {
+            break;
+        }
+    }
+
+    CHECK(rc == CCLINK_HELLO_OK);
+    CHECK(sni_is(&h, "linear.example.test"));
+    CHECK(h.records == n && h.hello_len == n);
+    CHECK(len == r);
+    CHECK(st.steps <= n + calls);
+
+    /* the stateless call gives the same answer */
+    CHECK(cclink_hello_parse(rec, r, MAX_HELLO, scratch, n, &h)
+          == CCLINK_HELLO_OK);
+    CHECK(sni_is(&h, "linear.example.test"));
+
+    free(scratch);
+    free(rec);
+}
+
+
+/* the state needs no scratch until the end, and then asks for it once */
+
+UNIT_TEST(hello_state_asks_for_scratch_then_finishes)
+{
+    unsigned char         hs[4096], rec[4400], *scratch;
+    size_t                n, r, steps;
+    cclink_hello_t        h;
+    cclink_hello_state_t  st;
+
+    n = make_hello(hs, "again.example.test", 1800);
+    r = make_records(rec, hs, n, 1000);
+
+    memset(&st, 0, sizeof(st));
+    CHECK(cclink_hello_parse_more(&st, rec, 1100, MAX_HELLO, NULL, 0, &h)
+          == CCLINK_HELLO_AGAIN);
+    CHECK(h.hello_len == n);
+    CHECK(cclink_hello_parse_more(&st, rec, r, MAX_HELLO, NULL, 0, &h)
+          == CCLINK_HELLO_SCRATCH);
+
+    steps = st.steps;
+    scratch = malloc(h.hello_len);
+    CHECK(scratch != NULL);
+    CHECK(cclink_hello_parse_more(&st, rec, r, MAX_HELLO, scratch,
+                                  h.hello_len, &h)
+          == CCLINK_HELLO_OK);
+    CHECK(sni_is(&h, "again.example.test"));
+    CHECK(st.steps == steps);
+    free(scratch);
+}
