@@ -563,6 +563,7 @@ record:
         cy.model = &d.model;
         cy.calls = &d.calls;
         cy.errors = &d.errors;
+        cy.mismatches = &d.mismatches;
         cy.clusters = d.clusters;
         cy.nclusters = d.nclusters;
         cy.names = d.model.nnames;

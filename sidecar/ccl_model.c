@@ -51,6 +51,8 @@ static int ccl_cluster_cmp(const void *a, const void *b);
 static void ccl_name_release(ccl_name_t *n);
 static void ccl_domain_release(ccl_domain_t *d);
 static int ccl_model_valid_id(const char *s);
+static int ccl_model_attachment_covers(const ccl_model_t *m,
+    const char *host);
 
 
 void
@@ -415,6 +417,37 @@ ccl_model_host(const char *endpoint, char *host, unsigned *port)
 }
 
 
+/* sources */
+
+
+static const char  *ccl_model_sources[CCL_SRC_COUNT] = {
+    "endpoint/v1", "cmk/v2", "srcm/v3", "fcpm/v2", "networking/v1",
+    "kafka-metadata"
+};
+
+
+unsigned
+ccl_model_source_bit(const char *source)
+{
+    unsigned  i;
+
+    for (i = 0; source != NULL && i < CCL_SRC_COUNT; i++) {
+        if (strcmp(source, ccl_model_sources[i]) == 0) {
+            return 1u << i;
+        }
+    }
+
+    return 0;
+}
+
+
+const char *
+ccl_model_source_name(unsigned n)
+{
+    return (n < CCL_SRC_COUNT) ? ccl_model_sources[n] : "";
+}
+
+
 /* adding things */
 
 
@@ -452,6 +485,7 @@ ccl_model_add_name(ccl_model_t *m, const char *host, unsigned kinds,
     n->env = ccl_strdup(env);
     n->network = ccl_strdup(network);
     n->source = source;
+    n->sources = ccl_model_source_bit(source);
 
     if (n->host == NULL || (resource != NULL && n->resource == NULL)
         || (env != NULL && n->env == NULL)
@@ -757,7 +791,7 @@ ccl_model_parse_cmk_clusters(ccl_model_t *m, const char *env, json_t *page,
     json_t          *data, *item, *spec, *eps, *ep;
     unsigned         nbad;
     const char      *id, *network, *key, *bs, *http, *conn, *cloud;
-    const char      *region, *net, *legacy_bs, *legacy_http;
+    const char      *region, *net, *legacy_bs, *legacy_http, *phase;
     char             field[160];
     ccl_item_ctx_t   ctx;
 
@@ -786,6 +820,19 @@ ccl_model_parse_cmk_clusters(ccl_model_t *m, const char *env, json_t *page,
 
         if (!json_is_object(spec)) {
             ccl_model_bad(&ctx, "spec", spec ? "not an object" : "missing");
+            continue;
+        }
+
+        if (ccl_model_opt_str(&ctx, item, "status.phase", &phase) != 0) {
+            continue;
+        }
+
+        /* still provisioning, or failed: nothing answers there yet */
+        if (phase != NULL && (strcasecmp(phase, "PROVISIONING") == 0
+                              || strcasecmp(phase, "FAILED") == 0))
+        {
+            ccl_log(CCL_LOG_DEBUG, "cluster_not_ready", "call=%s "
+                    "cluster=%s phase=%s", call, id, phase);
             continue;
         }
 
@@ -1416,6 +1463,36 @@ ccl_model_add_broker(ccl_model_t *m, const char *cluster, const char *env,
 /* finishing */
 
 
+/* 1 when host is under the DNS domain of an attachment or access point */
+static int
+ccl_model_attachment_covers(const ccl_model_t *m, const char *host)
+{
+    size_t               i, hlen, dlen;
+    const ccl_domain_t  *d;
+
+    hlen = strlen(host);
+
+    for (i = 0; i < m->ndomains; i++) {
+        d = &m->domains[i];
+
+        if (d->kind == CCL_DOMAIN_NETWORK) {
+            continue;
+        }
+
+        dlen = strlen(d->dns_domain);
+
+        if (hlen > dlen + 1 && host[hlen - dlen - 1] == '.'
+            && strcmp(host + hlen - dlen, d->dns_domain) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+
 /* optional strings: present before absent */
 static int
 ccl_opt_present_cmp(const char *x, const char *y)
@@ -1517,6 +1594,22 @@ ccl_model_finish(ccl_model_t *m)
             continue;
         }
 
+        /*
+         * A region's private Flink name (fcpm/v2 alone) is served through
+         * a PrivateLink attachment or access point: without one whose
+         * domain holds it, nothing could answer there.
+         */
+
+        if (n->region_key != NULL && n->sources == CCL_SRC_FCPM
+            && !ccl_model_attachment_covers(m, n->host))
+        {
+            ccl_log(CCL_LOG_DEBUG, "name_not_served", "host=%s source=%s "
+                    "error=%s", n->host, "fcpm/v2", "no PrivateLink "
+                    "attachment or access point domain holds it");
+            ccl_name_release(n);
+            continue;
+        }
+
         m->names[j++] = *n;
     }
 
@@ -1534,6 +1627,7 @@ ccl_model_finish(ccl_model_t *m)
         if (j > 0 && strcmp(m->names[j - 1].host, n->host) == 0) {
             keep = &m->names[j - 1];
             keep->kinds |= n->kinds;
+            keep->sources |= n->sources;
 
             if (keep->service != n->service) {
                 ccl_log(CCL_LOG_WARN, "name_conflict",

@@ -500,7 +500,7 @@ static json_t *
 ccl_state_discovered(const ccl_model_t *m)
 {
     size_t               i, k;
-    json_t              *root, *names, *domains, *o, *zones;
+    json_t              *root, *names, *domains, *o, *zones, *srcs;
     const ccl_name_t    *n;
     const ccl_domain_t  *d;
 
@@ -521,14 +521,24 @@ ccl_state_discovered(const ccl_model_t *m)
 
     for (i = 0; i < m->nnames; i++) {
         n = &m->names[i];
-        o = json_pack("{s:s, s:o, s:s, s:s?, s:s?, s:s?, s:s}",
+        srcs = json_array();
+
+        for (k = 0; srcs != NULL && k < CCL_SRC_COUNT; k++) {
+            if (n->sources & (1u << k)) {
+                json_array_append_new(srcs, json_string(
+                                      ccl_model_source_name((unsigned) k)));
+            }
+        }
+
+        o = json_pack("{s:s, s:o, s:s, s:s?, s:s?, s:s?, s:s, s:o?}",
                       "host", n->host,
                       "names", ccl_state_names_json(n->kinds),
                       "service", ccl_conf_service_name(n->service),
                       "resource", n->resource,
                       "environment", n->env,
                       "network", n->network,
-                      "source", n->source ? n->source : "");
+                      "source", n->source ? n->source : "",
+                      "sources", srcs);
         if (o != NULL) {
             json_array_append_new(names, o);
         }
@@ -688,12 +698,24 @@ ccl_state_render(const ccl_state_t *st, const ccl_state_cycle_t *cy,
         }
         rc |= ccl_state_set(d, "errors", a);
 
+        a = json_array();
+        for (i = 0; a != NULL && cy->mismatches != NULL
+                    && i < cy->mismatches->n; i++)
+        {
+            json_array_append_new(a, json_string(cy->mismatches->v[i]));
+        }
+        rc |= ccl_state_set(d, "source_mismatches", a);
+
         counts = json_object();
         if (counts != NULL) {
             rc |= ccl_state_set(counts, "names",
                                 json_integer((json_int_t) cy->names));
             rc |= ccl_state_set(counts, "domains",
                                 json_integer((json_int_t) cy->domains));
+            rc |= ccl_state_set(counts, "source_mismatches",
+                                json_integer((json_int_t)
+                                             (cy->mismatches != NULL
+                                              ? cy->mismatches->n : 0)));
             rc |= ccl_state_set(counts, "routes",
                                 json_integer((json_int_t)
                                              st->plan.nroutes));
