@@ -361,7 +361,7 @@ test_schema_registry(void)
 static void
 test_flink_regions_filtered(void)
 {
-    json_t       *j;
+    json_t       *j, *p;
     unsigned      bad;
     ccl_model_t   m;
 
@@ -371,6 +371,21 @@ test_flink_regions_filtered(void)
 
     /* only us-east-1 is used by something discovered */
     ccl_strv_add(&m.regions, "aws/us-east-1");
+
+    /* without an attachment whose domain holds them: not served */
+    CCL_CHECK_INT(ccl_model_parse_flink_regions(&m, NULL, j, "GET regions",
+                                                &bad), 0);
+    CCL_CHECK_INT(ccl_model_finish(&m), 0);
+    CCL_CHECK_INT(m.nnames, 0);
+
+    p = json_loads("{\"data\": [{\"id\": \"platt-e1\", \"spec\": "
+                   "{\"cloud\": \"AWS\", \"region\": \"us-east-1\"}, "
+                   "\"status\": {\"dns_domain\": "
+                   "\"us-east-1.aws.private.confluent.cloud\"}}]}", 0, NULL);
+    CCL_CHECK(p != NULL);
+    CCL_CHECK_INT(ccl_model_parse_platts(&m, "env-a", p, "GET platts",
+                                         &bad), 0);
+    json_decref(p);
 
     CCL_CHECK_INT(ccl_model_parse_flink_regions(&m, NULL, j, "GET regions",
                                                 &bad), 0);
