@@ -225,3 +225,28 @@ def test_duplicate_ids_across_files_are_refused():
     with pytest.raises(sc.ScenarioError) as exc:
         sc.load([AWS, AWS])
     assert "duplicate id" in str(exc.value)
+
+
+def test_source_mismatch_scenario_disagrees_as_described():
+    """source-mismatch.json: the Endpoint API and cmk/v2 / srcm/v3 disagree
+    on purpose (see its _comment); the sidecar's merge tests rely on it."""
+    s = sc.load([harness.scenario_path("source-mismatch.json")])
+    env = "env-s5m1x"
+    listed = {sc.ref_id(e.get("resource")) for e in s.list("endpoints", env)
+              if e["is_private"]}
+    clusters = {c["id"]: c for c in s.list("clusters", env)}
+    # the Endpoint API omits a Dedicated cluster and the Schema Registry
+    assert "lkc-d4e5f6" in clusters and "lkc-d4e5f6" not in listed
+    assert clusters["lkc-d4e5f6"]["spec"]["config"]["kind"] == "Dedicated"
+    assert [r["id"] for r in s.list("schema_registry_clusters", env)] == \
+        ["lsrc-v6w7x8"] and "lsrc-v6w7x8" not in listed
+    # lists a cluster cmk/v2 does not
+    assert "lkc-g7h8j9" in listed and "lkc-g7h8j9" not in clusters
+    # both list lkc-k2m3n4, under different names
+    ep = [host(e["endpoint"], 9092) for e in s.list("endpoints", env)
+          if sc.ref_id(e.get("resource")) == "lkc-k2m3n4"]
+    cmk = host(clusters["lkc-k2m3n4"]["spec"]["kafka_bootstrap_endpoint"],
+               9092)
+    assert ep and cmk not in ep
+    # a cluster still provisioning, listed by nobody but cmk/v2
+    assert clusters["lkc-s3t4u5"]["status"]["phase"] == "PROVISIONING"
