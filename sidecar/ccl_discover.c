@@ -271,9 +271,11 @@ ccl_discover_brokers(const ccl_conf_t *conf, ccl_discovery_t *d,
                               sizeof(err)) != 0)
         {
             d->complete = 0;
+            (void) ccl_utf8_fix(err);
             ccl_strlcpy(rec->error, err, sizeof(rec->error));
             snprintf(line, sizeof(line), "kafka metadata %s: %s", c->id,
                      err);
+            (void) ccl_utf8_fix(line);
             if (ccl_strv_add(&d->errors, line) != 0) {
                 ccl_strv_release(&brokers);
                 return -1;

@@ -104,6 +104,7 @@ void ccl_suite_hosts(void);
 void ccl_suite_diff(void);
 void ccl_suite_state(void);
 void ccl_suite_merge(void);
+void ccl_suite_input(void);
 
 
 #endif /* _CCL_TEST_H_INCLUDED_ */
