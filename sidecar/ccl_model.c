@@ -417,6 +417,22 @@ ccl_model_host(const char *endpoint, char *host, unsigned *port)
 }
 
 
+/* names */
+
+
+int
+ccl_model_confluent_name(const char *host)
+{
+    size_t  len;
+
+    len = strlen(host);
+
+    return len > sizeof(".confluent.cloud") - 1
+           && strcasecmp(host + len - (sizeof(".confluent.cloud") - 1),
+                         ".confluent.cloud") == 0;
+}
+
+
 /* sources */
 
 
@@ -463,6 +479,14 @@ ccl_model_add_name(ccl_model_t *m, const char *host, unsigned kinds,
 
     if (ccl_model_host(host, h, &port) != 0) {
         return -1;
+    }
+
+    if (!ccl_model_confluent_name(h)) {
+        ccl_log(CCL_LOG_WARN, "name_refused", "host=%s resource=%s "
+                "source=%s error=%s", h, resource, source,
+                "not a Confluent Cloud name (*.confluent.cloud): never "
+                "routed");
+        return 0;
     }
 
     if (m->nnames == m->names_cap) {
@@ -537,7 +561,10 @@ ccl_model_add_endpoint(ccl_model_t *m, ccl_item_ctx_t *ctx,
             return -1;
         }
 
-        if ((kinds & CCL_NAME_BOOTSTRAP) && resource != NULL) {
+        /* refused (and logged) by ccl_model_add_name(): not a bootstrap */
+        if ((kinds & CCL_NAME_BOOTSTRAP) && resource != NULL
+            && ccl_model_confluent_name(h))
+        {
             snprintf(hp, sizeof(hp), "%s:%u", h, port ? port : 9092);
 
             if (ccl_model_add_cluster(m, resource, env, hp, network) != 0) {

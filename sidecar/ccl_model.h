@@ -191,6 +191,15 @@ const ccl_cluster_t *ccl_model_cluster(const ccl_model_t *m,
  */
 int ccl_model_host(const char *endpoint, char *host, unsigned *port);
 
+/*
+ * 1 when host is a Confluent Cloud name (under "confluent.cloud"). Any
+ * other name from the API or from Kafka metadata is refused (logged as
+ * event=name_refused) by ccl_model_add_name(), which then adds nothing
+ * and returns 0: it never reaches a route, a hosts file, the DNS setup
+ * or a PAC file.
+ */
+int ccl_model_confluent_name(const char *host);
+
 /* The ccl_source_e bit of a source name, 0 when unknown. */
 unsigned ccl_model_source_bit(const char *source);
 

@@ -708,14 +708,63 @@ ccl_plan_domain_routes(ccl_plan_t *p, const ccl_domain_t *d,
 }
 
 
+/*
+ * A name a network, attachment or access point can serve: under its DNS
+ * domain (zonal subdomains included), ending in its endpoint_suffix, or
+ * in its glb form ("<x>-<label>.<region>.<cloud>.glb.confluent.cloud").
+ */
+static int
+ccl_plan_domain_serves(const ccl_domain_t *d, const char *host)
+{
+    char    label[64], rest[CCL_HOST_MAX + 32], want[CCL_HOST_MAX + 100];
+    size_t  i, hlen, slen;
+
+    if (ccl_plan_host_in_domain(host, d->dns_domain)) {
+        return 1;
+    }
+
+    for (i = 0; i < d->nzones; i++) {
+        if (ccl_plan_host_in_domain(host, d->zones[i].subdomain)) {
+            return 1;
+        }
+    }
+
+    hlen = strlen(host);
+
+    if (d->endpoint_suffix != NULL) {
+        slen = strlen(d->endpoint_suffix);
+
+        if (hlen > slen
+            && strcmp(host + hlen - slen, d->endpoint_suffix) == 0)
+        {
+            return 1;
+        }
+    }
+
+    if (ccl_plan_glb_form(d->dns_domain, label, sizeof(label), rest,
+                          sizeof(rest)) == 0
+        && ccl_snprintf(want, sizeof(want), "-%s.%s", label, rest) == 0)
+    {
+        slen = strlen(want);
+
+        if (hlen > slen && strcmp(host + hlen - slen, want) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 int
 ccl_plan_build(ccl_plan_t *p, const ccl_conf_t *conf, const ccl_model_t *m,
     const ccl_plan_t *groups)
 {
-    char               buf[CCL_GROUP_NAME_MAX * 2];
-    size_t             i;
-    const char        *g;
-    const ccl_name_t  *n;
+    char                 buf[CCL_GROUP_NAME_MAX * 2];
+    size_t               i;
+    const char          *g;
+    const ccl_name_t    *n;
+    const ccl_domain_t  *d;
 
     for (i = 0; i < groups->ngroups; i++) {
         if (ccl_plan_copy_group(p, &groups->groups[i]) != 0) {
@@ -727,6 +776,18 @@ ccl_plan_build(ccl_plan_t *p, const ccl_conf_t *conf, const ccl_model_t *m,
         n = &m->names[i];
 
         if (!(n->service & conf->services)) {
+            continue;
+        }
+
+        /* the network, attachment or access point it came with */
+        d = (n->network != NULL) ? ccl_model_domain(m, n->network) : NULL;
+
+        if (d != NULL && !ccl_plan_domain_serves(d, n->host)) {
+            ccl_log(CCL_LOG_WARN, "name_refused", "host=%s resource=%s "
+                    "network=%s error=%s", n->host, n->resource, n->network,
+                    "not under the DNS domain, zonal subdomains, endpoint "
+                    "suffix or glb form of its network, attachment or "
+                    "access point: never routed");
             continue;
         }
 

@@ -501,11 +501,11 @@ test_brokers_merge_and_sort(void)
     ccl_model_init(&m);
 
     CCL_CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
-                                       "E-2.Example.com", 9092), 0);
+                                       "E-2.X.Confluent.Cloud", 9092), 0);
     CCL_CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
-                                       "e-1.example.com", 9092), 0);
+                                       "e-1.x.confluent.cloud", 9092), 0);
     CCL_CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
-                                       "e-2.example.com", 9092), 0);
+                                       "e-2.x.confluent.cloud", 9092), 0);
     CCL_CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
                                        "not valid", 9092), -1);
     /* brokers advertised by address are not names to route */
@@ -514,11 +514,23 @@ test_brokers_merge_and_sort(void)
     CCL_CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
                                        "fd00::1", 9092), 0);
     CCL_CHECK(ccl_test_log_has("event=broker_by_address"));
+    /* nor are names outside Confluent Cloud */
+    ccl_test_log_clear();
+    CCL_CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
+                                       "metadata.google.internal", 9092), 0);
+    CCL_CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
+                                       "evil.confluent.cloud.example.com",
+                                       9092), 0);
+    CCL_CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
+                                       "xconfluent.cloud", 9092), 0);
+    CCL_CHECK(ccl_test_log_has("event=name_refused "
+                               "host=metadata.google.internal"));
+    CCL_CHECK(ccl_test_log_has("host=evil.confluent.cloud.example.com"));
     CCL_CHECK_INT(ccl_model_finish(&m), 0);
 
     CCL_CHECK_INT(m.nnames, 2);
-    CCL_CHECK_STR(m.names[0].host, "e-1.example.com");
-    CCL_CHECK_STR(m.names[1].host, "e-2.example.com");
+    CCL_CHECK_STR(m.names[0].host, "e-1.x.confluent.cloud");
+    CCL_CHECK_STR(m.names[1].host, "e-2.x.confluent.cloud");
 
     ccl_model_release(&m);
 }
