@@ -115,6 +115,8 @@ static const ccl_opt_t  ccl_conf_opts[] = {
     { "zone", CCL_OPT_STR, CCL_OFF(zone), 0, 0, NULL },
     { "target", CCL_OPT_SPECIAL, 0, 0, 0, ccl_conf_set_target },
     { "target_dns", CCL_OPT_FLAG, CCL_OFF(target_dns), 0, 0, NULL },
+    { "allow_local_targets", CCL_OPT_FLAG, CCL_OFF(allow_local_targets), 0,
+      0, NULL },
     { "dns_probe_label", CCL_OPT_STR, CCL_OFF(dns_probe_label), 0, 0,
       NULL },
 

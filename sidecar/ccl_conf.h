@@ -117,6 +117,7 @@ typedef struct {
     ccl_target_conf_t   *targets;
     size_t               ntargets;
     int                  target_dns;
+    int                  allow_local_targets;
     char                *dns_probe_label;
 
     /* polling */
