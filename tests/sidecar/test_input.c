@@ -6,11 +6,15 @@
  */
 
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "ccl_api.h"
 #include "ccl_buf.h"
+#include "ccl_exec.h"
 #include "ccl_state.h"
 #include "ccl_test.h"
 
@@ -164,6 +168,90 @@ test_state_written_whatever_the_texts(void)
 }
 
 
+static long
+input_now_ms(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return (long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+
+/* 1 while process pid exists and is not a zombie */
+static int
+input_alive(long pid)
+{
+    char   path[64], buf[256], *p;
+    FILE  *f;
+
+    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+
+    f = fopen(path, "r");
+    if (f == NULL) {
+        return 0;
+    }
+
+    p = fgets(buf, sizeof(buf), f);
+    fclose(f);
+
+    if (p == NULL) {
+        return 0;
+    }
+
+    p = strrchr(buf, ')');
+
+    return p != NULL && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
+
+static void
+test_exec_deadline_holds_when_output_is_closed(void)
+{
+    int          i;
+    long         t0, pid;
+    char         cmd[512], path[256];
+    FILE        *f;
+    const char  *dir;
+
+    CCL_CHECK_INT(ccl_exec_run("echo fine", 5000, "test"), 0);
+
+    /* it closes its output and hangs */
+    t0 = input_now_ms();
+    CCL_CHECK_INT(ccl_exec_run("exec >/dev/null 2>&1; sleep 30", 400,
+                               "test"), -1);
+    CCL_CHECK(input_now_ms() - t0 < 5000);
+    CCL_CHECK(ccl_test_log_has("error=\"timed out\""));
+
+    /* and leaves a child behind: the whole group is killed */
+    dir = ccl_test_tmpdir();
+    snprintf(path, sizeof(path), "%s/pid", dir);
+    snprintf(cmd, sizeof(cmd), "sleep 30 & echo $! > %s; "
+             "exec >/dev/null 2>&1; wait", path);
+
+    t0 = input_now_ms();
+    CCL_CHECK_INT(ccl_exec_run(cmd, 400, "test"), -1);
+    CCL_CHECK(input_now_ms() - t0 < 5000);
+
+    pid = 0;
+    f = fopen(path, "r");
+    CCL_CHECK(f != NULL);
+    if (f != NULL) {
+        if (fscanf(f, "%ld", &pid) != 1) {
+            pid = 0;
+        }
+        fclose(f);
+    }
+    CCL_CHECK(pid > 0);
+
+    for (i = 0; i < 40 && pid > 0 && input_alive(pid); i++) {
+        usleep(50000);
+    }
+    CCL_CHECK(pid > 0 && !input_alive(pid));
+}
+
+
 void
 ccl_suite_input(void)
 {
@@ -172,4 +260,5 @@ ccl_suite_input(void)
     CCL_RUN(test_strlcpy_cuts_at_characters);
     CCL_RUN(test_error_text_cut_inside_a_character);
     CCL_RUN(test_state_written_whatever_the_texts);
+    CCL_RUN(test_exec_deadline_holds_when_output_is_closed);
 }
