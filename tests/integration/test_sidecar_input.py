@@ -268,3 +268,24 @@ def test_api_names_outside_confluent_cloud_are_refused(tmp_path, sim_api):
         sc.read("nginx-cclink.conf")
     assert "example.com" not in text and "ap9zzzz9" not in text
     assert sc.routes()[ENTERPRISE] == "platt-k3v8m"
+
+
+def test_force_applies_to_one_cycle_only(tmp_path, sim_api):
+    sc = Sidecar(tmp_path / "sc", sim_api)
+    sc.write_config(extra="drop_after 1\n")
+    sc.start("--force")
+    try:
+        sc.wait_log("event=cycle_done result=applied")
+        before = sc.routes()
+        assert before
+        # everything goes: a drop only --force may accept
+        sim_api.mutate({"op": "remove", "id": "env-m2qx7"},
+                       {"op": "remove", "id": "env-r8t4n"},
+                       {"op": "add", "type": "environments",
+                        "resource": {"id": "env-empty1",
+                                     "display_name": "e"}})
+        sc.wait_log("event=apply_refused", timeout=30)
+        assert sc.routes() == before
+        assert "event=force_spent" in sc.log()
+    finally:
+        sc.stop()
