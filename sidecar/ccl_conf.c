@@ -136,6 +136,8 @@ static const ccl_opt_t  ccl_conf_opts[] = {
       0, 0, NULL },
     { "state_file", CCL_OPT_STR, CCL_OFF(state_file), 0, 0, NULL },
     { "mode", CCL_OPT_SPECIAL, 0, 0, 0, ccl_conf_set_mode },
+    { "nginx_test_include", CCL_OPT_STR, CCL_OFF(nginx_test_include), 0, 0,
+      NULL },
     { "nginx_test_command", CCL_OPT_STR, CCL_OFF(nginx_test_command), 0, 0,
       NULL },
     { "nginx_reload_command", CCL_OPT_STR, CCL_OFF(nginx_reload_command), 0,
@@ -235,6 +237,7 @@ ccl_conf_release(ccl_conf_t *c)
     free(c->hosts_powershell_file);
     free(c->state_file);
     free(c->nginx_test_command);
+    free(c->nginx_test_include);
     free(c->nginx_reload_command);
     free(c->proxy_address);
     free(c->proxy_name);

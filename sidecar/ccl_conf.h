@@ -134,6 +134,7 @@ typedef struct {
     char                *state_file;
     int                  mode;              /* ccl_mode_e */
     char                *nginx_test_command;
+    char                *nginx_test_include;
     char                *nginx_reload_command;
     unsigned             nginx_ports[CCL_CONF_MAX_PORTS];
     unsigned             nnginx_ports;

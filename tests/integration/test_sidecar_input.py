@@ -289,3 +289,85 @@ def test_force_applies_to_one_cycle_only(tmp_path, sim_api):
         assert "event=force_spent" in sc.log()
     finally:
         sc.stop()
+
+
+# ---------------------------------------------------------------------------
+# stock-nginx mode: only tested includes are ever in place
+
+NEW_ENDPOINT = {"op": "add", "type": "endpoints", "environment": "env-m2qx7",
+                "resource": {"id": "e-new8", "service": "KAFKA",
+                             "cloud": "aws", "region": "us-west-2",
+                             "is_private": True,
+                             "connection_type": "PRIVATE_LINK",
+                             "endpoint_type": "REST",
+                             "endpoint": "https://lkc-n3w888.us-west-2.aws."
+                                         "private.confluent.cloud"}}
+
+
+def nginx_mode(sc, test_cmd, extra="", seed=True):
+    """An include written in module mode first, then nginx mode."""
+    if seed:
+        sc.write_config(mode="module")
+        sc.run("once", check=0)
+    sc.write_config(mode="nginx", extra=(
+        "nginx_test_command \"%s\"\n"
+        "nginx_reload_command \"touch %s/reloaded\"\n%s"
+        % (test_cmd, sc.dir, extra)))
+
+
+def test_untested_include_never_in_place(tmp_path, sim_api):
+    sc = Sidecar(tmp_path / "sc", sim_api)
+    real = sc.path("nginx-cclink.conf")
+    cand = str(tmp_path / "check" / "nginx-cclink.conf")
+    os.makedirs(os.path.dirname(cand))
+    seen = str(tmp_path / "seen-during-test")
+    # what the real include holds while nginx -t runs, and a refusal
+    nginx_mode(sc, "cp %s %s; exit 1" % (real, seen),
+               "nginx_test_include %s\n" % cand)
+    before = sc.read("nginx-cclink.conf")
+    sim_api.mutate(NEW_ENDPOINT)
+
+    r = sc.run("once")
+    assert r.returncode == 1
+    assert "event=nginx_rejected" in r.stderr
+    assert "the include in use was left as it was" in r.stderr
+    with open(seen) as f:
+        assert f.read() == before        # never the untested one
+    with open(cand) as f:
+        assert "lkc-n3w888" in f.read()  # what was tested
+    assert sc.read("nginx-cclink.conf") == before
+    assert not os.path.exists(os.path.join(sc.dir, "reloaded"))
+
+    # once it passes, it is installed, then nginx reloads
+    nginx_mode(sc, "cp %s %s; grep -q lkc-n3w888 %s" % (real, seen, cand),
+               "nginx_test_include %s\n" % cand, seed=False)
+    r = sc.run("once", check=0)
+    with open(seen) as f:
+        assert "lkc-n3w888" not in f.read()
+    assert "lkc-n3w888" in sc.read("nginx-cclink.conf")
+    assert os.path.exists(os.path.join(sc.dir, "reloaded"))
+
+
+def test_include_that_cannot_be_put_back_is_retried(tmp_path, sim_api):
+    sc = Sidecar(tmp_path / "sc", sim_api)
+    real = sc.path("nginx-cclink.conf")
+    mark = str(tmp_path / "refused-once")
+    # refuses once, and leaves a directory where the include was
+    nginx_mode(sc, "if [ -e %s ]; then exit 0; fi; touch %s; rm -f %s; "
+               "mkdir %s; exit 1" % (mark, mark, real, real))
+    before = sc.read("nginx-cclink.conf")
+    sc.start()
+    try:
+        sc.wait_log("event=cycle_done")
+        sim_api.mutate(NEW_ENDPOINT)
+        sc.wait_log("the previous include could NOT be put back", timeout=30)
+        log = sc.log()
+        assert log.count("event=nginx_restore_failed") >= 3
+        assert "event=nginx_rejected" in log
+        os.rmdir(real)
+        sc.wait_log("event=nginx_restored", timeout=30)
+        sc.wait_log("event=cycle_done result=applied", timeout=30)
+    finally:
+        sc.stop()
+    assert "lkc-n3w888" in sc.read("nginx-cclink.conf")
+    assert before != sc.read("nginx-cclink.conf")
