@@ -51,6 +51,8 @@ static int ccl_cluster_cmp(const void *a, const void *b);
 static void ccl_name_release(ccl_name_t *n);
 static void ccl_domain_release(ccl_domain_t *d);
 static int ccl_model_valid_id(const char *s);
+static void ccl_model_mark_connection(ccl_model_t *m, size_t from,
+    const char *type);
 static int ccl_model_attachment_covers(const ccl_model_t *m,
     const char *host);
 
@@ -433,6 +435,43 @@ ccl_model_confluent_name(const char *host)
 }
 
 
+const char *
+ccl_model_direct_connection(const char *type)
+{
+    size_t              i;
+    static const char  *direct[] = {
+        "PEERING", "TRANSIT_GATEWAY", "PRIVATE_NETWORK_INTERFACE"
+    };
+    static const char  *spelt[] = {
+        "PEERING", "TRANSITGATEWAY", "PRIVATENETWORKINTERFACE"
+    };
+
+    for (i = 0; type != NULL && i < sizeof(direct) / sizeof(direct[0]); i++)
+    {
+        if (strcasecmp(type, direct[i]) == 0
+            || strcasecmp(type, spelt[i]) == 0)
+        {
+            return direct[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+static void
+ccl_model_mark_connection(ccl_model_t *m, size_t from, const char *type)
+{
+    const char  *c;
+
+    c = ccl_model_direct_connection(type);
+
+    for ( /* void */ ; c != NULL && from < m->nnames; from++) {
+        m->names[from].connection = c;
+    }
+}
+
+
 /* sources */
 
 
@@ -707,7 +746,7 @@ int
 ccl_model_parse_endpoints(ccl_model_t *m, const char *env, json_t *page,
     const char *call, unsigned *bad)
 {
-    size_t           i;
+    size_t           i, first;
     json_t          *data, *item, *priv;
     unsigned         kinds, service;
     const char      *endpoint, *type, *svc, *conn, *resource, *ap, *cloud;
@@ -797,12 +836,16 @@ ccl_model_parse_endpoints(ccl_model_t *m, const char *env, json_t *page,
             return -1;
         }
 
+        first = m->nnames;
+
         if (ccl_model_add_endpoint(m, &ctx, "endpoint", endpoint, kinds,
                                    service, resource, e ? e : env, ap,
                                    "endpoint/v1") != 0)
         {
             continue;
         }
+
+        ccl_model_mark_connection(m, first, conn);
     }
 
     return 0;
@@ -814,7 +857,7 @@ ccl_model_parse_cmk_clusters(ccl_model_t *m, const char *env, json_t *page,
     const char *call, unsigned *bad)
 {
     int              found;
-    size_t           i;
+    size_t           i, first;
     json_t          *data, *item, *spec, *eps, *ep;
     unsigned         nbad;
     const char      *id, *network, *key, *bs, *http, *conn, *cloud;
@@ -925,6 +968,8 @@ ccl_model_parse_cmk_clusters(ccl_model_t *m, const char *env, json_t *page,
                 net = key;
             }
 
+            first = m->nnames;
+
             if (bs != NULL && bs[0] != '\0') {
                 snprintf(field, sizeof(field),
                          "spec.endpoints.%s.kafka_bootstrap_endpoint", key);
@@ -946,6 +991,8 @@ ccl_model_parse_cmk_clusters(ccl_model_t *m, const char *env, json_t *page,
                     found = 1;
                 }
             }
+
+            ccl_model_mark_connection(m, first, conn);
         }
 
         if (found || *bad != nbad) {
@@ -1655,6 +1702,10 @@ ccl_model_finish(ccl_model_t *m)
             keep = &m->names[j - 1];
             keep->kinds |= n->kinds;
             keep->sources |= n->sources;
+
+            if (keep->connection == NULL) {
+                keep->connection = n->connection;
+            }
 
             if (keep->service != n->service) {
                 ccl_log(CCL_LOG_WARN, "name_conflict",

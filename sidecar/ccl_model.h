@@ -94,6 +94,9 @@ typedef struct {
     char                *region_key; /* "aws/us-east-1" (Flink regions) */
     const char          *source;     /* static: the API it came from */
     unsigned             sources;    /* ccl_source_e bits: every API */
+    const char          *connection; /* static: "PEERING", "TRANSIT_GATEWAY",
+                                        "PRIVATE_NETWORK_INTERFACE"; NULL
+                                        for PrivateLink (or not said) */
 } ccl_name_t;
 
 
@@ -205,6 +208,14 @@ unsigned ccl_model_source_bit(const char *source);
 
 /* The name of the n-th source bit (0 .. CCL_SRC_COUNT - 1). */
 const char *ccl_model_source_name(unsigned n);
+
+/*
+ * The connection types that reach a cluster without a PrivateLink
+ * endpoint to proxy to (peering, transit gateway, private network
+ * interface): the static name to keep in ccl_name_t.connection, or NULL
+ * for PrivateLink and anything else.
+ */
+const char *ccl_model_direct_connection(const char *type);
 
 /* 1 when s is a valid host name as defined above. */
 int ccl_model_valid_host(const char *s);

@@ -32,6 +32,8 @@ static const ccl_zone_t *ccl_plan_find_zone(const ccl_domain_t *d,
 static const char *ccl_plan_pick_group(const ccl_conf_t *conf,
     const ccl_model_t *m, const ccl_plan_t *groups, const ccl_name_t *n,
     char *buf, size_t size);
+static const char *ccl_plan_pick_target(const ccl_conf_t *conf,
+    const ccl_plan_t *groups, const ccl_name_t *n, char *buf, size_t size);
 static int ccl_plan_domain_routes(ccl_plan_t *p, const ccl_domain_t *d,
     const ccl_plan_t *groups);
 
@@ -550,8 +552,6 @@ static const char *
 ccl_plan_pick_group(const ccl_conf_t *conf, const ccl_model_t *m,
     const ccl_plan_t *groups, const ccl_name_t *n, char *buf, size_t size)
 {
-    size_t               i, best_len, klen, hlen;
-    const char          *best;
     const ccl_zone_t    *z;
     const ccl_domain_t  *d;
 
@@ -580,6 +580,18 @@ ccl_plan_pick_group(const ccl_conf_t *conf, const ccl_model_t *m,
             return buf;
         }
     }
+
+    return ccl_plan_pick_target(conf, groups, n, buf, size);
+}
+
+
+/* configured targets keyed by a DNS domain, then the default ("*") */
+static const char *
+ccl_plan_pick_target(const ccl_conf_t *conf, const ccl_plan_t *groups,
+    const ccl_name_t *n, char *buf, size_t size)
+{
+    size_t        i, best_len, klen, hlen;
+    const char   *best;
 
     /* configured targets keyed by a DNS domain: the longest suffix wins */
 
@@ -791,7 +803,31 @@ ccl_plan_build(ccl_plan_t *p, const ccl_conf_t *conf, const ccl_model_t *m,
             continue;
         }
 
-        g = ccl_plan_pick_group(conf, m, groups, n, buf, sizeof(buf));
+        /*
+         * Peering, transit gateway, private network interface: no
+         * PrivateLink endpoint of a discovered domain serves the name;
+         * only a target line for its DNS domain (or "*") may route it.
+         */
+
+        if (n->connection != NULL) {
+            g = ccl_plan_pick_target(conf, groups, n, buf, sizeof(buf));
+
+            if (g == NULL) {
+                ccl_log(CCL_LOG_INFO, "route_skipped_connection", "host=%s "
+                        "resource=%s connection_type=%s note=%s", n->host,
+                        n->resource, n->connection, "reached without a "
+                        "PrivateLink endpoint: not routed unless a target "
+                        "line covers its domain");
+                continue;
+            }
+
+            ccl_log(CCL_LOG_INFO, "route_by_target", "host=%s resource=%s "
+                    "connection_type=%s group=%s", n->host, n->resource,
+                    n->connection, g);
+
+        } else {
+            g = ccl_plan_pick_group(conf, m, groups, n, buf, sizeof(buf));
+        }
 
         if (g == NULL) {
             ccl_log(CCL_LOG_WARN, "route_no_target",

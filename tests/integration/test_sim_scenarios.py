@@ -250,3 +250,23 @@ def test_source_mismatch_scenario_disagrees_as_described():
     assert ep and cmk not in ep
     # a cluster still provisioning, listed by nobody but cmk/v2
     assert clusters["lkc-s3t4u5"]["status"]["phase"] == "PROVISIONING"
+
+
+def test_gcp_scenario_shapes():
+    """gcp-psc.json: GCP zones and zonal subdomains, two access points of
+    one gateway, peering and private network interface endpoints."""
+    s = sc.load([harness.scenario_path("gcp-psc.json")])
+    env = "env-g3c7p"
+    nets = {n["id"]: n for n in s.list("networks", env)}
+    psc = nets["n-6k0qeg"]
+    assert psc["spec"]["zones"] == ["us-central1-a", "us-central1-b",
+                                    "us-central1-c"]
+    for z, sub in psc["status"]["zonal_subdomains"].items():
+        assert sub == "%s.%s" % (z, psc["status"]["dns_domain"])
+    assert "dns_domain" not in nets["n-pr7x2"]["status"]
+    aps = [a for a in s.list("access_points", env)
+           if sc.ref_id(a["spec"]["gateway"]) == "gw-5t9w2k"]
+    assert len(aps) == 2
+    kinds = {e["connection_type"] for e in s.list("endpoints", env)}
+    assert {"PRIVATE_LINK", "PEERING", "PRIVATE_NETWORK_INTERFACE"} <= kinds
+    assert all(e["cloud"] == "gcp" for e in s.list("endpoints", env))

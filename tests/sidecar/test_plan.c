@@ -340,9 +340,14 @@ test_plan_routes_names_to_groups(void)
     /* a name that nothing covers is left out, and said so */
     CCL_CHECK_STR(group_of(&p, "lkc-lost.me-nowhere-9.gcp.private."
                            "confluent.cloud"), "(none)");
-    CCL_CHECK(ccl_test_log_has("event=route_no_target "
+    CCL_CHECK(ccl_test_log_has("event=route_skipped_connection "
                                "host=lkc-lost.me-nowhere-9.gcp.private."
-                               "confluent.cloud"));
+                               "confluent.cloud resource=lkc-lost "
+                               "connection_type=PEERING"));
+    CCL_CHECK(ccl_test_log_has("event=route_by_target "
+                               "host=lkc-corp.corp-dc.confluent.cloud "
+                               "resource=lkc-corp connection_type=PEERING "
+                               "group=corp-dc.confluent.cloud"));
 
     /* patterns */
     CCL_CHECK_STR(group_of(&p, "*.l63jl.us-west-2.aws.confluent.cloud"),
