@@ -23,6 +23,18 @@ static int ccl_merge_reported(const ccl_model_t *m, size_t from,
 static int ccl_merge_network_form(const ccl_model_t *m,
     const ccl_name_t *n);
 static int ccl_merge_source_index(unsigned bit);
+static void ccl_merge_key(char *s);
+
+
+static void
+ccl_merge_key(char *s)
+{
+    for ( /* void */ ; *s != '\0'; s++) {
+        if (*s == '/') {
+            *s = '_';
+        }
+    }
+}
 
 
 /* a name that takes part in the comparison */
@@ -182,8 +194,8 @@ ccl_merge_compare(const ccl_model_t *m, const char *env, size_t from,
     /* log keys: "endpoint/v1" -> "endpoint_v1" */
     ccl_strlcpy(ka, sa, sizeof(ka));
     ccl_strlcpy(kb, sb, sizeof(kb));
-    ka[strcspn(ka, "/")] = ka[strcspn(ka, "/")] ? '_' : '\0';
-    kb[strcspn(kb, "/")] = kb[strcspn(kb, "/")] ? '_' : '\0';
+    ccl_merge_key(ka);
+    ccl_merge_key(kb);
 
     ccl_buf_init(&na, 64 * 1024);
     ccl_buf_init(&nb, 64 * 1024);
@@ -223,9 +235,7 @@ ccl_merge_compare(const ccl_model_t *m, const char *env, size_t from,
             continue;
         }
 
-        if (strcmp(na.data, "-") == 0) {
-            detail = "listed by one source only";
-        } else if (strcmp(nb.data, "-") == 0) {
+        if (strcmp(na.data, "-") == 0 || strcmp(nb.data, "-") == 0) {
             detail = "listed by one source only";
         } else {
             detail = "the sources give different names";

@@ -24,8 +24,9 @@
  *
  * and one line describing it is added to "lines". The Schema Registry's
  * name on a Dedicated network ("lsrc-x" + the network's endpoint_suffix)
- * is left out of the comparison: srcm/v3 has no field for it. Returns the number of
- * disagreements, or -1 when out of memory.
+ * is left out of the comparison when only the Endpoint API lists it:
+ * srcm/v3 has no field for it. Returns the number of disagreements, or -1
+ * when out of memory.
  */
 
 #ifndef _CCL_MERGE_H_INCLUDED_
