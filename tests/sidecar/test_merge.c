@@ -70,6 +70,17 @@ test_one_entry_with_every_source(void)
     CCL_CHECK_INT(ccl_model_source_bit("nonsense"), 0);
     CCL_CHECK_STR(ccl_model_source_name(5), "kafka-metadata");
 
+    /* connection types without a PrivateLink endpoint, both spellings */
+    CCL_CHECK_STR(ccl_model_direct_connection("TRANSITGATEWAY"),
+                  "TRANSIT_GATEWAY");
+    CCL_CHECK_STR(ccl_model_direct_connection("transit_gateway"),
+                  "TRANSIT_GATEWAY");
+    CCL_CHECK_STR(ccl_model_direct_connection("PRIVATENETWORKINTERFACE"),
+                  "PRIVATE_NETWORK_INTERFACE");
+    CCL_CHECK_STR(ccl_model_direct_connection("PEERING"), "PEERING");
+    CCL_CHECK(ccl_model_direct_connection("PRIVATE_LINK") == NULL);
+    CCL_CHECK(ccl_model_direct_connection(NULL) == NULL);
+
     ccl_model_release(&m);
 }
 

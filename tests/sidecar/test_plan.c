@@ -901,10 +901,46 @@ test_plan_refuses_names_a_network_cannot_serve(void)
 }
 
 
+static void
+test_plan_bad_target_address_is_the_groups_failure(void)
+{
+    ccl_conf_t   c;
+    ccl_plan_t   p;
+    ccl_model_t  m;
+
+    /* accepted by the configuration's check, refused when resolved */
+    conf_from(&c, "proxy_address 203.0.113.10\n"
+                  "proxy_name edge-1\n"
+                  "target n-l63jl vpce..bad zone=usw2-az1\n"
+                  "target n-l63jl 10.0.2.10 zone=usw2-az2\n"
+                  "target platt-k3v8m 127.0.0.1\n"
+                  "target_dns off\n");
+    build_model(&m, 0);
+    ccl_test_log_clear();
+
+    CCL_CHECK_INT(build_plan(&c, &m, &p), 0);
+    CCL_CHECK(ccl_test_log_has("event=target_error group=n-l63jl"));
+    CCL_CHECK(ccl_test_log_has("target vpce..bad: not an address or host "
+                               "name"));
+    CCL_CHECK(ccl_test_log_has("event=target_refused group=platt-k3v8m"));
+    CCL_CHECK(ccl_test_log_has("target 127.0.0.1: a loopback address: "
+                               "refused (allow_local_targets on permits "
+                               "it)"));
+    /* the other zone still works */
+    CCL_CHECK_STR(group_of(&p, "lkc-3gyjw-l63jl.us-west-2.aws.glb."
+                           "confluent.cloud"), "n-l63jl");
+
+    ccl_plan_release(&p);
+    ccl_model_release(&m);
+    ccl_conf_release(&c);
+}
+
+
 void
 ccl_suite_plan(void)
 {
     CCL_RUN(test_plan_refuses_names_a_network_cannot_serve);
+    CCL_RUN(test_plan_bad_target_address_is_the_groups_failure);
     CCL_RUN(test_plan_routes_names_to_groups);
     CCL_RUN(test_plan_is_deterministic);
     CCL_RUN(test_merge_keeps_absent_routes_until_drop_after);
