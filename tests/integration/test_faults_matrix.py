@@ -119,11 +119,19 @@ def _dns_target(api, sc, tmp):
     return {}
 
 
-def _drop_cluster(api, sc, tmp):
+def _omit_cluster(api, sc, tmp):
     # lkc-9wd3ny's two Endpoint objects (bootstrap and REST) are missing
-    # from the endpoint lists
+    # from the endpoint lists; cmk/v2 still lists the cluster
     for eid in ("e-5x1q3s", "e-6y2r4t"):
         api.fault(path=ENDPOINTS, kind="drop", resource=eid, count=-1)
+    return {}
+
+
+def _drop_cluster(api, sc, tmp):
+    # missing from every source: the Endpoint API and cmk/v2
+    _omit_cluster(api, sc, tmp)
+    api.fault(path="/cmk/v2/clusters", kind="drop", resource="lkc-9wd3ny",
+              count=-1)
     return {}
 
 
@@ -174,6 +182,8 @@ CASES = {
                   "GET /endpoint/v1/endpoints?", "server error (500)", True),
     "cluster-missing": (_drop_cluster,
                         None, None, False),
+    # one source leaves it out: the other still reports it, said so
+    "endpoint-omits-cluster": (_omit_cluster, None, None, False),
     "dns-target": (_dns_target, None, None, True),
     # every source is asked: a failing one makes the discovery incomplete
     "cmk-500": (_fault(path="/cmk/v2/clusters", kind="status", status=500,
@@ -224,6 +234,13 @@ def test_fault_keeps_files_and_daemon(case, tmp_path, sim_api):
             assert "kept_absent=1" in log
             absent = {r["key"]: r["absent"] for r in st["routes"]}
             assert absent[LOST] == 1
+        elif case == "endpoint-omits-cluster":
+            assert "event=source_mismatch env=env-m2qx7 cluster=lkc-9wd3ny" \
+                in log, log
+            assert "kept_absent=0" in log
+            absent = {r["key"]: r["absent"] for r in st["routes"]}
+            assert absent[LOST] == 0
+            assert st["last_discovery"]["counts"]["source_mismatches"] == 1
         elif case == "endpoint-api-404":
             # not available: skipped, the other sources report alone
             assert "api_call_failed" not in log
