@@ -342,6 +342,7 @@ seed seed-nginx-include.conf /var/lib/cclink/nginx-cclink.conf
 sidecar_set mode "$mode"
 sidecar_set nginx_test_command \
     '"/usr/sbin/nginx -t -q -c /etc/cclink/cclink-nginx-check.conf"'
+sidecar_set nginx_test_include /var/lib/cclink/nginx-cclink.test.conf
 sidecar_set nginx_reload_command '"/bin/true"'
 if [ -n "$proxy_address" ]; then
     sidecar_set proxy_address "$proxy_address"

@@ -125,6 +125,9 @@ ccl_api_set_error(ccl_call_t *rec, const char *fmt, ...)
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
 
+    /* the server's text may have been cut inside a character */
+    (void) ccl_utf8_fix(buf);
+
     free(rec->error);
     rec->error = ccl_strdup(buf);
 }

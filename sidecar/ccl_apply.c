@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,11 +209,108 @@ ccl_apply_dry_run(ccl_out_t *outs, FILE *f)
 }
 
 
+/*
+ * A previous include that could not be put back after nginx -t refused a
+ * new one: it is retried (a few times at once, then at the start of every
+ * cycle) until it is in place, since the refused include stays on disk
+ * meanwhile and a later cycle rendering the same text would see nothing
+ * to change.
+ */
+
+static ccl_buf_t   ccl_apply_restore_data;
+static char       *ccl_apply_restore_path;
+static int         ccl_apply_restore_had;
+
+
+static int
+ccl_apply_restore(const char *path, const ccl_buf_t *old, int had_old)
+{
+    int  attempt, rc;
+
+    for (attempt = 1; attempt <= 3; attempt++) {
+        if (had_old) {
+            rc = ccl_file_commit(path, old->data ? old->data : "", old->len,
+                                 0644);
+        } else {
+            rc = (unlink(path) == 0 || errno == ENOENT) ? 0 : -1;
+        }
+
+        if (rc == 0) {
+            return 0;
+        }
+
+        ccl_log(CCL_LOG_ERROR, "nginx_restore_failed", "path=%s attempt=%d "
+                "error=%s", path, attempt, strerror(errno));
+
+        if (attempt < 3) {
+            (void) poll(NULL, 0, 100 * attempt);
+        }
+    }
+
+    return -1;
+}
+
+
+static void
+ccl_apply_restore_pending(void)
+{
+    if (ccl_apply_restore_path == NULL) {
+        return;
+    }
+
+    if (ccl_apply_restore(ccl_apply_restore_path, &ccl_apply_restore_data,
+                          ccl_apply_restore_had) != 0)
+    {
+        ccl_log(CCL_LOG_ERROR, "nginx_restore_pending", "path=%s action=%s",
+                ccl_apply_restore_path, "retried at the next cycle");
+        return;
+    }
+
+    ccl_log(CCL_LOG_WARN, "nginx_restored", "path=%s note=%s",
+            ccl_apply_restore_path, "the include nginx accepted before is "
+            "back in place");
+
+    free(ccl_apply_restore_path);
+    ccl_apply_restore_path = NULL;
+    ccl_buf_release(&ccl_apply_restore_data);
+}
+
+
 static int
 ccl_apply_nginx(const ccl_conf_t *conf, ccl_out_t *o)
 {
     int        had_old;
     ccl_buf_t  old;
+
+    /*
+     * With nginx_test_include the new include is tested where only the
+     * test configuration reads it, and installed only once it passed: a
+     * reload (or a path unit) never sees an untested include.
+     */
+
+    if (conf->nginx_test_include != NULL) {
+        if (ccl_file_commit(conf->nginx_test_include, o->data.data,
+                            o->data.len, 0644) != 0)
+        {
+            return -1;
+        }
+
+        if (ccl_exec_run(conf->nginx_test_command, conf->command_timeout_ms,
+                         "nginx_test") != 0)
+        {
+            ccl_log(CCL_LOG_ERROR, "nginx_rejected", "path=%s tested=%s "
+                    "action=%s", o->path, conf->nginx_test_include,
+                    "the include in use was left as it was");
+            return -1;
+        }
+
+        if (ccl_file_commit(o->path, o->data.data, o->data.len, 0644) != 0) {
+            return -1;
+        }
+
+        return ccl_exec_run(conf->nginx_reload_command,
+                            conf->command_timeout_ms, "nginx_reload");
+    }
 
     ccl_buf_init(&old, CCL_RENDER_MAX + 1);
     had_old = 1;
@@ -234,10 +332,17 @@ ccl_apply_nginx(const ccl_conf_t *conf, ccl_out_t *o)
                      "nginx_test") != 0)
     {
         /* put back what nginx accepted before */
-        if (had_old) {
-            (void) ccl_file_commit(o->path, old.data, old.len, 0644);
-        } else {
-            (void) unlink(o->path);
+        if (ccl_apply_restore(o->path, &old, had_old) != 0) {
+            ccl_log(CCL_LOG_ERROR, "nginx_rejected", "path=%s action=%s",
+                    o->path, "the previous include could NOT be put back: "
+                    "retried at the next cycle");
+
+            free(ccl_apply_restore_path);
+            ccl_buf_release(&ccl_apply_restore_data);
+            ccl_apply_restore_path = ccl_strdup(o->path);
+            ccl_apply_restore_data = old;
+            ccl_apply_restore_had = had_old;
+            return -1;
         }
 
         ccl_log(CCL_LOG_ERROR, "nginx_rejected", "path=%s action=%s",
@@ -358,6 +463,12 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
         }
 
         ccl_file_sweep(state_path);
+    }
+
+    /* 0. an include that could not be put back last time */
+
+    if (conf->mode == CCL_MODE_NGINX && !opts->dry_run) {
+        ccl_apply_restore_pending();
     }
 
     /* 1. what we had */
@@ -587,6 +698,7 @@ record:
         cy.model = &d.model;
         cy.calls = &d.calls;
         cy.errors = &d.errors;
+        cy.mismatches = &d.mismatches;
         cy.clusters = d.clusters;
         cy.nclusters = d.nclusters;
         cy.names = d.model.nnames;

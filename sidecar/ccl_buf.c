@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -367,14 +368,126 @@ ccl_strlcpy(char *buf, const char *s, size_t size)
     len = strlen(s);
 
     if (len >= size) {
-        memcpy(buf, s, size - 1);
-        buf[size - 1] = '\0';
+        len = size - 1;
+
+        /* back to the start of a character cut by the copy */
+        if (len > 0 && ((unsigned char) s[len] & 0xc0) == 0x80) {
+            while (len > 0 && ((unsigned char) s[len] & 0xc0) == 0x80
+                   && size - 1 - len < 4)
+            {
+                len--;
+            }
+
+            if (ccl_utf8_length((const unsigned char *) s + len,
+                                size - 1 - len) != 0)
+            {
+                len = size - 1;     /* it was whole after all */
+            }
+        }
+
+        memcpy(buf, s, len);
+        buf[len] = '\0';
         return -1;
     }
 
     memcpy(buf, s, len + 1);
 
     return 0;
+}
+
+
+size_t
+ccl_utf8_length(const unsigned char *s, size_t len)
+{
+    size_t    n, i;
+    uint32_t  c, min;
+
+    if (len == 0) {
+        return 0;
+    }
+
+    if (s[0] < 0x80) {
+        return 1;
+    }
+
+    if ((s[0] & 0xe0) == 0xc0) {
+        n = 2;
+        c = s[0] & 0x1f;
+        min = 0x80;
+
+    } else if ((s[0] & 0xf0) == 0xe0) {
+        n = 3;
+        c = s[0] & 0x0f;
+        min = 0x800;
+
+    } else if ((s[0] & 0xf8) == 0xf0) {
+        n = 4;
+        c = s[0] & 0x07;
+        min = 0x10000;
+
+    } else {
+        return 0;
+    }
+
+    if (len < n) {
+        return 0;
+    }
+
+    for (i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+        c = (c << 6) | (s[i] & 0x3f);
+    }
+
+    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
+        return 0;
+    }
+
+    return n;
+}
+
+
+size_t
+ccl_utf8_fix(char *s)
+{
+    size_t          len, i, n, k, changed;
+    unsigned char  *p;
+
+    p = (unsigned char *) s;
+    len = strlen(s);
+    changed = 0;
+
+    for (i = 0; i < len; i += n) {
+        n = ccl_utf8_length(p + i, len - i);
+
+        if (n != 0) {
+            continue;
+        }
+
+        /* a character cut at the end: drop it */
+        if (p[i] >= 0xc0 && p[i] < 0xf8) {
+            k = (p[i] >= 0xf0) ? 4 : (p[i] >= 0xe0) ? 3 : 2;
+
+            if (len - i < k) {
+                for (n = 1; i + n < len && (p[i + n] & 0xc0) == 0x80; n++) {
+                    /* void */
+                }
+
+                if (i + n == len) {
+                    changed += len - i;
+                    p[i] = '\0';
+                    break;
+                }
+            }
+        }
+
+        p[i] = '?';
+        changed++;
+        n = 1;
+    }
+
+    return changed;
 }
 
 

@@ -81,8 +81,24 @@ char *ccl_strndup(const char *s, size_t len);
 int ccl_snprintf(char *buf, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* copies s into buf; returns -1 (with a truncated copy) if it did not fit */
+/*
+ * copies s into buf; returns -1 (with a truncated copy) if it did not fit;
+ * a truncated copy never ends inside a UTF-8 character
+ */
 int ccl_strlcpy(char *buf, const char *s, size_t size);
+
+/*
+ * UTF-8 from the network (API error texts, Kafka strings):
+ * ccl_utf8_length(s, len) is the length of the valid UTF-8 sequence that
+ * starts at s (1-4), or 0 when the bytes there are not one (a stray
+ * continuation byte, an overlong form, a surrogate, beyond U+10FFFF, or
+ * cut by len);
+ * ccl_utf8_fix(s) makes s valid UTF-8 in place: a character cut at the end
+ * is dropped, every other byte that is not part of a valid character
+ * becomes '?'. Returns the number of bytes changed or dropped.
+ */
+size_t ccl_utf8_length(const unsigned char *s, size_t len);
+size_t ccl_utf8_fix(char *s);
 
 void ccl_str_lower(char *s);
 int ccl_str_has_prefix(const char *s, const char *prefix);

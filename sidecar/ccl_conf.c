@@ -116,6 +116,8 @@ static const ccl_opt_t  ccl_conf_opts[] = {
     { "zone", CCL_OPT_STR, CCL_OFF(zone), 0, 0, NULL },
     { "target", CCL_OPT_SPECIAL, 0, 0, 0, ccl_conf_set_target },
     { "target_dns", CCL_OPT_FLAG, CCL_OFF(target_dns), 0, 0, NULL },
+    { "allow_local_targets", CCL_OPT_FLAG, CCL_OFF(allow_local_targets), 0,
+      0, NULL },
     { "dns_probe_label", CCL_OPT_STR, CCL_OFF(dns_probe_label), 0, 0,
       NULL },
 
@@ -140,6 +142,8 @@ static const ccl_opt_t  ccl_conf_opts[] = {
     { "route_attributes", CCL_OPT_FLAG, CCL_OFF(route_attributes), 0, 0,
       NULL },
     { "mode", CCL_OPT_SPECIAL, 0, 0, 0, ccl_conf_set_mode },
+    { "nginx_test_include", CCL_OPT_STR, CCL_OFF(nginx_test_include), 0, 0,
+      NULL },
     { "nginx_test_command", CCL_OPT_STR, CCL_OFF(nginx_test_command), 0, 0,
       NULL },
     { "nginx_reload_command", CCL_OPT_STR, CCL_OFF(nginx_reload_command), 0,
@@ -248,6 +252,7 @@ ccl_conf_release(ccl_conf_t *c)
     free(c->state_file);
     free(c->status_file);
     free(c->nginx_test_command);
+    free(c->nginx_test_include);
     free(c->nginx_reload_command);
     free(c->proxy_address);
     free(c->proxy_name);

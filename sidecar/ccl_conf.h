@@ -117,6 +117,7 @@ typedef struct {
     ccl_target_conf_t   *targets;
     size_t               ntargets;
     int                  target_dns;
+    int                  allow_local_targets;
     char                *dns_probe_label;
 
     /* polling */
@@ -137,6 +138,7 @@ typedef struct {
     int                  route_attributes;  /* cluster=, env=, service= */
     int                  mode;              /* ccl_mode_e */
     char                *nginx_test_command;
+    char                *nginx_test_include;
     char                *nginx_reload_command;
     unsigned             nginx_ports[CCL_CONF_MAX_PORTS];
     unsigned             nnginx_ports;

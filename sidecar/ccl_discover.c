@@ -10,12 +10,11 @@
 #include "ccl_discover.h"
 #include "ccl_kafka.h"
 #include "ccl_log.h"
+#include "ccl_merge.h"
 
 
 static int ccl_discover_env(ccl_api_t *api, const ccl_conf_t *conf,
     ccl_discovery_t *d, const char *env, int *need_regions);
-static size_t ccl_discover_count(const ccl_model_t *m, unsigned service,
-    const char *env, size_t from);
 static int ccl_discover_brokers(const ccl_conf_t *conf, ccl_discovery_t *d,
     const volatile sig_atomic_t *stop);
 static int ccl_discover_stopped(ccl_api_t *api, ccl_discovery_t *d);
@@ -29,6 +28,7 @@ ccl_discovery_init(ccl_discovery_t *d)
     ccl_model_init(&d->model);
     ccl_calls_init(&d->calls);
     ccl_strv_init(&d->errors);
+    ccl_strv_init(&d->mismatches);
 }
 
 
@@ -38,26 +38,9 @@ ccl_discovery_release(ccl_discovery_t *d)
     ccl_model_release(&d->model);
     ccl_calls_release(&d->calls);
     ccl_strv_release(&d->errors);
+    ccl_strv_release(&d->mismatches);
     free(d->clusters);
     ccl_discovery_init(d);
-}
-
-
-static size_t
-ccl_discover_count(const ccl_model_t *m, unsigned service, const char *env,
-    size_t from)
-{
-    size_t  i, n;
-
-    n = 0;
-
-    for (i = from; i < m->nnames; i++) {
-        if (m->names[i].service == service) {
-            n++;
-        }
-    }
-
-    return n;
 }
 
 
@@ -107,10 +90,10 @@ static int
 ccl_discover_env(ccl_api_t *api, const ccl_conf_t *conf, ccl_discovery_t *d,
     const char *env, int *need_regions)
 {
-    int           rc;
+    int           rc, ep_ok, n;
     char          q[512];
     size_t        before, i;
-    unsigned      svc;
+    unsigned      svc, own;
     const char   *fallback_path;
     ccl_api_parse_pt  fallback;
 
@@ -145,7 +128,14 @@ ccl_discover_env(ccl_api_t *api, const ccl_conf_t *conf, ccl_discovery_t *d,
                       &d->calls);
     ccl_discover_required(d, rc);
 
-    /* host names per service: the Endpoint API first */
+    /*
+     * Host names per service: every source is asked and what they report
+     * is combined. The Endpoint API first (404/405/501: not available
+     * here, skipped), then the service's own API (cmk/v2, srcm/v3; for
+     * Flink the networks' endpoint_suffix and /fcpm/v2/regions), whatever
+     * the Endpoint API said: a source that leaves a cluster out must not
+     * hide it.
+     */
 
     for (i = 0; i < sizeof(services) / sizeof(services[0]); i++) {
         svc = services[i];
@@ -171,17 +161,15 @@ ccl_discover_env(ccl_api_t *api, const ccl_conf_t *conf, ccl_discovery_t *d,
             d->complete = 0;
         }
 
-        if (rc == CCL_API_OK
-            && ccl_discover_count(&d->model, svc, env, before) > 0)
-        {
-            continue;
-        }
+        ep_ok = (rc == CCL_API_OK);
 
-        ccl_log(CCL_LOG_DEBUG, "discovery_fallback", "env=%s service=%s "
-                "reason=%s", env, ccl_conf_service_name(svc),
-                rc == CCL_API_OK ? "no private endpoints listed"
-                : rc == CCL_API_UNAVAILABLE ? "endpoint API not available"
-                : "endpoint API failed");
+        if (rc != CCL_API_OK) {
+            ccl_log(CCL_LOG_DEBUG, "discovery_source_skipped", "env=%s "
+                    "service=%s source=endpoint/v1 reason=%s", env,
+                    ccl_conf_service_name(svc),
+                    rc == CCL_API_UNAVAILABLE ? "endpoint API not available"
+                    : "endpoint API failed");
+        }
 
         if (svc == CCL_SVC_FLINK) {
             if (ccl_model_add_network_flink(&d->model, env) != 0) {
@@ -194,9 +182,15 @@ ccl_discover_env(ccl_api_t *api, const ccl_conf_t *conf, ccl_discovery_t *d,
         if (svc == CCL_SVC_KAFKA) {
             fallback_path = "/cmk/v2/clusters";
             fallback = ccl_model_parse_cmk_clusters;
+            own = CCL_SRC_CMK;
         } else {
             fallback_path = "/srcm/v3/clusters";
             fallback = ccl_model_parse_srcm_clusters;
+            own = CCL_SRC_SRCM;
+        }
+
+        if (ccl_discover_stopped(api, d)) {
+            continue;
         }
 
         if (ccl_snprintf(q, sizeof(q), "environment=%s", env) != 0) {
@@ -208,6 +202,17 @@ ccl_discover_env(ccl_api_t *api, const ccl_conf_t *conf, ccl_discovery_t *d,
 
         if (rc != CCL_API_OK) {
             d->complete = 0;
+            continue;
+        }
+
+        /* both answered: say where they disagree */
+
+        if (ep_ok) {
+            n = ccl_merge_compare(&d->model, env, before, svc,
+                                  CCL_SRC_ENDPOINT, own, &d->mismatches);
+            if (n < 0) {
+                return -1;
+            }
         }
     }
 
@@ -266,9 +271,11 @@ ccl_discover_brokers(const ccl_conf_t *conf, ccl_discovery_t *d,
                               sizeof(err)) != 0)
         {
             d->complete = 0;
+            (void) ccl_utf8_fix(err);
             ccl_strlcpy(rec->error, err, sizeof(rec->error));
             snprintf(line, sizeof(line), "kafka metadata %s: %s", c->id,
                      err);
+            (void) ccl_utf8_fix(line);
             if (ccl_strv_add(&d->errors, line) != 0) {
                 ccl_strv_release(&brokers);
                 return -1;
@@ -381,9 +388,10 @@ ccl_discover(ccl_api_t *api, const ccl_conf_t *conf, ccl_discovery_t *d)
 
     ccl_log(d->complete ? CCL_LOG_INFO : CCL_LOG_WARN, "discovery_done",
             "complete=%s environments=%zu calls=%zu names=%zu domains=%zu "
-            "clusters=%zu seconds=%ld", d->complete ? "yes" : "no",
+            "clusters=%zu source_mismatches=%zu seconds=%ld",
+            d->complete ? "yes" : "no",
             d->model.envs.n, d->calls.n, d->model.nnames,
-            d->model.ndomains, d->model.nclusters,
+            d->model.ndomains, d->model.nclusters, d->mismatches.n,
             (long) (d->finished - d->started));
 
     return 0;

@@ -1,5 +1,7 @@
 /*
  * Copyright (C) cclink authors
+ *
+ * Running the configured nginx commands with a deadline (ccl_exec.h).
  */
 
 
@@ -101,11 +103,11 @@ ccl_exec_log_output(const char *what, ccl_buf_t *out)
 int
 ccl_exec_run(const char *cmd, long timeout_ms, const char *what)
 {
-    int             fds[2], status, devnull, rc, done, reaped;
+    int             fds[2], status, devnull, rc, done, reaped, eof;
     char            chunk[4096];
     char          **env;
     long            deadline, left;
-    pid_t           pid;
+    pid_t           pid, w;
     ssize_t         n;
     ccl_buf_t       out;
     struct pollfd   pfd;
@@ -140,6 +142,8 @@ ccl_exec_run(const char *cmd, long timeout_ms, const char *what)
     }
 
     if (pid == 0) {
+        /* its own process group: a deadline kills whatever it started */
+        (void) setpgid(0, 0);
         devnull = open("/dev/null", O_RDONLY);
         if (devnull != -1) {
             dup2(devnull, STDIN_FILENO);
@@ -152,11 +156,14 @@ ccl_exec_run(const char *cmd, long timeout_ms, const char *what)
 
     free(env);
     close(fds[1]);
+    (void) setpgid(pid, pid);       /* either side may win the race */
 
     ccl_buf_init(&out, CCL_EXEC_MAX_OUTPUT);
     deadline = ccl_exec_now_ms() + timeout_ms;
     done = 0;
     rc = 0;
+    eof = 0;
+    status = 0;
 
     reaped = 0;
 
@@ -164,9 +171,28 @@ ccl_exec_run(const char *cmd, long timeout_ms, const char *what)
         left = deadline - ccl_exec_now_ms();
 
         if (left <= 0) {
+            kill(-pid, SIGKILL);
             kill(pid, SIGKILL);
             rc = -2;
             break;
+        }
+
+        if (eof) {
+            /*
+             * The output is closed but the command may still run (it
+             * closed its output and hangs): wait for it, not past the
+             * deadline.
+             */
+            w = waitpid(pid, &status, WNOHANG);
+
+            if (w == pid || (w == -1 && errno == ECHILD)) {
+                reaped = (w == pid);
+                done = 1;
+                continue;
+            }
+
+            (void) poll(NULL, 0, left > 50 ? 50 : (int) left);
+            continue;
         }
 
         pfd.fd = fds[0];
@@ -195,7 +221,7 @@ ccl_exec_run(const char *cmd, long timeout_ms, const char *what)
         }
 
         if (n <= 0) {
-            done = 1;
+            eof = 1;
             continue;
         }
 

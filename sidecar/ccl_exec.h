@@ -10,7 +10,10 @@
  *    never sees a secret, so neither do its logs or /proc);
  *  - stdin from /dev/null, stdout and stderr captured (at most 64 KiB) and
  *    logged line by line under event "command_output";
- *  - a deadline: past timeout_ms the child gets SIGKILL.
+ *  - a deadline that holds whatever the command does (it may close its
+ *    output and hang, or leave children behind): the command runs in a
+ *    process group of its own, and past timeout_ms the whole group gets
+ *    SIGKILL.
  *
  * Returns 0 when the command exited with status 0, -1 otherwise (logged
  * with "what", the command and how it ended).

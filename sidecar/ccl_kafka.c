@@ -266,10 +266,17 @@ ccl_kafka_brokers(const ccl_conf_t *conf, const char *cluster,
             continue;
         }
 
+        /* a name no host name can be: that broker's fault, said so */
         if (ccl_snprintf(hp, sizeof(hp), "%s:%d", md->brokers[i].host,
-                         md->brokers[i].port) != 0
-            || ccl_strv_add(out, hp) != 0)
+                         md->brokers[i].port) != 0)
         {
+            ccl_log(CCL_LOG_ERROR, "kafka_bad_broker", "cluster=%s "
+                    "host=%.64s error=%s", cluster, md->brokers[i].host,
+                    "advertised host name too long: not routed");
+            continue;
+        }
+
+        if (ccl_strv_add(out, hp) != 0) {
             snprintf(err, errlen, "%s", "out of memory");
             goto done;
         }

@@ -306,6 +306,13 @@ ccl_cmd_run(const ccl_cmdline_t *cl)
 
         (void) ccl_apply_cycle(&c, &api, &o);
 
+        /* --force accepts one cycle's drop, never the daemon's whole life */
+        if (o.force) {
+            o.force = 0;
+            ccl_log(CCL_LOG_INFO, "force_spent", "note=%s", "--force "
+                    "applied to the first cycle only");
+        }
+
         if (ccl_stop) {
             break;
         }

@@ -51,6 +51,10 @@ static int ccl_cluster_cmp(const void *a, const void *b);
 static void ccl_name_release(ccl_name_t *n);
 static void ccl_domain_release(ccl_domain_t *d);
 static int ccl_model_valid_id(const char *s);
+static void ccl_model_mark_connection(ccl_model_t *m, size_t from,
+    const char *type);
+static int ccl_model_attachment_covers(const ccl_model_t *m,
+    const char *host);
 
 
 void
@@ -415,6 +419,90 @@ ccl_model_host(const char *endpoint, char *host, unsigned *port)
 }
 
 
+/* names */
+
+
+int
+ccl_model_confluent_name(const char *host)
+{
+    size_t  len;
+
+    len = strlen(host);
+
+    return len > sizeof(".confluent.cloud") - 1
+           && strcasecmp(host + len - (sizeof(".confluent.cloud") - 1),
+                         ".confluent.cloud") == 0;
+}
+
+
+const char *
+ccl_model_direct_connection(const char *type)
+{
+    size_t              i;
+    static const char  *direct[] = {
+        "PEERING", "TRANSIT_GATEWAY", "PRIVATE_NETWORK_INTERFACE"
+    };
+    static const char  *spelt[] = {
+        "PEERING", "TRANSITGATEWAY", "PRIVATENETWORKINTERFACE"
+    };
+
+    for (i = 0; type != NULL && i < sizeof(direct) / sizeof(direct[0]); i++)
+    {
+        if (strcasecmp(type, direct[i]) == 0
+            || strcasecmp(type, spelt[i]) == 0)
+        {
+            return direct[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+static void
+ccl_model_mark_connection(ccl_model_t *m, size_t from, const char *type)
+{
+    const char  *c;
+
+    c = ccl_model_direct_connection(type);
+
+    for ( /* void */ ; c != NULL && from < m->nnames; from++) {
+        m->names[from].connection = c;
+    }
+}
+
+
+/* sources */
+
+
+static const char  *ccl_model_sources[CCL_SRC_COUNT] = {
+    "endpoint/v1", "cmk/v2", "srcm/v3", "fcpm/v2", "networking/v1",
+    "kafka-metadata"
+};
+
+
+unsigned
+ccl_model_source_bit(const char *source)
+{
+    unsigned  i;
+
+    for (i = 0; source != NULL && i < CCL_SRC_COUNT; i++) {
+        if (strcmp(source, ccl_model_sources[i]) == 0) {
+            return 1u << i;
+        }
+    }
+
+    return 0;
+}
+
+
+const char *
+ccl_model_source_name(unsigned n)
+{
+    return (n < CCL_SRC_COUNT) ? ccl_model_sources[n] : "";
+}
+
+
 /* adding things */
 
 
@@ -430,6 +518,14 @@ ccl_model_add_name(ccl_model_t *m, const char *host, unsigned kinds,
 
     if (ccl_model_host(host, h, &port) != 0) {
         return -1;
+    }
+
+    if (!ccl_model_confluent_name(h)) {
+        ccl_log(CCL_LOG_WARN, "name_refused", "host=%s resource=%s "
+                "source=%s error=%s", h, resource, source,
+                "not a Confluent Cloud name (*.confluent.cloud): never "
+                "routed");
+        return 0;
     }
 
     if (m->nnames == m->names_cap) {
@@ -452,6 +548,7 @@ ccl_model_add_name(ccl_model_t *m, const char *host, unsigned kinds,
     n->env = ccl_strdup(env);
     n->network = ccl_strdup(network);
     n->source = source;
+    n->sources = ccl_model_source_bit(source);
 
     if (n->host == NULL || (resource != NULL && n->resource == NULL)
         || (env != NULL && n->env == NULL)
@@ -503,7 +600,10 @@ ccl_model_add_endpoint(ccl_model_t *m, ccl_item_ctx_t *ctx,
             return -1;
         }
 
-        if ((kinds & CCL_NAME_BOOTSTRAP) && resource != NULL) {
+        /* refused (and logged) by ccl_model_add_name(): not a bootstrap */
+        if ((kinds & CCL_NAME_BOOTSTRAP) && resource != NULL
+            && ccl_model_confluent_name(h))
+        {
             snprintf(hp, sizeof(hp), "%s:%u", h, port ? port : 9092);
 
             if (ccl_model_add_cluster(m, resource, env, hp, network) != 0) {
@@ -646,7 +746,7 @@ int
 ccl_model_parse_endpoints(ccl_model_t *m, const char *env, json_t *page,
     const char *call, unsigned *bad)
 {
-    size_t           i;
+    size_t           i, first;
     json_t          *data, *item, *priv;
     unsigned         kinds, service;
     const char      *endpoint, *type, *svc, *conn, *resource, *ap, *cloud;
@@ -736,12 +836,16 @@ ccl_model_parse_endpoints(ccl_model_t *m, const char *env, json_t *page,
             return -1;
         }
 
+        first = m->nnames;
+
         if (ccl_model_add_endpoint(m, &ctx, "endpoint", endpoint, kinds,
                                    service, resource, e ? e : env, ap,
                                    "endpoint/v1") != 0)
         {
             continue;
         }
+
+        ccl_model_mark_connection(m, first, conn);
     }
 
     return 0;
@@ -753,11 +857,11 @@ ccl_model_parse_cmk_clusters(ccl_model_t *m, const char *env, json_t *page,
     const char *call, unsigned *bad)
 {
     int              found;
-    size_t           i;
+    size_t           i, first;
     json_t          *data, *item, *spec, *eps, *ep;
     unsigned         nbad;
     const char      *id, *network, *key, *bs, *http, *conn, *cloud;
-    const char      *region, *net, *legacy_bs, *legacy_http;
+    const char      *region, *net, *legacy_bs, *legacy_http, *phase;
     char             field[160];
     ccl_item_ctx_t   ctx;
 
@@ -786,6 +890,19 @@ ccl_model_parse_cmk_clusters(ccl_model_t *m, const char *env, json_t *page,
 
         if (!json_is_object(spec)) {
             ccl_model_bad(&ctx, "spec", spec ? "not an object" : "missing");
+            continue;
+        }
+
+        if (ccl_model_opt_str(&ctx, item, "status.phase", &phase) != 0) {
+            continue;
+        }
+
+        /* still provisioning, or failed: nothing answers there yet */
+        if (phase != NULL && (strcasecmp(phase, "PROVISIONING") == 0
+                              || strcasecmp(phase, "FAILED") == 0))
+        {
+            ccl_log(CCL_LOG_DEBUG, "cluster_not_ready", "call=%s "
+                    "cluster=%s phase=%s", call, id, phase);
             continue;
         }
 
@@ -851,6 +968,8 @@ ccl_model_parse_cmk_clusters(ccl_model_t *m, const char *env, json_t *page,
                 net = key;
             }
 
+            first = m->nnames;
+
             if (bs != NULL && bs[0] != '\0') {
                 snprintf(field, sizeof(field),
                          "spec.endpoints.%s.kafka_bootstrap_endpoint", key);
@@ -872,6 +991,8 @@ ccl_model_parse_cmk_clusters(ccl_model_t *m, const char *env, json_t *page,
                     found = 1;
                 }
             }
+
+            ccl_model_mark_connection(m, first, conn);
         }
 
         if (found || *bad != nbad) {
@@ -1416,6 +1537,36 @@ ccl_model_add_broker(ccl_model_t *m, const char *cluster, const char *env,
 /* finishing */
 
 
+/* 1 when host is under the DNS domain of an attachment or access point */
+static int
+ccl_model_attachment_covers(const ccl_model_t *m, const char *host)
+{
+    size_t               i, hlen, dlen;
+    const ccl_domain_t  *d;
+
+    hlen = strlen(host);
+
+    for (i = 0; i < m->ndomains; i++) {
+        d = &m->domains[i];
+
+        if (d->kind == CCL_DOMAIN_NETWORK) {
+            continue;
+        }
+
+        dlen = strlen(d->dns_domain);
+
+        if (hlen > dlen + 1 && host[hlen - dlen - 1] == '.'
+            && strcmp(host + hlen - dlen, d->dns_domain) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+
 /* optional strings: present before absent */
 static int
 ccl_opt_present_cmp(const char *x, const char *y)
@@ -1517,6 +1668,22 @@ ccl_model_finish(ccl_model_t *m)
             continue;
         }
 
+        /*
+         * A region's private Flink name (fcpm/v2 alone) is served through
+         * a PrivateLink attachment or access point: without one whose
+         * domain holds it, nothing could answer there.
+         */
+
+        if (n->region_key != NULL && n->sources == CCL_SRC_FCPM
+            && !ccl_model_attachment_covers(m, n->host))
+        {
+            ccl_log(CCL_LOG_DEBUG, "name_not_served", "host=%s source=%s "
+                    "error=%s", n->host, "fcpm/v2", "no PrivateLink "
+                    "attachment or access point domain holds it");
+            ccl_name_release(n);
+            continue;
+        }
+
         m->names[j++] = *n;
     }
 
@@ -1534,6 +1701,11 @@ ccl_model_finish(ccl_model_t *m)
         if (j > 0 && strcmp(m->names[j - 1].host, n->host) == 0) {
             keep = &m->names[j - 1];
             keep->kinds |= n->kinds;
+            keep->sources |= n->sources;
+
+            if (keep->connection == NULL) {
+                keep->connection = n->connection;
+            }
 
             if (keep->service != n->service) {
                 ccl_log(CCL_LOG_WARN, "name_conflict",

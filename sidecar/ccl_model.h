@@ -64,6 +64,19 @@ typedef enum {
 } ccl_name_kind_e;
 
 
+/* the APIs a name can come from (a name may come from several) */
+typedef enum {
+    CCL_SRC_ENDPOINT = 1,            /* "endpoint/v1" */
+    CCL_SRC_CMK = 2,                 /* "cmk/v2" */
+    CCL_SRC_SRCM = 4,                /* "srcm/v3" */
+    CCL_SRC_FCPM = 8,                /* "fcpm/v2" */
+    CCL_SRC_NETWORKING = 16,         /* "networking/v1" */
+    CCL_SRC_KAFKA = 32               /* "kafka-metadata" */
+} ccl_source_e;
+
+#define CCL_SRC_COUNT  6
+
+
 typedef enum {
     CCL_DOMAIN_NETWORK = 0,
     CCL_DOMAIN_PLATT,
@@ -80,6 +93,10 @@ typedef struct {
     char                *network;    /* n-, platt-, ap- id or NULL */
     char                *region_key; /* "aws/us-east-1" (Flink regions) */
     const char          *source;     /* static: the API it came from */
+    unsigned             sources;    /* ccl_source_e bits: every API */
+    const char          *connection; /* static: "PEERING", "TRANSIT_GATEWAY",
+                                        "PRIVATE_NETWORK_INTERFACE"; NULL
+                                        for PrivateLink (or not said) */
 } ccl_name_t;
 
 
@@ -176,6 +193,29 @@ const ccl_cluster_t *ccl_model_cluster(const ccl_model_t *m,
  * validates and lower-cases into host[CCL_HOST_MAX + 1]. Returns 0 or -1.
  */
 int ccl_model_host(const char *endpoint, char *host, unsigned *port);
+
+/*
+ * 1 when host is a Confluent Cloud name (under "confluent.cloud"). Any
+ * other name from the API or from Kafka metadata is refused (logged as
+ * event=name_refused) by ccl_model_add_name(), which then adds nothing
+ * and returns 0: it never reaches a route, a hosts file, the DNS setup
+ * or a PAC file.
+ */
+int ccl_model_confluent_name(const char *host);
+
+/* The ccl_source_e bit of a source name, 0 when unknown. */
+unsigned ccl_model_source_bit(const char *source);
+
+/* The name of the n-th source bit (0 .. CCL_SRC_COUNT - 1). */
+const char *ccl_model_source_name(unsigned n);
+
+/*
+ * The connection types that reach a cluster without a PrivateLink
+ * endpoint to proxy to (peering, transit gateway, private network
+ * interface): the static name to keep in ccl_name_t.connection, or NULL
+ * for PrivateLink and anything else.
+ */
+const char *ccl_model_direct_connection(const char *type);
 
 /* 1 when s is a valid host name as defined above. */
 int ccl_model_valid_host(const char *s);

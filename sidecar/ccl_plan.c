@@ -32,6 +32,8 @@ static const ccl_zone_t *ccl_plan_find_zone(const ccl_domain_t *d,
 static const char *ccl_plan_pick_group(const ccl_conf_t *conf,
     const ccl_model_t *m, const ccl_plan_t *groups, const ccl_name_t *n,
     char *buf, size_t size);
+static const char *ccl_plan_pick_target(const ccl_conf_t *conf,
+    const ccl_plan_t *groups, const ccl_name_t *n, char *buf, size_t size);
 static int ccl_plan_domain_routes(ccl_plan_t *p, const ccl_domain_t *d,
     const ccl_plan_t *groups);
 
@@ -550,8 +552,6 @@ static const char *
 ccl_plan_pick_group(const ccl_conf_t *conf, const ccl_model_t *m,
     const ccl_plan_t *groups, const ccl_name_t *n, char *buf, size_t size)
 {
-    size_t               i, best_len, klen, hlen;
-    const char          *best;
     const ccl_zone_t    *z;
     const ccl_domain_t  *d;
 
@@ -580,6 +580,18 @@ ccl_plan_pick_group(const ccl_conf_t *conf, const ccl_model_t *m,
             return buf;
         }
     }
+
+    return ccl_plan_pick_target(conf, groups, n, buf, size);
+}
+
+
+/* configured targets keyed by a DNS domain, then the default ("*") */
+static const char *
+ccl_plan_pick_target(const ccl_conf_t *conf, const ccl_plan_t *groups,
+    const ccl_name_t *n, char *buf, size_t size)
+{
+    size_t        i, best_len, klen, hlen;
+    const char   *best;
 
     /* configured targets keyed by a DNS domain: the longest suffix wins */
 
@@ -708,14 +720,63 @@ ccl_plan_domain_routes(ccl_plan_t *p, const ccl_domain_t *d,
 }
 
 
+/*
+ * A name a network, attachment or access point can serve: under its DNS
+ * domain (zonal subdomains included), ending in its endpoint_suffix, or
+ * in its glb form ("<x>-<label>.<region>.<cloud>.glb.confluent.cloud").
+ */
+static int
+ccl_plan_domain_serves(const ccl_domain_t *d, const char *host)
+{
+    char    label[64], rest[CCL_HOST_MAX + 32], want[CCL_HOST_MAX + 100];
+    size_t  i, hlen, slen;
+
+    if (ccl_plan_host_in_domain(host, d->dns_domain)) {
+        return 1;
+    }
+
+    for (i = 0; i < d->nzones; i++) {
+        if (ccl_plan_host_in_domain(host, d->zones[i].subdomain)) {
+            return 1;
+        }
+    }
+
+    hlen = strlen(host);
+
+    if (d->endpoint_suffix != NULL) {
+        slen = strlen(d->endpoint_suffix);
+
+        if (hlen > slen
+            && strcmp(host + hlen - slen, d->endpoint_suffix) == 0)
+        {
+            return 1;
+        }
+    }
+
+    if (ccl_plan_glb_form(d->dns_domain, label, sizeof(label), rest,
+                          sizeof(rest)) == 0
+        && ccl_snprintf(want, sizeof(want), "-%s.%s", label, rest) == 0)
+    {
+        slen = strlen(want);
+
+        if (hlen > slen && strcmp(host + hlen - slen, want) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 int
 ccl_plan_build(ccl_plan_t *p, const ccl_conf_t *conf, const ccl_model_t *m,
     const ccl_plan_t *groups)
 {
-    char               buf[CCL_GROUP_NAME_MAX * 2];
-    size_t             i;
-    const char        *g;
-    const ccl_name_t  *n;
+    char                 buf[CCL_GROUP_NAME_MAX * 2];
+    size_t               i;
+    const char          *g;
+    const ccl_name_t    *n;
+    const ccl_domain_t  *d;
 
     for (i = 0; i < groups->ngroups; i++) {
         if (ccl_plan_copy_group(p, &groups->groups[i]) != 0) {
@@ -730,7 +791,43 @@ ccl_plan_build(ccl_plan_t *p, const ccl_conf_t *conf, const ccl_model_t *m,
             continue;
         }
 
-        g = ccl_plan_pick_group(conf, m, groups, n, buf, sizeof(buf));
+        /* the network, attachment or access point it came with */
+        d = (n->network != NULL) ? ccl_model_domain(m, n->network) : NULL;
+
+        if (d != NULL && !ccl_plan_domain_serves(d, n->host)) {
+            ccl_log(CCL_LOG_WARN, "name_refused", "host=%s resource=%s "
+                    "network=%s error=%s", n->host, n->resource, n->network,
+                    "not under the DNS domain, zonal subdomains, endpoint "
+                    "suffix or glb form of its network, attachment or "
+                    "access point: never routed");
+            continue;
+        }
+
+        /*
+         * Peering, transit gateway, private network interface: no
+         * PrivateLink endpoint of a discovered domain serves the name;
+         * only a target line for its DNS domain (or "*") may route it.
+         */
+
+        if (n->connection != NULL) {
+            g = ccl_plan_pick_target(conf, groups, n, buf, sizeof(buf));
+
+            if (g == NULL) {
+                ccl_log(CCL_LOG_INFO, "route_skipped_connection", "host=%s "
+                        "resource=%s connection_type=%s note=%s", n->host,
+                        n->resource, n->connection, "reached without a "
+                        "PrivateLink endpoint: not routed unless a target "
+                        "line covers its domain");
+                continue;
+            }
+
+            ccl_log(CCL_LOG_INFO, "route_by_target", "host=%s resource=%s "
+                    "connection_type=%s group=%s", n->host, n->resource,
+                    n->connection, g);
+
+        } else {
+            g = ccl_plan_pick_group(conf, m, groups, n, buf, sizeof(buf));
+        }
 
         if (g == NULL) {
             ccl_log(CCL_LOG_WARN, "route_no_target",

@@ -38,6 +38,7 @@ static const char *ccl_state_kind_name(int kind);
 static int ccl_state_kind_parse(const char *s);
 static int ccl_state_valid_name(const char *s, size_t max);
 static json_t *ccl_state_time(time_t t);
+static json_t *ccl_state_str(const char *s);
 static int ccl_state_set(json_t *obj, const char *key, json_t *v);
 static json_t *ccl_state_discovered(const ccl_model_t *m);
 
@@ -500,7 +501,7 @@ static json_t *
 ccl_state_discovered(const ccl_model_t *m)
 {
     size_t               i, k;
-    json_t              *root, *names, *domains, *o, *zones;
+    json_t              *root, *names, *domains, *o, *zones, *srcs;
     const ccl_name_t    *n;
     const ccl_domain_t  *d;
 
@@ -521,14 +522,24 @@ ccl_state_discovered(const ccl_model_t *m)
 
     for (i = 0; i < m->nnames; i++) {
         n = &m->names[i];
-        o = json_pack("{s:s, s:o, s:s, s:s?, s:s?, s:s?, s:s}",
+        srcs = json_array();
+
+        for (k = 0; srcs != NULL && k < CCL_SRC_COUNT; k++) {
+            if (n->sources & (1u << k)) {
+                json_array_append_new(srcs, json_string(
+                                      ccl_model_source_name((unsigned) k)));
+            }
+        }
+
+        o = json_pack("{s:s, s:o, s:s, s:s?, s:s?, s:s?, s:s, s:o?}",
                       "host", n->host,
                       "names", ccl_state_names_json(n->kinds),
                       "service", ccl_conf_service_name(n->service),
                       "resource", n->resource,
                       "environment", n->env,
                       "network", n->network,
-                      "source", n->source ? n->source : "");
+                      "source", n->source ? n->source : "",
+                      "sources", srcs);
         if (o != NULL) {
             json_array_append_new(names, o);
         }
@@ -559,6 +570,36 @@ ccl_state_discovered(const ccl_model_t *m)
     json_object_set_new(root, "domains", domains);
 
     return root;
+}
+
+
+/*
+ * A JSON string of a text that may come from the network: invalid UTF-8
+ * (which jansson refuses, and which would leave the state unwritable) is
+ * replaced, a character cut at the end dropped.
+ */
+static json_t *
+ccl_state_str(const char *s)
+{
+    char    *copy;
+    json_t  *j;
+
+    j = json_string(s);
+
+    if (j != NULL || s == NULL) {
+        return j;
+    }
+
+    copy = ccl_strdup(s);
+    if (copy == NULL) {
+        return NULL;
+    }
+
+    (void) ccl_utf8_fix(copy);
+    j = json_string(copy);
+    free(copy);
+
+    return j;
 }
 
 
@@ -601,33 +642,33 @@ ccl_state_render(const ccl_state_t *st, const ccl_state_cycle_t *cy,
 
     rc |= ccl_state_set(root, "format", json_integer(CCL_STATE_FORMAT));
     rc |= ccl_state_set(root, "written_by",
-                        json_string("cclink-sidecar " CCL_VERSION));
+                        ccl_state_str("cclink-sidecar " CCL_VERSION));
     rc |= ccl_state_set(root, "serial", json_integer((json_int_t)
                                                      st->serial));
-    rc |= ccl_state_set(root, "generated", json_string(st->generated));
+    rc |= ccl_state_set(root, "generated", ccl_state_str(st->generated));
     rc |= ccl_state_set(root, "content_sha256",
-                        json_string(st->content_sha256));
+                        ccl_state_str(st->content_sha256));
     rc |= ccl_state_set(root, "last_complete_discovery",
                         st->last_complete[0]
-                        ? json_string(st->last_complete) : json_null());
+                        ? ccl_state_str(st->last_complete) : json_null());
 
     if (cy != NULL) {
-        rc |= ccl_state_set(d, "api_url", json_string(cy->api_url
+        rc |= ccl_state_set(d, "api_url", ccl_state_str(cy->api_url
                                                       ? cy->api_url : ""));
         rc |= ccl_state_set(d, "started", ccl_state_time(cy->started));
         rc |= ccl_state_set(d, "finished", ccl_state_time(cy->finished));
         rc |= ccl_state_set(d, "complete", json_boolean(cy->complete));
-        rc |= ccl_state_set(d, "result", json_string(cy->result
+        rc |= ccl_state_set(d, "result", ccl_state_str(cy->result
                                                      ? cy->result : ""));
         rc |= ccl_state_set(d, "reason", cy->reason
-                            ? json_string(cy->reason) : json_null());
+                            ? ccl_state_str(cy->reason) : json_null());
 
         a = json_array();
         for (i = 0; a != NULL && cy->environments != NULL
                     && i < cy->environments->n; i++)
         {
             json_array_append_new(a,
-                                  json_string(cy->environments->v[i]));
+                                  ccl_state_str(cy->environments->v[i]));
         }
         rc |= ccl_state_set(d, "environments", a);
 
@@ -644,9 +685,9 @@ ccl_state_render(const ccl_state_t *st, const ccl_state_cycle_t *cy,
                 rc = -1;
                 break;
             }
-            rc |= ccl_state_set(o, "call", json_string(c->call));
+            rc |= ccl_state_set(o, "call", ccl_state_str(c->call));
             rc |= ccl_state_set(o, "outcome",
-                                json_string(c->outcome == CCL_API_FAILED
+                                ccl_state_str(c->outcome == CCL_API_FAILED
                                             ? "failed"
                                             : outcomes[c->outcome]));
             rc |= ccl_state_set(o, "status", json_integer(c->status));
@@ -656,7 +697,7 @@ ccl_state_render(const ccl_state_t *st, const ccl_state_cycle_t *cy,
             rc |= ccl_state_set(o, "elapsed_ms",
                                 json_integer((json_int_t) c->elapsed_ms));
             rc |= ccl_state_set(o, "error", c->error
-                                ? json_string(c->error) : json_null());
+                                ? ccl_state_str(c->error) : json_null());
             json_array_append_new(a, o);
         }
         rc |= ccl_state_set(d, "calls", a);
@@ -669,12 +710,12 @@ ccl_state_render(const ccl_state_t *st, const ccl_state_cycle_t *cy,
                 break;
             }
             rc |= ccl_state_set(o, "cluster",
-                                json_string(cy->clusters[i].cluster));
+                                ccl_state_str(cy->clusters[i].cluster));
             rc |= ccl_state_set(o, "brokers", cy->clusters[i].brokers < 0
                                 ? json_null()
                                 : json_integer(cy->clusters[i].brokers));
             rc |= ccl_state_set(o, "error", cy->clusters[i].error[0]
-                                ? json_string(cy->clusters[i].error)
+                                ? ccl_state_str(cy->clusters[i].error)
                                 : json_null());
             json_array_append_new(a, o);
         }
@@ -684,9 +725,17 @@ ccl_state_render(const ccl_state_t *st, const ccl_state_cycle_t *cy,
         for (i = 0; a != NULL && cy->errors != NULL && i < cy->errors->n;
              i++)
         {
-            json_array_append_new(a, json_string(cy->errors->v[i]));
+            json_array_append_new(a, ccl_state_str(cy->errors->v[i]));
         }
         rc |= ccl_state_set(d, "errors", a);
+
+        a = json_array();
+        for (i = 0; a != NULL && cy->mismatches != NULL
+                    && i < cy->mismatches->n; i++)
+        {
+            json_array_append_new(a, ccl_state_str(cy->mismatches->v[i]));
+        }
+        rc |= ccl_state_set(d, "source_mismatches", a);
 
         counts = json_object();
         if (counts != NULL) {
@@ -694,6 +743,10 @@ ccl_state_render(const ccl_state_t *st, const ccl_state_cycle_t *cy,
                                 json_integer((json_int_t) cy->names));
             rc |= ccl_state_set(counts, "domains",
                                 json_integer((json_int_t) cy->domains));
+            rc |= ccl_state_set(counts, "source_mismatches",
+                                json_integer((json_int_t)
+                                             (cy->mismatches != NULL
+                                              ? cy->mismatches->n : 0)));
             rc |= ccl_state_set(counts, "routes",
                                 json_integer((json_int_t)
                                              st->plan.nroutes));
@@ -724,7 +777,7 @@ ccl_state_render(const ccl_state_t *st, const ccl_state_cycle_t *cy,
 
     a = json_array();
     for (i = 0; a != NULL && i < missing.n; i++) {
-        json_array_append_new(a, json_string(missing.v[i]));
+        json_array_append_new(a, ccl_state_str(missing.v[i]));
     }
     rc |= ccl_state_set(root, "clusters_without_brokers", a);
     ccl_strv_release(&missing);
@@ -747,16 +800,16 @@ ccl_state_render(const ccl_state_t *st, const ccl_state_cycle_t *cy,
                 break;
             }
             rc |= ccl_state_set(ao, "address",
-                                json_string(g->addrs[j].text));
+                                ccl_state_str(g->addrs[j].text));
             rc |= ccl_state_set(ao, "zone", g->addrs[j].zone[0]
-                                ? json_string(g->addrs[j].zone)
+                                ? ccl_state_str(g->addrs[j].zone)
                                 : json_null());
             json_array_append_new(addrs, ao);
         }
-        rc |= ccl_state_set(o, "name", json_string(g->name));
+        rc |= ccl_state_set(o, "name", ccl_state_str(g->name));
         rc |= ccl_state_set(o, "stale", json_boolean(g->stale));
         rc |= ccl_state_set(o, "error", g->error
-                            ? json_string(g->error) : json_null());
+                            ? ccl_state_str(g->error) : json_null());
         rc |= ccl_state_set(o, "addresses", addrs);
         json_array_append_new(a, o);
     }
@@ -770,18 +823,18 @@ ccl_state_render(const ccl_state_t *st, const ccl_state_cycle_t *cy,
             rc = -1;
             break;
         }
-        rc |= ccl_state_set(o, "key", json_string(r->key));
-        rc |= ccl_state_set(o, "group", json_string(r->group));
+        rc |= ccl_state_set(o, "key", ccl_state_str(r->key));
+        rc |= ccl_state_set(o, "group", ccl_state_str(r->group));
         rc |= ccl_state_set(o, "kind",
-                            json_string(ccl_state_kind_name(r->kind)));
+                            ccl_state_str(ccl_state_kind_name(r->kind)));
         rc |= ccl_state_set(o, "prio", json_integer(r->prio));
         rc |= ccl_state_set(o, "names", ccl_state_names_json(r->names));
         rc |= ccl_state_set(o, "service", json_integer(r->service));
         rc |= ccl_state_set(o, "service_name", r->service
-                            ? json_string(ccl_conf_service_name(r->service))
+                            ? ccl_state_str(ccl_conf_service_name(r->service))
                             : json_null());
         rc |= ccl_state_set(o, "resource", r->resource
-                            ? json_string(r->resource) : json_null());
+                            ? ccl_state_str(r->resource) : json_null());
         rc |= ccl_state_set(o, "absent", json_integer(r->absent));
         json_array_append_new(a, o);
     }

@@ -13,9 +13,11 @@
  *    content (serial and time left out): identical content keeps its
  *    serial;
  *  - the last discovery: when, whether complete, what it found (names
- *    with their service, resource, environment and source API; domains
+ *    with their service, resource, environment, the source API that
+ *    reported them first and every source that reported them; domains
  *    with their zones), every API call with its outcome, status,
- *    attempts, pages, items and error; counts; errors; the last complete
+ *    attempts, pages, items and error; counts; errors; where the sources
+ *    disagreed ("source_mismatches", counted too); the last complete
  *    discovery's time; the last apply's result.
  *
  * No secret is ever written here.
@@ -77,6 +79,7 @@ typedef struct {
     const ccl_model_t   *model;      /* what was discovered, or NULL */
     const ccl_calls_t   *calls;
     const ccl_strv_t    *errors;
+    const ccl_strv_t    *mismatches; /* sources that disagreed, or NULL */
     const ccl_state_cluster_t  *clusters;
     size_t               nclusters;
     size_t               names;

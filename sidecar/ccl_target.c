@@ -10,13 +10,15 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "ccl_addr.h"
 #include "ccl_log.h"
 #include "ccl_target.h"
 
 
 static int ccl_target_default_resolver(const char *name,
     struct addrinfo **res, void *data);
-static int ccl_target_add_name(ccl_plan_t *groups, const char *gname,
+static int ccl_target_add_name(const ccl_conf_t *conf, ccl_plan_t *groups,
+    const char *gname,
     const char *zgname, const char *name, unsigned port, const char *zone,
     char *err, size_t errlen);
 static int ccl_target_add_conf(const ccl_conf_t *conf, ccl_plan_t *groups,
@@ -190,12 +192,13 @@ ccl_target_set_error(ccl_group_t *g, const char *err)
 
 /* resolves a name into group gname (and zgname when not NULL) */
 static int
-ccl_target_add_name(ccl_plan_t *groups, const char *gname,
-    const char *zgname, const char *name, unsigned port, const char *zone,
-    char *err, size_t errlen)
+ccl_target_add_name(const ccl_conf_t *conf, ccl_plan_t *groups,
+    const char *gname, const char *zgname, const char *name, unsigned port,
+    const char *zone, char *err, size_t errlen)
 {
-    int               rc, n;
+    int               rc, n, refused;
     char              text[CCL_ADDR_TEXT_MAX];
+    const char       *why, *first_why;
     ccl_group_t      *g;
     struct addrinfo  *res, *ai;
 
@@ -209,10 +212,24 @@ ccl_target_add_name(ccl_plan_t *groups, const char *gname,
     }
 
     n = 0;
+    refused = 0;
+    first_why = NULL;
 
     for (ai = res; ai != NULL; ai = ai->ai_next) {
         if (ccl_target_addr_text(ai->ai_addr, port, text, sizeof(text)) != 0)
         {
+            continue;
+        }
+
+        /* an answer pointing at this host or a metadata service: none */
+        why = conf->allow_local_targets ? NULL : ccl_addr_local(ai->ai_addr);
+
+        if (why != NULL) {
+            ccl_log(CCL_LOG_WARN, "target_refused", "group=%s name=%s "
+                    "address=%s error=%s", zgname ? zgname : gname, name,
+                    text, why);
+            refused++;
+            first_why = (first_why != NULL) ? first_why : why;
             continue;
         }
 
@@ -235,6 +252,13 @@ ccl_target_add_name(ccl_plan_t *groups, const char *gname,
 
     freeaddrinfo(res);
 
+    if (n == 0 && refused > 0) {
+        snprintf(err, errlen, "\"%s\" resolves only to refused addresses "
+                 "(%s; allow_local_targets on permits them)", name,
+                 first_why);
+        return -1;
+    }
+
     if (n == 0) {
         snprintf(err, errlen, "\"%s\" has no usable address", name);
         return -1;
@@ -254,7 +278,7 @@ ccl_target_add_conf(const ccl_conf_t *conf, ccl_plan_t *groups,
     int           rc;
     char          text[CCL_ADDR_TEXT_MAX], host[256], zg[160], err[512];
     unsigned      port;
-    const char   *zgname;
+    const char   *zgname, *why;
     ccl_group_t  *g;
 
     zgname = NULL;
@@ -270,11 +294,36 @@ ccl_target_add_conf(const ccl_conf_t *conf, ccl_plan_t *groups,
     rc = ccl_target_parse_address(t->address, text, sizeof(text), host,
                                   sizeof(host), &port);
 
+    /* a bad address is this group's failure, never "out of memory" */
+
+    why = NULL;
+
     if (rc < 0) {
-        ccl_log(CCL_LOG_ERROR, "target_error", "where=%s:%u address=%s "
-                "error=%s", conf->path, t->line, t->address,
-                "not an address or host name");
-        return -1;
+        why = "not an address or host name";
+
+    } else if (t->zone != NULL && strlen(t->zone) > CCL_ZONE_MAX) {
+        why = "zone name too long";
+
+    } else if (rc == 1 && !conf->allow_local_targets) {
+        why = ccl_addr_local_text(text);
+    }
+
+    if (why != NULL) {
+        snprintf(err, sizeof(err), "target %s: %s%s", t->address, why,
+                 rc == 1 ? ": refused (allow_local_targets on permits it)"
+                 : "");
+        ccl_log(CCL_LOG_ERROR, rc == 1 ? "target_refused" : "target_error",
+                "group=%s where=%s:%u address=%s error=%s", gname,
+                conf->path, t->line, t->address, err);
+        g = ccl_plan_group(groups, zgname ? zgname : gname);
+        if (g != NULL) {
+            ccl_target_set_error(g, err);
+        }
+        g = ccl_plan_group(groups, gname);
+        if (g != NULL) {
+            ccl_target_set_error(g, err);
+        }
+        return 0;
     }
 
     if (rc == 1) {
@@ -293,8 +342,8 @@ ccl_target_add_conf(const ccl_conf_t *conf, ccl_plan_t *groups,
         return 0;
     }
 
-    if (ccl_target_add_name(groups, gname, zgname, host, port, t->zone, err,
-                            sizeof(err)) != 0)
+    if (ccl_target_add_name(conf, groups, gname, zgname, host, port, t->zone,
+                            err, sizeof(err)) != 0)
     {
         ccl_log(CCL_LOG_WARN, "target_unresolved", "group=%s where=%s:%u "
                 "error=%s", gname, conf->path, t->line, err);
@@ -384,8 +433,8 @@ ccl_target_domain(const ccl_conf_t *conf, const ccl_domain_t *d,
             continue;
         }
 
-        if (ccl_target_add_name(groups, d->id, zg, name, 0, z->zone, err,
-                                sizeof(err)) == 0)
+        if (ccl_target_add_name(conf, groups, d->id, zg, name, 0, z->zone,
+                                err, sizeof(err)) == 0)
         {
             ok++;
             continue;
@@ -407,7 +456,7 @@ ccl_target_domain(const ccl_conf_t *conf, const ccl_domain_t *d,
         return 0;
     }
 
-    if (ccl_target_add_name(groups, d->id, NULL, name, 0, NULL, err,
+    if (ccl_target_add_name(conf, groups, d->id, NULL, name, 0, NULL, err,
                             sizeof(err)) != 0)
     {
         ccl_log(CCL_LOG_WARN, "target_unresolved", "group=%s error=%s",

@@ -701,6 +701,8 @@ class ProxyHost(ProxyBase):
             "kafka_deadline 30s",
             "zone %s" % self.zone,
             "target_dns off",
+            # the simulated endpoints listen on loopback addresses
+            "allow_local_targets on",
         ]
         for s in self.sites:
             # metadata over TLS straight to the endpoint (the names still

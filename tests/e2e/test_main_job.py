@@ -97,6 +97,7 @@ def user_config(path, cloud, site, kafka_keys=True):
              "services kafka",
              "zone usw2-az1",
              "target_dns off",
+             "allow_local_targets on",
              "kafka_security_protocol SSL",
              "kafka_ca_file %s" % cloud.ca.cert,
              "output_dir /var/lib/cclink-demo-test-must-not-exist",

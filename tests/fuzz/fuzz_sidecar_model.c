@@ -26,7 +26,17 @@
  *  - the nginx include, hosts files and PowerShell script hold only
  *    printable ASCII, tabs and line ends, and the hosts block edits into
  *    an empty hosts file idempotently;
- *  - every log line is one line.
+ *  - every log line is one line;
+ *  - UTF-8: the error text is valid UTF-8 whatever the body (cut at a
+ *    character boundary); ccl_utf8_fix() leaves valid UTF-8 that a second
+ *    pass does not change, and ccl_strlcpy() of valid UTF-8 into any size
+ *    stays valid;
+ *  - names outside Confluent Cloud never reach the model, and no exact
+ *    route is outside *.confluent.cloud;
+ *  - hostile addresses: the fake resolver answers some names with
+ *    loopback, link-local (metadata), unspecified or multicast addresses
+ *    (IPv4 and IPv6); none of them reaches a group (allow_local_targets
+ *    is off).
  */
 
 #define PCRE2_CODE_UNIT_WIDTH 8
@@ -39,6 +49,7 @@
 #include <jansson.h>
 
 #include "cclink_routes.h"
+#include "ccl_addr.h"
 #include "ccl_api.h"
 #include "ccl_buf.h"
 #include "ccl_conf.h"
@@ -102,6 +113,52 @@ fuzz_model_sink(const char *line, size_t len, void *data)
 }
 
 
+/* an answer no target may use */
+static int
+fuzz_model_hostile(uint64_t h, struct addrinfo **res)
+{
+    struct addrinfo      *ai;
+    struct sockaddr_in   *sin;
+    struct sockaddr_in6  *sin6;
+
+    static const char    *v4[] = {
+        "127.0.0.1", "169.254.169.254", "0.0.0.0", "224.0.0.251",
+        "255.255.255.255", "100.100.100.200", "127.1.2.3"
+    };
+    static const char    *v6[] = {
+        "::1", "fe80::1", "::", "ff02::1", "fd00:ec2::254",
+        "::ffff:127.0.0.1", "::ffff:169.254.169.254"
+    };
+
+    ai = calloc(1, sizeof(struct addrinfo) + sizeof(struct sockaddr_in6));
+    FUZZ_CHECK(ai != NULL);
+    ai->ai_socktype = SOCK_STREAM;
+
+    if ((h >> 16) % 2 == 0) {
+        sin = (struct sockaddr_in *) (ai + 1);
+        sin->sin_family = AF_INET;
+        FUZZ_CHECK(inet_pton(AF_INET, v4[(h >> 20) % 7], &sin->sin_addr)
+                   == 1);
+        ai->ai_family = AF_INET;
+        ai->ai_addr = (struct sockaddr *) sin;
+        ai->ai_addrlen = sizeof(*sin);
+
+    } else {
+        sin6 = (struct sockaddr_in6 *) (ai + 1);
+        sin6->sin6_family = AF_INET6;
+        FUZZ_CHECK(inet_pton(AF_INET6, v6[(h >> 20) % 7], &sin6->sin6_addr)
+                   == 1);
+        ai->ai_family = AF_INET6;
+        ai->ai_addr = (struct sockaddr *) sin6;
+        ai->ai_addrlen = sizeof(*sin6);
+    }
+
+    *res = ai;
+
+    return 0;
+}
+
+
 /* every name resolves (but one in eight), to an address made from it */
 static int
 fuzz_model_resolver(const char *name, struct addrinfo **res, void *data)
@@ -114,6 +171,11 @@ fuzz_model_resolver(const char *name, struct addrinfo **res, void *data)
 
     if (h % 8 == 0) {
         return EAI_NONAME;
+    }
+
+    /* one in four answers is hostile: loopback, metadata, multicast... */
+    if ((h >> 8) % 4 == 0) {
+        return fuzz_model_hostile(h, res);
     }
 
     /* one calloc: freeaddrinfo() frees it */
@@ -194,6 +256,19 @@ fuzz_model_string(const char *s, size_t len, fuzz_rng_t *rng)
         FUZZ_CHECK(port <= 65535);
     }
 
+    /* valid UTF-8 (jansson's), cut anywhere, stays valid */
+    {
+        char    cut[64];
+        size_t  csize;
+
+        csize = fuzz_rng_range(rng, 1, sizeof(cut));
+        (void) ccl_strlcpy(cut, s, csize);
+        FUZZ_CHECK(ccl_utf8_fix(cut) == 0);
+    }
+
+    /* a hostile address in text is judged without overrunning anything */
+    (void) ccl_addr_local_text(s);
+
     tsize = fuzz_rng_range(rng, 1, 300);
     token = malloc(tsize);
     FUZZ_CHECK(token != NULL);
@@ -249,6 +324,7 @@ fuzz_model_check_model(const ccl_model_t *m)
         FUZZ_CHECK(i == 0 || strcmp(m->names[i - 1].host,
                                     m->names[i].host) < 0);
         FUZZ_CHECK(m->names[i].kinds != 0);
+        FUZZ_CHECK(ccl_model_confluent_name(m->names[i].host));
     }
 
     for (i = 0; i < m->ndomains; i++) {
@@ -366,6 +442,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(out != NULL);
     ccl_api_error_text((const char *) data, size, out, osize);
     FUZZ_CHECK(memchr(out, '\0', osize) != NULL);
+    FUZZ_CHECK(ccl_utf8_fix(out) == 0);
+    free(out);
+
+    /* any bytes: fixed once, valid for good */
+    out = malloc(size + 1);
+    FUZZ_CHECK(out != NULL);
+    memcpy(out, data, size);
+    out[size] = '\0';
+    (void) ccl_utf8_fix(out);
+    FUZZ_CHECK(ccl_utf8_fix(out) == 0);
+    v = json_string(out);           /* what the state file needs */
+    FUZZ_CHECK(v != NULL);
+    json_decref(v);
     free(out);
 
     j = json_loadb((const char *) data, size, 0, &jerr);
@@ -423,6 +512,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(ccl_plan_merge(&prev, &cur, 1, c->drop_after, &merged,
                               &stats) == 0);
     ccl_plan_sort(&merged);
+
+    for (i = 0; i < groups.ngroups; i++) {
+        size_t  k;
+
+        for (k = 0; k < groups.groups[i].naddrs; k++) {
+            if (ccl_addr_local_text(groups.groups[i].addrs[k].text)
+                != NULL)
+            {
+                fprintf(stderr, "group %s has a refused address %s\n",
+                        groups.groups[i].name,
+                        groups.groups[i].addrs[k].text);
+            }
+            FUZZ_CHECK(ccl_addr_local_text(groups.groups[i].addrs[k].text)
+                       == NULL);
+        }
+    }
+
+    for (i = 0; i < merged.nroutes; i++) {
+        FUZZ_CHECK(merged.routes[i].kind != CCL_ROUTE_EXACT
+                   || ccl_model_confluent_name(merged.routes[i].key));
+    }
 
     /* the files */
 

@@ -119,12 +119,37 @@ def _dns_target(api, sc, tmp):
     return {}
 
 
-def _drop_cluster(api, sc, tmp):
+def _omit_cluster(api, sc, tmp):
     # lkc-9wd3ny's two Endpoint objects (bootstrap and REST) are missing
-    # from the endpoint lists
+    # from the endpoint lists; cmk/v2 still lists the cluster
     for eid in ("e-5x1q3s", "e-6y2r4t"):
         api.fault(path=ENDPOINTS, kind="drop", resource=eid, count=-1)
     return {}
+
+
+def _drop_cluster(api, sc, tmp):
+    # missing from every source: the Endpoint API and cmk/v2
+    _omit_cluster(api, sc, tmp)
+    api.fault(path="/cmk/v2/clusters", kind="drop", resource="lkc-9wd3ny",
+              count=-1)
+    return {}
+
+
+def _local_target(api, sc, tmp):
+    # targets on this host (loopback, the metadata service): refused, so
+    # the group keeps its last good addresses
+    targets = [t for t in DEFAULT_TARGETS if t[0] != "n-p9x4z"]
+    targets += [("n-p9x4z", a, "usw2-az%d" % i) for i, a in
+                ((1, "127.0.0.1"), (2, "[::1]:9092"),
+                 (3, "169.254.169.254"))]
+    sc.write_config(targets=targets, http=SHORT, allow_local=False)
+    return {}
+
+
+# a detail whose 255th and 256th bytes are one character: the error text
+# is cut there, and the state file must still be written
+UTF8_DETAIL = {"errors": [{"status": "500",
+                           "detail": "x" * 254 + "\u00e9" * 40}]}
 
 
 # name: (setup, API call named in the log and state (None: no API error),
@@ -157,7 +182,25 @@ CASES = {
                   "GET /endpoint/v1/endpoints?", "server error (500)", True),
     "cluster-missing": (_drop_cluster,
                         None, None, False),
+    # one source leaves it out: the other still reports it, said so
+    "endpoint-omits-cluster": (_omit_cluster, None, None, False),
     "dns-target": (_dns_target, None, None, True),
+    # every source is asked: a failing one makes the discovery incomplete
+    "cmk-500": (_fault(path="/cmk/v2/clusters", kind="status", status=500,
+                       count=-1),
+                "GET /cmk/v2/clusters?", "server error (500)", True),
+    "srcm-500": (_fault(path="/srcm/v3/clusters", kind="status", status=500,
+                        count=-1),
+                 "GET /srcm/v3/clusters?", "server error (500)", True),
+    "fcpm-503": (_fault(path="/fcpm/v2/regions", kind="status", status=503,
+                        count=-1),
+                 "GET /fcpm/v2/regions", "server error (503)", True),
+    "utf8-cut-error": (_fault(path=NETWORKS, kind="status", status=500,
+                              count=-1, body=UTF8_DETAIL),
+                       "GET /networking/v1/networks?", "xxxxxxxx", True),
+    "endpoint-api-404": (_fault(path=ENDPOINTS, kind="status", status=404,
+                                count=-1), None, None, False),
+    "local-target": (_local_target, None, None, True),
 }
 
 
@@ -191,6 +234,28 @@ def test_fault_keeps_files_and_daemon(case, tmp_path, sim_api):
             assert "kept_absent=1" in log
             absent = {r["key"]: r["absent"] for r in st["routes"]}
             assert absent[LOST] == 1
+        elif case == "endpoint-omits-cluster":
+            assert "event=source_mismatch env=env-m2qx7 cluster=lkc-9wd3ny" \
+                in log, log
+            assert "kept_absent=0" in log
+            absent = {r["key"]: r["absent"] for r in st["routes"]}
+            assert absent[LOST] == 0
+            assert st["last_discovery"]["counts"]["source_mismatches"] == 1
+        elif case == "endpoint-api-404":
+            # not available: skipped, the other sources report alone
+            assert "api_call_failed" not in log
+            assert st["last_discovery"]["complete"] is True
+            assert "event=source_mismatch" not in log
+        elif case == "local-target":
+            assert "event=target_refused group=n-p9x4z" in log, log
+            assert "a loopback address" in log
+            assert "event=group_stale group=n-p9x4z" in log, log
+            grp = {g["name"]: g for g in st["groups"]}["n-p9x4z"]
+            assert grp["stale"] is True, grp
+            assert "refused (allow_local_targets on permits it)" in \
+                grp["error"], grp
+            assert [a["address"] for a in grp["addresses"]] == \
+                ["10.1.1.10", "10.1.2.10", "10.1.3.10"]
         else:                                   # dns-target
             assert "event=target_unresolved group=n-p9x4z" in log, log
             assert "does-not-resolve.invalid" in log

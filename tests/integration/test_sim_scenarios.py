@@ -225,3 +225,48 @@ def test_duplicate_ids_across_files_are_refused():
     with pytest.raises(sc.ScenarioError) as exc:
         sc.load([AWS, AWS])
     assert "duplicate id" in str(exc.value)
+
+
+def test_source_mismatch_scenario_disagrees_as_described():
+    """source-mismatch.json: the Endpoint API and cmk/v2 / srcm/v3 disagree
+    on purpose (see its _comment); the sidecar's merge tests rely on it."""
+    s = sc.load([harness.scenario_path("source-mismatch.json")])
+    env = "env-s5m1x"
+    listed = {sc.ref_id(e.get("resource")) for e in s.list("endpoints", env)
+              if e["is_private"]}
+    clusters = {c["id"]: c for c in s.list("clusters", env)}
+    # the Endpoint API omits a Dedicated cluster and the Schema Registry
+    assert "lkc-d4e5f6" in clusters and "lkc-d4e5f6" not in listed
+    assert clusters["lkc-d4e5f6"]["spec"]["config"]["kind"] == "Dedicated"
+    assert [r["id"] for r in s.list("schema_registry_clusters", env)] == \
+        ["lsrc-v6w7x8"] and "lsrc-v6w7x8" not in listed
+    # lists a cluster cmk/v2 does not
+    assert "lkc-g7h8j9" in listed and "lkc-g7h8j9" not in clusters
+    # both list lkc-k2m3n4, under different names
+    ep = [host(e["endpoint"], 9092) for e in s.list("endpoints", env)
+          if sc.ref_id(e.get("resource")) == "lkc-k2m3n4"]
+    cmk = host(clusters["lkc-k2m3n4"]["spec"]["kafka_bootstrap_endpoint"],
+               9092)
+    assert ep and cmk not in ep
+    # a cluster still provisioning, listed by nobody but cmk/v2
+    assert clusters["lkc-s3t4u5"]["status"]["phase"] == "PROVISIONING"
+
+
+def test_gcp_scenario_shapes():
+    """gcp-psc.json: GCP zones and zonal subdomains, two access points of
+    one gateway, peering and private network interface endpoints."""
+    s = sc.load([harness.scenario_path("gcp-psc.json")])
+    env = "env-g3c7p"
+    nets = {n["id"]: n for n in s.list("networks", env)}
+    psc = nets["n-6k0qeg"]
+    assert psc["spec"]["zones"] == ["us-central1-a", "us-central1-b",
+                                    "us-central1-c"]
+    for z, sub in psc["status"]["zonal_subdomains"].items():
+        assert sub == "%s.%s" % (z, psc["status"]["dns_domain"])
+    assert "dns_domain" not in nets["n-pr7x2"]["status"]
+    aps = [a for a in s.list("access_points", env)
+           if sc.ref_id(a["spec"]["gateway"]) == "gw-5t9w2k"]
+    assert len(aps) == 2
+    kinds = {e["connection_type"] for e in s.list("endpoints", env)}
+    assert {"PRIVATE_LINK", "PEERING", "PRIVATE_NETWORK_INTERFACE"} <= kinds
+    assert all(e["cloud"] == "gcp" for e in s.list("endpoints", env))

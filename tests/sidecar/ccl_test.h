@@ -105,6 +105,8 @@ void ccl_suite_diff(void);
 void ccl_suite_state(void);
 void ccl_suite_fleet(void);
 void ccl_suite_client(void);
+void ccl_suite_merge(void);
+void ccl_suite_input(void);
 
 
 #endif /* _CCL_TEST_H_INCLUDED_ */

@@ -71,7 +71,7 @@ class Sidecar:
     def write_config(self, targets=DEFAULT_TARGETS, extra="",
                      environments="all", services=None, mode="module",
                      http=("http_retries 3", "retry_backoff 100ms 1s",
-                           "http_timeout 10s")):
+                           "http_timeout 10s"), allow_local=True):
         lines = [
             "# written by the sidecar integration tests",
             "environments %s" % environments,
@@ -88,6 +88,10 @@ class Sidecar:
             lines.append("ca_file %s" % self.api.ca_file)
         if services:
             lines.append("services %s" % services)
+        if allow_local:
+            # the simulator's endpoints and the tests' backends listen
+            # on loopback addresses
+            lines.append("allow_local_targets on")
         if targets:
             lines.append("target_dns off")
             for key, addr, zone in targets:

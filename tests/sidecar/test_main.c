@@ -251,6 +251,8 @@ main(void)
     ccl_suite_state();
     ccl_suite_fleet();
     ccl_suite_client();
+    ccl_suite_merge();
+    ccl_suite_input();
 
     ccl_log_set_sink(NULL, NULL);
     ccl_buf_release(&ccl_test_logbuf);

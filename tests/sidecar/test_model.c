@@ -361,7 +361,7 @@ test_schema_registry(void)
 static void
 test_flink_regions_filtered(void)
 {
-    json_t       *j;
+    json_t       *j, *p;
     unsigned      bad;
     ccl_model_t   m;
 
@@ -371,6 +371,21 @@ test_flink_regions_filtered(void)
 
     /* only us-east-1 is used by something discovered */
     ccl_strv_add(&m.regions, "aws/us-east-1");
+
+    /* without an attachment whose domain holds them: not served */
+    CCL_CHECK_INT(ccl_model_parse_flink_regions(&m, NULL, j, "GET regions",
+                                                &bad), 0);
+    CCL_CHECK_INT(ccl_model_finish(&m), 0);
+    CCL_CHECK_INT(m.nnames, 0);
+
+    p = json_loads("{\"data\": [{\"id\": \"platt-e1\", \"spec\": "
+                   "{\"cloud\": \"AWS\", \"region\": \"us-east-1\"}, "
+                   "\"status\": {\"dns_domain\": "
+                   "\"us-east-1.aws.private.confluent.cloud\"}}]}", 0, NULL);
+    CCL_CHECK(p != NULL);
+    CCL_CHECK_INT(ccl_model_parse_platts(&m, "env-a", p, "GET platts",
+                                         &bad), 0);
+    json_decref(p);
 
     CCL_CHECK_INT(ccl_model_parse_flink_regions(&m, NULL, j, "GET regions",
                                                 &bad), 0);
@@ -486,11 +501,11 @@ test_brokers_merge_and_sort(void)
     ccl_model_init(&m);
 
     CCL_CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
-                                       "E-2.Example.com", 9092), 0);
+                                       "E-2.X.Confluent.Cloud", 9092), 0);
     CCL_CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
-                                       "e-1.example.com", 9092), 0);
+                                       "e-1.x.confluent.cloud", 9092), 0);
     CCL_CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
-                                       "e-2.example.com", 9092), 0);
+                                       "e-2.x.confluent.cloud", 9092), 0);
     CCL_CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
                                        "not valid", 9092), -1);
     /* brokers advertised by address are not names to route */
@@ -499,11 +514,23 @@ test_brokers_merge_and_sort(void)
     CCL_CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
                                        "fd00::1", 9092), 0);
     CCL_CHECK(ccl_test_log_has("event=broker_by_address"));
+    /* nor are names outside Confluent Cloud */
+    ccl_test_log_clear();
+    CCL_CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
+                                       "metadata.google.internal", 9092), 0);
+    CCL_CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
+                                       "evil.confluent.cloud.example.com",
+                                       9092), 0);
+    CCL_CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
+                                       "xconfluent.cloud", 9092), 0);
+    CCL_CHECK(ccl_test_log_has("event=name_refused "
+                               "host=metadata.google.internal"));
+    CCL_CHECK(ccl_test_log_has("host=evil.confluent.cloud.example.com"));
     CCL_CHECK_INT(ccl_model_finish(&m), 0);
 
     CCL_CHECK_INT(m.nnames, 2);
-    CCL_CHECK_STR(m.names[0].host, "e-1.example.com");
-    CCL_CHECK_STR(m.names[1].host, "e-2.example.com");
+    CCL_CHECK_STR(m.names[0].host, "e-1.x.confluent.cloud");
+    CCL_CHECK_STR(m.names[1].host, "e-2.x.confluent.cloud");
 
     ccl_model_release(&m);
 }

@@ -33,7 +33,7 @@ static const char  *plan_conf_text =
     "target n-l63jl 10.0.3.10 zone=usw2-az3\n"
     "target platt-k3v8m 10.0.9.9\n"
     "target ap-1 [fd00::10]:9092\n"
-    "target corp.example.internal 10.9.9.9:9092\n"
+    "target corp-dc.confluent.cloud 10.9.9.9:9092\n"
     "target_dns off\n";
 
 
@@ -334,13 +334,20 @@ test_plan_routes_names_to_groups(void)
                            "glb.confluent.cloud"), "ap-1");
     CCL_CHECK_STR(group_of(&p, "flink-l63jl.us-west-2.aws.glb.confluent."
                            "cloud"), "n-l63jl");
-    CCL_CHECK_STR(group_of(&p, "lkc-corp.corp.example.internal"),
-                  "corp.example.internal");
+    CCL_CHECK_STR(group_of(&p, "lkc-corp.corp-dc.confluent.cloud"),
+                  "corp-dc.confluent.cloud");
 
     /* a name that nothing covers is left out, and said so */
-    CCL_CHECK_STR(group_of(&p, "lkc-lost.nowhere.example.org"), "(none)");
-    CCL_CHECK(ccl_test_log_has("event=route_no_target "
-                               "host=lkc-lost.nowhere.example.org"));
+    CCL_CHECK_STR(group_of(&p, "lkc-lost.me-nowhere-9.gcp.private."
+                           "confluent.cloud"), "(none)");
+    CCL_CHECK(ccl_test_log_has("event=route_skipped_connection "
+                               "host=lkc-lost.me-nowhere-9.gcp.private."
+                               "confluent.cloud resource=lkc-lost "
+                               "connection_type=PEERING"));
+    CCL_CHECK(ccl_test_log_has("event=route_by_target "
+                               "host=lkc-corp.corp-dc.confluent.cloud "
+                               "resource=lkc-corp connection_type=PEERING "
+                               "group=corp-dc.confluent.cloud"));
 
     /* patterns */
     CCL_CHECK_STR(group_of(&p, "*.l63jl.us-west-2.aws.confluent.cloud"),
@@ -833,9 +840,107 @@ ccl_suite_target(void)
 }
 
 
+static void
+test_plan_refuses_names_a_network_cannot_serve(void)
+{
+    ccl_conf_t   c;
+    ccl_plan_t   p;
+    ccl_model_t  m;
+
+    conf_from(&c, plan_conf_text);
+    build_model(&m, 0);
+    ccl_test_log_clear();
+
+    /* served: glb form, endpoint suffix, domain, zonal subdomain */
+    ccl_model_add_name(&m, "lkc-y-l63jl.us-west-2.aws.glb.confluent.cloud",
+                       CCL_NAME_BOOTSTRAP, CCL_SVC_KAFKA, "lkc-y", "env-1",
+                       "n-l63jl", "endpoint/v1");
+    ccl_model_add_name(&m, "b1.usw2-az2.l63jl.us-west-2.aws.confluent.cloud",
+                       CCL_NAME_BROKER, CCL_SVC_KAFKA, "lkc-y", "env-1",
+                       "n-l63jl", "kafka-metadata");
+    ccl_model_add_name(&m, "lkc-z-ap1abc.us-west-2.aws.accesspoint.glb."
+                       "confluent.cloud", CCL_NAME_BOOTSTRAP, CCL_SVC_KAFKA,
+                       "lkc-z", "env-1", "ap-1", "endpoint/v1");
+
+    /* not: another region, another access point, another network's suffix */
+    ccl_model_add_name(&m, "lkc-x.eu-west-1.aws.private.confluent.cloud",
+                       CCL_NAME_BOOTSTRAP, CCL_SVC_KAFKA, "lkc-x", "env-1",
+                       "n-l63jl", "endpoint/v1");
+    ccl_model_add_name(&m, "lkc-w-ap9zzz.us-west-2.aws.accesspoint.glb."
+                       "confluent.cloud", CCL_NAME_BOOTSTRAP, CCL_SVC_KAFKA,
+                       "lkc-w", "env-1", "ap-1", "endpoint/v1");
+    ccl_model_add_name(&m, "lkc-u-q9q9q.us-west-2.aws.glb.confluent.cloud",
+                       CCL_NAME_BOOTSTRAP, CCL_SVC_KAFKA, "lkc-u", "env-1",
+                       "n-l63jl", "cmk/v2");
+    ccl_model_finish(&m);
+
+    CCL_CHECK_INT(build_plan(&c, &m, &p), 0);
+
+    CCL_CHECK_STR(group_of(&p, "lkc-y-l63jl.us-west-2.aws.glb.confluent."
+                           "cloud"), "n-l63jl");
+    CCL_CHECK_STR(group_of(&p, "b1.usw2-az2.l63jl.us-west-2.aws.confluent."
+                           "cloud"), "n-l63jl.usw2-az2");
+    CCL_CHECK_STR(group_of(&p, "lkc-z-ap1abc.us-west-2.aws.accesspoint.glb."
+                           "confluent.cloud"), "ap-1");
+
+    CCL_CHECK_STR(group_of(&p, "lkc-x.eu-west-1.aws.private.confluent."
+                           "cloud"), "(none)");
+    CCL_CHECK_STR(group_of(&p, "lkc-w-ap9zzz.us-west-2.aws.accesspoint.glb."
+                           "confluent.cloud"), "(none)");
+    CCL_CHECK_STR(group_of(&p, "lkc-u-q9q9q.us-west-2.aws.glb.confluent."
+                           "cloud"), "(none)");
+    CCL_CHECK(ccl_test_log_has("event=name_refused host=lkc-x.eu-west-1.aws."
+                               "private.confluent.cloud resource=lkc-x "
+                               "network=n-l63jl"));
+    CCL_CHECK(ccl_test_log_has("event=name_refused host=lkc-w-ap9zzz"));
+    CCL_CHECK(ccl_test_log_has("event=name_refused host=lkc-u-q9q9q"));
+
+    ccl_plan_release(&p);
+    ccl_model_release(&m);
+    ccl_conf_release(&c);
+}
+
+
+static void
+test_plan_bad_target_address_is_the_groups_failure(void)
+{
+    ccl_conf_t   c;
+    ccl_plan_t   p;
+    ccl_model_t  m;
+
+    /* accepted by the configuration's check, refused when resolved */
+    conf_from(&c, "proxy_address 203.0.113.10\n"
+                  "proxy_name edge-1\n"
+                  "target n-l63jl vpce..bad zone=usw2-az1\n"
+                  "target n-l63jl 10.0.2.10 zone=usw2-az2\n"
+                  "target platt-k3v8m 127.0.0.1\n"
+                  "target_dns off\n");
+    build_model(&m, 0);
+    ccl_test_log_clear();
+
+    CCL_CHECK_INT(build_plan(&c, &m, &p), 0);
+    CCL_CHECK(ccl_test_log_has("event=target_error group=n-l63jl"));
+    CCL_CHECK(ccl_test_log_has("target vpce..bad: not an address or host "
+                               "name"));
+    CCL_CHECK(ccl_test_log_has("event=target_refused group=platt-k3v8m"));
+    CCL_CHECK(ccl_test_log_has("target 127.0.0.1: a loopback address: "
+                               "refused (allow_local_targets on permits "
+                               "it)"));
+    /* the other zone still works */
+    CCL_CHECK_STR(group_of(&p, "lkc-3gyjw-l63jl.us-west-2.aws.glb."
+                           "confluent.cloud"), "n-l63jl");
+
+    ccl_plan_release(&p);
+    ccl_model_release(&m);
+    ccl_conf_release(&c);
+}
+
+
 void
 ccl_suite_plan(void)
 {
+    CCL_RUN(test_plan_refuses_names_a_network_cannot_serve);
+    CCL_RUN(test_plan_bad_target_address_is_the_groups_failure);
     CCL_RUN(test_plan_routes_names_to_groups);
     CCL_RUN(test_plan_is_deterministic);
     CCL_RUN(test_merge_keeps_absent_routes_until_drop_after);

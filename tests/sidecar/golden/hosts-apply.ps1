@@ -27,7 +27,7 @@ $block = @(
     '203.0.113.10 lkc-8hx3wq-ap1abc.us-west-2.aws.accesspoint.glb.confluent.cloud',
     '203.0.113.10 lkc-9wd3ny-g000.us-west-2.aws.private.confluent.cloud',
     '203.0.113.10 lkc-9wd3ny.us-west-2.aws.private.confluent.cloud',
-    '203.0.113.10 lkc-corp.corp.example.internal',
+    '203.0.113.10 lkc-corp.corp-dc.confluent.cloud',
     '203.0.113.10 lsrc-5jm2xq.us-west-2.aws.private.confluent.cloud',
     '# END cclink edge-1'
 )
