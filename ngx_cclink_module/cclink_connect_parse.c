@@ -12,7 +12,6 @@
 
 
 #define CCLINK_CONNECT_MAX_HOST     253
-#define CCLINK_CONNECT_MAX_METHOD   16
 
 
 static size_t cclink_connect_token(const unsigned char *p, size_t len);
@@ -70,24 +69,16 @@ cclink_connect_parse(const char *buf, size_t len, size_t max,
         return CCLINK_CONNECT_BAD;
     }
 
-    if (n > CCLINK_CONNECT_MAX_METHOD) {
+    if (n > 7 || memcmp(p, "CONNECT", n) != 0) {
         return CCLINK_CONNECT_METHOD;
     }
 
     if (n == len) {
-        if (n > 7 || memcmp(p, "CONNECT", n) != 0) {
-            return CCLINK_CONNECT_METHOD;
-        }
-
         return CCLINK_CONNECT_AGAIN;
     }
 
-    if (p[n] != ' ') {
+    if (n != 7 || p[n] != ' ') {
         return CCLINK_CONNECT_BAD;
-    }
-
-    if (n != 7 || memcmp(p, "CONNECT", 7) != 0) {
-        return CCLINK_CONNECT_METHOD;
     }
 
     /* the whole head must be there, within max bytes */

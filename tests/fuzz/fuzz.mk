@@ -39,12 +39,13 @@ FUZZ_CC_FLAGS    := $(FUZZ_COMMON) $(FUZZ_SAN)
 # objects for coverage reports
 FUZZ_COV_FLAGS   := $(FUZZ_COMMON) -fprofile-instr-generate -fcoverage-mapping
 
-FUZZ_MODULE_TARGETS := routes hello hello_gen
+FUZZ_MODULE_TARGETS := routes hello hello_gen connect
 
 FUZZ_SRCS_routes    := $(MODULE_DIR)/cclink_routes.c
 FUZZ_LIBS_routes    := -lpcre2-8
 FUZZ_SRCS_hello     := $(MODULE_DIR)/cclink_hello.c
 FUZZ_SRCS_hello_gen := $(MODULE_DIR)/cclink_hello.c
+FUZZ_SRCS_connect   := $(MODULE_DIR)/cclink_connect_parse.c
 
 # the sidecar's targets, when its sources are there
 ifneq ($(wildcard sidecar/ccl_conf.h sidecar/ccl_hosts.h sidecar/ccl_model.h),)
@@ -149,6 +150,7 @@ fuzz-regress: $(FUZZ_REGRESS_BINS)
 FUZZ_COV_routes        := $(MODULE_DIR)/cclink_routes.c
 FUZZ_COV_hello         := $(MODULE_DIR)/cclink_hello.c
 FUZZ_COV_hello_gen     := $(MODULE_DIR)/cclink_hello.c
+FUZZ_COV_connect       := $(MODULE_DIR)/cclink_connect_parse.c
 FUZZ_COV_sidecar_conf  := sidecar/ccl_conf.c sidecar/ccl_buf.c
 FUZZ_COV_sidecar_hosts := sidecar/ccl_hosts.c
 FUZZ_COV_sidecar_model := sidecar/ccl_model.c sidecar/ccl_target.c \
@@ -183,7 +185,8 @@ fuzz-coverage: $(patsubst %,$(FUZZ_BUILD)/cov_%,$(FUZZ_TARGETS))
 FUZZ_UNIT_ASAN      := $(FUZZ_BUILD)/unit-asan/cclink_unit
 FUZZ_UNIT_ASAN_SRCS := $(wildcard tests/unit/*.c) \
                        $(MODULE_DIR)/cclink_routes.c \
-                       $(MODULE_DIR)/cclink_hello.c
+                       $(MODULE_DIR)/cclink_hello.c \
+                       $(MODULE_DIR)/cclink_connect_parse.c
 
 $(FUZZ_UNIT_ASAN): $(FUZZ_UNIT_ASAN_SRCS) \
                    $(wildcard tests/unit/*.h $(MODULE_DIR)/*.h)
