@@ -152,6 +152,7 @@ demo-check: deps
 -include tests/e2e/e2e.mk
 -include tests/soak/soak.mk
 -include tests/bench/bench.mk
+-include tests/bench/bench_connect.mk
 
 clean:
 	rm -rf $(BUILD)
