@@ -415,6 +415,7 @@ ngx_stream_cclink_connect_refuse(ngx_stream_session_t *s,
     ngx_stream_cclink_connect_ctx_t *ctx, ngx_uint_t reason)
 {
     u_char                             *drain;
+    ngx_uint_t                          i;
     ngx_connection_t                   *c;
     ngx_stream_cclink_connect_reply_t  *reply;
 
@@ -443,16 +444,17 @@ ngx_stream_cclink_connect_refuse(ngx_stream_session_t *s,
 
         /*
          * What the client sent and nobody read would make the close a
-         * reset that may overtake the reply: read what is there now.
+         * reset that may overtake the reply: read what is there now, at
+         * most 64 KiB.
          */
 
         drain = ngx_pnalloc(c->pool, NGX_STREAM_CCLINK_CONNECT_HEAD_MAX);
 
-        if (drain && c->read->ready) {
-            while (c->recv(c, drain, NGX_STREAM_CCLINK_CONNECT_HEAD_MAX)
-                   == NGX_STREAM_CCLINK_CONNECT_HEAD_MAX)
+        for (i = 0; drain && c->read->ready && i < 8; i++) {
+            if (c->recv(c, drain, NGX_STREAM_CCLINK_CONNECT_HEAD_MAX)
+                != NGX_STREAM_CCLINK_CONNECT_HEAD_MAX)
             {
-                /* void */
+                break;
             }
         }
     }

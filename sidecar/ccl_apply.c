@@ -21,6 +21,7 @@
 #include "ccl_exec.h"
 #include "ccl_file.h"
 #include "ccl_log.h"
+#include "ccl_pac.h"
 #include "ccl_plan.h"
 #include "ccl_render.h"
 #include "ccl_target.h"
@@ -32,6 +33,7 @@ enum {
     CCL_OUT_HOSTS_LINUX,
     CCL_OUT_HOSTS_WINDOWS,
     CCL_OUT_HOSTS_PS,
+    CCL_OUT_PAC,                    /* only with pac_proxy (ccl_pac.h) */
     CCL_OUT_N
 };
 
@@ -165,6 +167,10 @@ ccl_apply_dry_run(ccl_out_t *outs, FILE *f)
     changes = 0;
 
     for (i = 0; i < CCL_OUT_N; i++) {
+        if (outs[i].name == NULL) {
+            continue;
+        }
+
         ccl_buf_init(&old, CCL_RENDER_MAX + 1);
         ccl_buf_init(&diff, (size_t) CCL_RENDER_MAX * 2);
 
@@ -295,7 +301,7 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
 
     static const int   order[CCL_OUT_N] = {
         CCL_OUT_NGINX, CCL_OUT_ROUTES, CCL_OUT_HOSTS_LINUX,
-        CCL_OUT_HOSTS_WINDOWS, CCL_OUT_HOSTS_PS
+        CCL_OUT_HOSTS_WINDOWS, CCL_OUT_HOSTS_PS, CCL_OUT_PAC
     };
 
     memset(outs, 0, sizeof(outs));
@@ -307,9 +313,14 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
     outs[CCL_OUT_HOSTS_LINUX].name = conf->hosts_linux_file;
     outs[CCL_OUT_HOSTS_WINDOWS].name = conf->hosts_windows_file;
     outs[CCL_OUT_HOSTS_PS].name = conf->hosts_powershell_file;
+    outs[CCL_OUT_PAC].name = conf->pac_proxy ? conf->pac_file : NULL;
 
     for (i = 0; i < CCL_OUT_N; i++) {
         ccl_buf_init(&outs[i].data, CCL_RENDER_MAX);
+
+        if (outs[i].name == NULL) {
+            continue;
+        }
 
         if (ccl_conf_path(conf, outs[i].name, outs[i].path,
                           sizeof(outs[i].path)) != 0)
@@ -349,7 +360,9 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
         /* temporary files of a run that was killed: ours to remove now */
 
         for (i = 0; i < CCL_OUT_N; i++) {
-            ccl_file_sweep(outs[i].path);
+            if (outs[i].name) {
+                ccl_file_sweep(outs[i].path);
+            }
         }
 
         ccl_file_sweep(state_path);
@@ -435,7 +448,9 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
         || ccl_render_hosts(&merged, conf, CCL_HOSTS_WINDOWS,
                             &outs[CCL_OUT_HOSTS_WINDOWS].data) != 0
         || ccl_render_powershell(&merged, conf,
-                                 &outs[CCL_OUT_HOSTS_PS].data) != 0)
+                                 &outs[CCL_OUT_HOSTS_PS].data) != 0
+        || ccl_pac_render(&outs[CCL_OUT_ROUTES].data, conf,
+                          &outs[CCL_OUT_PAC].data) != 0)
     {
         ccl_strlcpy(reason, "rendering or validation failed",
                     sizeof(reason));
@@ -462,6 +477,10 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
     nchanged = 0;
 
     for (i = 0; i < CCL_OUT_N; i++) {
+        if (outs[i].name == NULL) {
+            continue;
+        }
+
         if (ccl_file_same(outs[i].path, outs[i].data.data,
                           outs[i].data.len))
         {

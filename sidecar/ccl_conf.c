@@ -132,6 +132,8 @@ static const ccl_opt_t  ccl_conf_opts[] = {
       NULL },
     { "hosts_powershell_file", CCL_OPT_STR, CCL_OFF(hosts_powershell_file),
       0, 0, NULL },
+    { "pac_proxy", CCL_OPT_STR, CCL_OFF(pac_proxy), 0, 0, NULL },
+    { "pac_file", CCL_OPT_STR, CCL_OFF(pac_file), 0, 0, NULL },
     { "state_file", CCL_OPT_STR, CCL_OFF(state_file), 0, 0, NULL },
     { "mode", CCL_OPT_SPECIAL, 0, 0, 0, ccl_conf_set_mode },
     { "nginx_test_command", CCL_OPT_STR, CCL_OFF(nginx_test_command), 0, 0,
@@ -231,6 +233,8 @@ ccl_conf_release(ccl_conf_t *c)
     free(c->hosts_linux_file);
     free(c->hosts_windows_file);
     free(c->hosts_powershell_file);
+    free(c->pac_proxy);
+    free(c->pac_file);
     free(c->state_file);
     free(c->nginx_test_command);
     free(c->nginx_reload_command);
@@ -986,6 +990,8 @@ ccl_conf_finish(ccl_conf_t *c)
         || (c->hosts_powershell_file == NULL
             && ccl_conf_set_str(&c->hosts_powershell_file,
                                 "hosts-apply.ps1") != 0)
+        || (c->pac_file == NULL
+            && ccl_conf_set_str(&c->pac_file, "proxy.pac") != 0)
         || (c->state_file == NULL
             && ccl_conf_set_str(&c->state_file, "state.json") != 0)
         || (c->nginx_test_command == NULL

@@ -130,6 +130,8 @@ typedef struct {
     char                *hosts_linux_file;
     char                *hosts_windows_file;
     char                *hosts_powershell_file;
+    char                *pac_proxy;         /* NULL: no PAC file */
+    char                *pac_file;
     char                *state_file;
     int                  mode;              /* ccl_mode_e */
     char                *nginx_test_command;

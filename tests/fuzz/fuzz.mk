@@ -62,7 +62,8 @@ FUZZ_SIDECAR_LIBS    := $(shell pkg-config --libs $(FUZZ_SIDECAR_PKGS) \
 # everything but main(), and the module's route table parser
 FUZZ_SIDECAR_SRCS    := $(filter-out sidecar/ccl_main.c, \
                           $(wildcard sidecar/*.c)) \
-                        $(MODULE_DIR)/cclink_routes.c
+                        $(MODULE_DIR)/cclink_routes.c \
+                        $(MODULE_DIR)/cclink_pac.c
 $(foreach t,$(FUZZ_SIDECAR_TARGETS), \
   $(eval FUZZ_SRCS_$(t) := $(FUZZ_SIDECAR_SRCS)) \
   $(eval FUZZ_LIBS_$(t) := $(FUZZ_SIDECAR_LIBS)) \

@@ -151,3 +151,60 @@ def test_pac_config_errors(workdir):
         ok, out = n.test_config()
         assert not ok
         assert msg in out, out
+
+
+# --- the sidecar's PAC file --------------------------------------------------
+
+TESTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+sys.path.insert(0, os.path.join(TESTS, "sidecar"))
+from sim.fixtures import *  # noqa: E402,F401,F403
+from sidecar_harness import BINARY, Sidecar, have_binary  # noqa: E402
+
+
+@pytest.mark.skipif(not have_binary(),
+                    reason="%s not built (make sidecar)" % BINARY)
+def test_sidecar_writes_the_pac_the_module_serves(tmp_path, sim_api,
+                                                  make_proxy):
+    sc = Sidecar(tmp_path / "sidecar", sim_api)
+    sc.write_config(extra="pac_proxy %s\npac_file cclink.pac\n" % PROXY)
+    sc.run("once", check=0)
+    with open(sc.path("cclink.pac")) as f:
+        written = f.read()
+    with open(sc.path("routes.conf")) as f:
+        table = f.read()
+    # a name each exact and wildcard route routes (regexes: see above)
+    names = []
+    for key in sc.routes():
+        if key.startswith("*."):
+            names.append("probe" + key[1:])
+        elif key.startswith("."):
+            names.append(key[1:])
+        elif key.endswith(".*"):
+            names.append(key[:-1] + "example")
+        elif not key.startswith("~"):
+            names.append(key)
+    assert len(names) > 3
+    got = evaluate(written, names + ["confluent.cloud"])
+    assert all(got[n] == "PROXY " + PROXY for n in names), got
+    assert got["confluent.cloud"] == "DIRECT"
+
+    # the module serves the same bytes for the same table
+    p = make_proxy(table)
+    p.pac_port = free_port()
+    with open(p.nginx.conf) as f:
+        text = f.read()
+    i = text.rindex("}")
+    with open(p.nginx.conf, "w") as f:
+        f.write(text[:i] + "    server { listen 127.0.0.1:%d; location = "
+                "/p.pac { cclink_pac %s; } }\n" % (p.pac_port, PROXY)
+                + text[i:])
+    p.start()
+    st, _, served = fetch(p.pac_port, "/p.pac")
+    assert st == 200
+    assert served == written
+
+    # without pac_proxy, no PAC file
+    sc2 = Sidecar(tmp_path / "sidecar2", sim_api)
+    sc2.write_config()
+    sc2.run("once", check=0)
+    assert not os.path.exists(sc2.path("proxy.pac"))

@@ -103,6 +103,7 @@ void ccl_suite_render(void);
 void ccl_suite_hosts(void);
 void ccl_suite_diff(void);
 void ccl_suite_state(void);
+void ccl_suite_pac(void);
 
 
 #endif /* _CCL_TEST_H_INCLUDED_ */

@@ -249,6 +249,7 @@ main(void)
     ccl_suite_hosts();
     ccl_suite_diff();
     ccl_suite_state();
+    ccl_suite_pac();
 
     ccl_log_set_sink(NULL, NULL);
     ccl_buf_release(&ccl_test_logbuf);
