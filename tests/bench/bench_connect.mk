@@ -17,9 +17,9 @@ $(BENCH_CONNECT): $(BENCH_SRC)/bench_connect.c $(BENCH_SRC)/bench_hello.c \
 	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) -o $@ \
 	    $(BENCH_SRC)/bench_connect.c $(BENCH_SRC)/bench_hello.c
 
-bench-connect: module $(BENCH_CONNECT) $(BENCH_BACKEND)
+bench-connect: deps module $(BENCH_CONNECT) $(BENCH_BACKEND)
 	$(BENCH_PYTHON) $(BENCH_SRC)/bench_connect.py --build $(BUILD) \
 	    $(BENCH_CONNECT_ARGS)
 
-bench-connect-quick: module $(BENCH_CONNECT) $(BENCH_BACKEND)
+bench-connect-quick: deps module $(BENCH_CONNECT) $(BENCH_BACKEND)
 	$(BENCH_PYTHON) $(BENCH_SRC)/bench_connect.py --build $(BUILD) --quick

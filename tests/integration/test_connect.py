@@ -5,6 +5,7 @@ the right status line and ZERO connections reach any backend."""
 import base64
 import os
 import re
+import shutil
 import socket
 import ssl
 import subprocess
@@ -356,6 +357,9 @@ def htpasswd_lines(workdir):
 
 @pytest.fixture
 def auth_entrance(make_proxy, backends, workdir):
+    if shutil.which("htpasswd") is None:
+        pytest.skip("htpasswd is not installed (apache2-utils, "
+                    "tools/deps.d/connect.txt)")
     return Entrance(make_proxy, backends, workdir,
                     auth_lines=htpasswd_lines(workdir))
 

@@ -30,6 +30,12 @@ route ~\\Aanchor\\.example\\.test\\z g
 
 PROXY = "203.0.113.10:3128"
 
+try:
+    import pacparser  # noqa: F401
+except ImportError:
+    pytestmark = pytest.mark.skip(reason="python3-pacparser is not "
+                                  "installed (tools/deps.d/connect.txt)")
+
 
 def routes(serial=1, extra=""):
     return ROUTES.format(serial=serial, extra=extra)
