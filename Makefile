@@ -63,8 +63,8 @@ UNIT_BIN := $(BUILD)/unit/cclink_unit
 UNIT_SRCS := tests/unit/unit_main.c tests/unit/test_routes.c \
              tests/unit/test_hello.c \
              $(MODULE_DIR)/cclink_routes.c $(MODULE_DIR)/cclink_hello.c
-UNIT_SRCS += tests/unit/test_connect_parse.c \
-             $(MODULE_DIR)/cclink_connect_parse.c
+UNIT_SRCS += tests/unit/test_connect_parse.c tests/unit/test_pac.c \
+             $(MODULE_DIR)/cclink_connect_parse.c $(MODULE_DIR)/cclink_pac.c
 
 $(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h $(MODULE_DIR)/*.h)
 	mkdir -p $(dir $@)

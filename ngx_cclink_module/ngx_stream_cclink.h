@@ -44,6 +44,9 @@ typedef struct {
 ngx_int_t ngx_stream_cclink_lookup(ngx_stream_session_t *s,
     const u_char *name, size_t len, ngx_stream_cclink_lookup_t *out);
 
+/* whether "cclink_route on" is set in a server (its ctx->srv_conf), merged */
+ngx_flag_t ngx_stream_cclink_route_enabled(void **srv_conf);
+
 /* the zone's shared state, or NULL when cclink_routes is not configured */
 ngx_cclink_shm_t *ngx_stream_cclink_shared(ngx_stream_session_t *s);
 

@@ -921,10 +921,35 @@ ngx_stream_cclink_connect_merge_srv_conf(ngx_conf_t *cf, void *parent,
 static ngx_int_t
 ngx_stream_cclink_connect_init(ngx_conf_t *cf)
 {
-    ngx_stream_handler_pt        *h;
-    ngx_stream_core_main_conf_t  *cmcf;
+    ngx_uint_t                             i;
+    ngx_stream_handler_pt                 *h;
+    ngx_stream_core_srv_conf_t           **cscfp;
+    ngx_stream_core_main_conf_t           *cmcf;
+    ngx_stream_cclink_connect_srv_conf_t  *ccf;
 
     cmcf = ngx_stream_conf_get_module_main_conf(cf, ngx_stream_core_module);
+
+    /*
+     * Without the router after it, the entrance would hand an accepted
+     * tunnel to whatever the server relays to: refuse the configuration.
+     */
+
+    cscfp = cmcf->servers.elts;
+
+    for (i = 0; i < cmcf->servers.nelts; i++) {
+        ccf = cscfp[i]->ctx->srv_conf[
+                                 ngx_stream_cclink_connect_module.ctx_index];
+
+        if (ccf->enable
+            && !ngx_stream_cclink_route_enabled(cscfp[i]->ctx->srv_conf))
+        {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "\"cclink_connect on\" needs \"cclink_route on\" "
+                          "in the same server, in %s:%ui",
+                          cscfp[i]->file_name, cscfp[i]->line);
+            return NGX_ERROR;
+        }
+    }
 
     h = ngx_array_push(&cmcf->phases[NGX_STREAM_PREREAD_PHASE].handlers);
     if (h == NULL) {

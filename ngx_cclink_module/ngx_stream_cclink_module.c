@@ -1179,6 +1179,17 @@ ngx_stream_cclink_lookup(ngx_stream_session_t *s, const u_char *name,
 }
 
 
+ngx_flag_t
+ngx_stream_cclink_route_enabled(void **srv_conf)
+{
+    ngx_stream_cclink_srv_conf_t  *cscf;
+
+    cscf = srv_conf[ngx_stream_cclink_module.ctx_index];
+
+    return cscf->route == 1;
+}
+
+
 ngx_cclink_shm_t *
 ngx_stream_cclink_shared(ngx_stream_session_t *s)
 {

@@ -187,7 +187,8 @@ FUZZ_UNIT_ASAN      := $(FUZZ_BUILD)/unit-asan/cclink_unit
 FUZZ_UNIT_ASAN_SRCS := $(wildcard tests/unit/*.c) \
                        $(MODULE_DIR)/cclink_routes.c \
                        $(MODULE_DIR)/cclink_hello.c \
-                       $(MODULE_DIR)/cclink_connect_parse.c
+                       $(MODULE_DIR)/cclink_connect_parse.c \
+                       $(MODULE_DIR)/cclink_pac.c
 
 $(FUZZ_UNIT_ASAN): $(FUZZ_UNIT_ASAN_SRCS) \
                    $(wildcard tests/unit/*.h $(MODULE_DIR)/*.h)

@@ -424,10 +424,14 @@ def test_auth_file_change_applies_without_reload(auth_entrance, ca):
 
 def test_config_errors(workdir):
     from lib.nginx import Nginx
-    for bad, msg in (("cclink_connect_ports 0;", 'invalid port "0"'),
-                     ("cclink_connect_ports 443 x;", 'invalid port "x"'),
-                     ("cclink_connect_auth_file /nonexistent/htpasswd;",
-                      "cannot read the auth file")):
+    for bad, msg in (("cclink_route on; cclink_connect_ports 0;",
+                      'invalid port "0"'),
+                     ("cclink_route on; cclink_connect_ports 443 x;",
+                      'invalid port "x"'),
+                     ("cclink_route on; cclink_connect_auth_file "
+                      "/nonexistent/htpasswd;", "cannot read the auth file"),
+                     ("", '"cclink_connect on" needs "cclink_route on" in '
+                      "the same server")):
         n = Nginx(os.path.join(workdir, "bad%d" % len(msg)),
                   stream="server { listen 127.0.0.1:%d; cclink_connect on;"
                          " %s return x; }" % (free_port(), bad))
