@@ -92,7 +92,8 @@ MODULE_TESTS := tests/integration/test_routing.py \
                 tests/integration/test_templates.py \
                 tests/integration/test_status.py \
                 tests/integration/test_status_page.py \
-                tests/integration/test_pass.py
+                tests/integration/test_pass.py \
+                tests/integration/test_connect.py
 
 integration-pass: module
 	CCLINK_BUILD=$(BUILD) CCLINK_TEST_RELAY=pass $(PYTEST) -q \
