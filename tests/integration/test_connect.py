@@ -162,6 +162,15 @@ def test_curl_tunnels_to_the_connect_port(entrance, ca):
     assert (rc, out.strip()) == (0, "backend=p2")
     st = e.proxy.status()
     assert st["connect"]["accepted"] == 4
+    prom = e.proxy.status("prometheus")
+    assert "\ncclink_connect_accepted_total 4\n" in prom
+    assert '\ncclink_connect_refused_total{reason="sni_mismatch"} 0\n' in prom
+    page = e.proxy.status("html")
+    assert re.search(r'<table id="connect">.*<td>accepted</td>'
+                     r'<td class="n">4</td>', page)
+    # per-route counters, as for SNI connections
+    routes = {r["route"]: r for r in st["routes"]}
+    assert routes["exact.example.test"]["connections"] == 2
     log = e.proxy.nginx.access_log("connect.log")
     assert ("host=exact.example.test outcome=accepted "
             "sni=exact.example.test route=exact.example.test "
