@@ -264,8 +264,8 @@ def main(argv=None):
     finally:
         procs.kill_all()
 
-    rows = ["| contender | tunnels/s ↑ | bulk MB/s ↑ | KiB per idle tunnel ↓ |",
-            "|---|---|---|---|"]
+    rows = ["| contender | tunnels/s ↑ | bulk MB/s ↑ "
+            "| KiB per idle tunnel ↓ |", "|---|---|---|---|"]
     fig = {}
     for name, rs in results.items():
         fig[name] = {k: summary([r[k] for r in rs])

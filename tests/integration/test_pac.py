@@ -11,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from lib.nginx import Nginx, free_port, wait_for
+from lib.nginx import Nginx, free_port
 
 ROUTES = """# PAC test table
 cclink-routes 1
