@@ -112,7 +112,8 @@ bc_open(bc_conn_t *c)
     c->off = 0;
     c->got = 0;
 
-    ev.events = EPOLLIN | EPOLLOUT;
+    /* edge-triggered, registered once: no epoll_ctl() per step */
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLET;
     ev.data.ptr = c;
 
     if (epoll_ctl(bc_ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
@@ -134,18 +135,11 @@ bc_close(bc_conn_t *c)
 }
 
 
-static void
-bc_want(bc_conn_t *c, uint32_t events)
-{
-    struct epoll_event  ev;
-
-    ev.events = events;
-    ev.data.ptr = c;
-    (void) epoll_ctl(bc_ep, EPOLL_CTL_MOD, c->fd, &ev);
-}
-
-
-/* advances one tunnel; 1 when it is established and echoed, -1 on error */
+/*
+ * advances one tunnel as far as it can go (until a read or write would
+ * block, as edge-triggered events need); 1 when it is established and
+ * echoed, -1 on error
+ */
 
 static int
 bc_step(bc_conn_t *c)
@@ -173,7 +167,6 @@ bc_step(bc_conn_t *c)
             }
 
             c->state = BC_ST_REPLY;
-            bc_want(c, EPOLLIN);
             break;
 
         case BC_ST_REPLY:
@@ -206,7 +199,6 @@ bc_step(bc_conn_t *c)
 
             c->state = BC_ST_HELLO;
             c->off = 0;
-            bc_want(c, EPOLLIN | EPOLLOUT);
             break;
 
         case BC_ST_HELLO:
@@ -228,7 +220,6 @@ bc_step(bc_conn_t *c)
 
             c->state = BC_ST_ECHO;
             c->got = 0;
-            bc_want(c, EPOLLIN);
             break;
 
         case BC_ST_ECHO:

@@ -9,7 +9,8 @@ Figures per contender, median (min-max) over the runs, contenders in an
 order rotated from run to run:
 
 - tunnels/s: connect, CONNECT head, the proxy's 200, a 517-byte
-  ClientHello echoed back by the backend, close; 32 in flight;
+  ClientHello echoed back by the backend, close; 32 in flight; with the
+  proxy's CPU time per tunnel and the share of its CPU it used;
 - bulk MB/s: one tunnel writing 64 KiB at a time to the sink;
 - KiB per idle tunnel: the proxy's RSS (all its processes) with N idle
   tunnels open, less its RSS before, over N.
@@ -32,7 +33,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from bench_proc import (BenchError, LineReader, Procs,      # noqa: E402
-                        group_pids, parse_pins, rss_kib, wait_port)
+                        cpu_seconds, group_pids, parse_pins, rss_kib,
+                        wait_port)
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests"))
@@ -199,10 +201,16 @@ def measure(env, c, d):
             t = c.target(port)
             return ["-t", t] if t else []
         name = NAME
+        cpu0 = cpu_seconds(c.pids())
         r = env.load_run(["rate", str(c.port), "-c", "32", "-d",
                           str(a.duration), "-n", name] + tgt(env.echo),
                          a.duration + 15)
+        cpu = cpu_seconds(c.pids()) - cpu0
         out["tunnels_per_s"] = r["per_second"]
+        # what the proxy spent per tunnel, and how busy it was
+        out["proxy_cpu_us_per_tunnel"] = (cpu * 1e6 / r["tunnels"]
+                                          if r["tunnels"] else 0)
+        out["proxy_cpu_share"] = cpu / r["seconds"]
         out["rate_errors"] = r["errors"]
         sink_name = "sink.bench.test" if c.name == "cclink-sni" else NAME
         r = env.load_run(["bulk", str(c.port), "-d", str(a.duration),
@@ -264,18 +272,23 @@ def main(argv=None):
     finally:
         procs.kill_all()
 
-    rows = ["| contender | tunnels/s ↑ | bulk MB/s ↑ "
-            "| KiB per idle tunnel ↓ |", "|---|---|---|---|"]
+    rows = ["| contender | tunnels/s ↑ | proxy CPU per tunnel, µs ↓ "
+            "| proxy CPU busy | bulk MB/s ↑ | KiB per idle tunnel ↓ |",
+            "|---|---|---|---|---|---|"]
     fig = {}
     for name, rs in results.items():
         fig[name] = {k: summary([r[k] for r in rs])
-                     for k in ("tunnels_per_s", "bulk_mb_per_s",
+                     for k in ("tunnels_per_s", "proxy_cpu_us_per_tunnel",
+                               "proxy_cpu_share", "bulk_mb_per_s",
                                "kib_per_idle_tunnel")}
         f = fig[name]
-        rows.append("| %s | %.0f (%.0f–%.0f) | %.0f (%.0f–%.0f) | "
-                    "%.2f (%.2f–%.2f) |" % ((name,) + f["tunnels_per_s"]
-                                            + f["bulk_mb_per_s"]
-                                            + f["kib_per_idle_tunnel"]))
+        rows.append("| %s | %.0f (%.0f–%.0f) | %.1f (%.1f–%.1f) | "
+                    "%.2f (%.2f–%.2f) | %.0f (%.0f–%.0f) | "
+                    "%.2f (%.2f–%.2f) |"
+                    % ((name,) + f["tunnels_per_s"]
+                       + f["proxy_cpu_us_per_tunnel"]
+                       + f["proxy_cpu_share"] + f["bulk_mb_per_s"]
+                       + f["kib_per_idle_tunnel"]))
     # ratios pair by pair (same run)
     def ratio(a, b, k):
         return summary([x[k] / y[k] for x, y in zip(results[a], results[b])
@@ -284,6 +297,10 @@ def main(argv=None):
     ratios = {
         "tunnels_vs_squid": ratio(c, "squid", "tunnels_per_s"),
         "tunnels_vs_sni": ratio(c, "cclink-sni", "tunnels_per_s"),
+        "cpu_per_tunnel_vs_sni": ratio(c, "cclink-sni",
+                                       "proxy_cpu_us_per_tunnel"),
+        "cpu_per_tunnel_vs_squid": ratio(c, "squid",
+                                         "proxy_cpu_us_per_tunnel"),
         "tunnels_vs_tinyproxy": ratio(c, "tinyproxy", "tunnels_per_s"),
         "memory_vs_squid": ratio(c, "squid", "kib_per_idle_tunnel"),
         "bulk_vs_squid": ratio(c, "squid", "bulk_mb_per_s"),
