@@ -415,6 +415,17 @@ def test_auth_required_wrong_and_right(auth_entrance, ca):
                         "-U", "%s:%s" % (user, pw),
                         "https://exact.example.test:%d/" % e.p1])
         assert (rc, out.strip()) == (0, "backend=p1"), user
+    # openssl s_client with proxy credentials
+    p = subprocess.run(["openssl", "s_client", "-quiet",
+                        "-connect", "exact.example.test:%d" % e.p1,
+                        "-proxy", "127.0.0.1:%d" % e.auth_port,
+                        "-proxy_user", "alice", "-proxy_pass", "pass:s3cret",
+                        "-servername", "exact.example.test",
+                        "-CAfile", ca.cert, "-verify_return_error"],
+                       input=b"GET / HTTP/1.0\r\n\r\n", capture_output=True,
+                       timeout=20)
+    assert p.returncode == 0, p.stderr.decode(errors="replace")
+    assert b"backend=p1" in p.stdout
 
 
 def test_auth_file_change_applies_without_reload(auth_entrance, ca):
