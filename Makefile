@@ -64,6 +64,8 @@ UNIT_SRCS := tests/unit/unit_main.c tests/unit/test_routes.c \
              tests/unit/test_hello.c \
              $(MODULE_DIR)/cclink_routes.c $(MODULE_DIR)/cclink_hello.c \
              tests/unit/test_dns.c $(MODULE_DIR)/cclink_dns.c
+UNIT_SRCS += tests/unit/test_connect_parse.c tests/unit/test_pac.c \
+             $(MODULE_DIR)/cclink_connect_parse.c $(MODULE_DIR)/cclink_pac.c
 
 $(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h $(MODULE_DIR)/*.h)
 	mkdir -p $(dir $@)
@@ -92,7 +94,8 @@ MODULE_TESTS := tests/integration/test_routing.py \
                 tests/integration/test_status.py \
                 tests/integration/test_status_page.py \
                 tests/integration/test_pass.py \
-                tests/integration/test_robust.py
+                tests/integration/test_robust.py \
+                tests/integration/test_connect.py
 
 integration-pass: module
 	CCLINK_BUILD=$(BUILD) CCLINK_TEST_RELAY=pass $(PYTEST) -q \
@@ -157,12 +160,13 @@ demo-check: deps
 -include tests/bench/bench.mk
 -include tests/fleet/fleet.mk
 -include tests/client/client.mk
+-include tests/dns/dns.mk
+-include tests/bench/bench_connect.mk
 
 # the project's style check (tools/checksrc.py) and its own tests
 style: deps
 	/usr/bin/python3 tools/checksrc.py
 	$(PYTEST) -q -p no:cacheprovider tests/tools
--include tests/dns/dns.mk
 
 clean:
 	rm -rf $(BUILD)

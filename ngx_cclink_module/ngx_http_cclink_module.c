@@ -805,7 +805,18 @@ ngx_http_cclink_json(ngx_http_cclink_out_t *o, ngx_cclink_shm_t *sh,
                                ngx_cclink_reason_names[i], sh->refused[i]);
     }
 
-    ngx_http_cclink_printf(o, "},\"recent_refusals\":[");
+    /* the CONNECT entrance */
+
+    ngx_http_cclink_printf(o, "},\"connect\":{\"accepted\":%uA,"
+                           "\"refused\":{", sh->connect_accepted);
+
+    for (i = 0; i < NGX_CCLINK_CONNECT_NREASONS; i++) {
+        ngx_http_cclink_printf(o, "%s\"%s\":%uA", i ? "," : "",
+                               ngx_cclink_connect_reason_names[i],
+                               sh->connect_refused[i]);
+    }
+
+    ngx_http_cclink_printf(o, "}},\"recent_refusals\":[");
 
     first = 1;
     next = sh->recent_next;
@@ -1084,6 +1095,25 @@ ngx_http_cclink_prometheus(ngx_http_cclink_out_t *o, ngx_cclink_shm_t *sh,
         ngx_http_cclink_printf(o, "cclink_refused_connections_total"
                                "{reason=\"%s\"} %uA\n",
                                ngx_cclink_reason_names[i], sh->refused[i]);
+    }
+
+    /* the CONNECT entrance */
+
+    ngx_http_cclink_printf(o,
+        "# HELP cclink_connect_accepted_total CONNECT requests answered "
+        "200\n"
+        "# TYPE cclink_connect_accepted_total counter\n"
+        "cclink_connect_accepted_total %uA\n"
+        "# HELP cclink_connect_refused_total CONNECT requests refused, "
+        "by reason\n"
+        "# TYPE cclink_connect_refused_total counter\n",
+        sh->connect_accepted);
+
+    for (i = 0; i < NGX_CCLINK_CONNECT_NREASONS; i++) {
+        ngx_http_cclink_printf(o, "cclink_connect_refused_total"
+                               "{reason=\"%s\"} %uA\n",
+                               ngx_cclink_connect_reason_names[i],
+                               sh->connect_refused[i]);
     }
 
     rows = ngx_http_cclink_sorted_routes(o->r, sh, &n);
@@ -1530,6 +1560,21 @@ ngx_http_cclink_html(ngx_http_cclink_out_t *o, ngx_cclink_shm_t *sh,
         ngx_http_cclink_printf(o, "<tr><td>%s</td><td class=\"n\">%uA</td>"
                                "</tr>", ngx_cclink_reason_names[i],
                                sh->refused[i]);
+    }
+
+    /* the CONNECT entrance */
+
+    ngx_http_cclink_printf(o, "</tbody></table><h2>CONNECT entrance</h2>"
+                           "<table id=\"connect\"><thead><tr>"
+                           "<th>outcome</th><th>count</th></tr></thead>"
+                           "<tbody><tr><td>accepted</td>"
+                           "<td class=\"n\">%uA</td></tr>",
+                           sh->connect_accepted);
+
+    for (i = 0; i < NGX_CCLINK_CONNECT_NREASONS; i++) {
+        ngx_http_cclink_printf(o, "<tr><td>%s</td><td class=\"n\">%uA</td>"
+                               "</tr>", ngx_cclink_connect_reason_names[i],
+                               sh->connect_refused[i]);
     }
 
     ngx_http_cclink_printf(o, "</tbody></table>");

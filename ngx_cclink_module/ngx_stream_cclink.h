@@ -44,8 +44,21 @@ typedef struct {
 ngx_int_t ngx_stream_cclink_lookup(ngx_stream_session_t *s,
     const u_char *name, size_t len, ngx_stream_cclink_lookup_t *out);
 
+/* whether "cclink_route on" is set in a server (its ctx->srv_conf), merged */
+ngx_flag_t ngx_stream_cclink_route_enabled(void **srv_conf);
+
 /* the zone's shared state, or NULL when cclink_routes is not configured */
 ngx_cclink_shm_t *ngx_stream_cclink_shared(ngx_stream_session_t *s);
+
+/*
+ * ngx_stream_cclink_connect_module: for a session that came through the
+ * CONNECT entrance, NGX_OK when the ClientHello's name is the CONNECT
+ * host (*port is then the CONNECT port), NGX_DECLINED when it is not (the
+ * refusal is counted and logged; close the session); NGX_OK and *port
+ * untouched for any other session.
+ */
+ngx_int_t ngx_stream_cclink_connect_target(ngx_stream_session_t *s,
+    const char *name, size_t len, in_port_t *port);
 
 
 extern ngx_module_t  ngx_stream_cclink_module;

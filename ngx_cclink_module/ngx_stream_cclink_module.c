@@ -447,6 +447,16 @@ ngx_stream_cclink_route(ngx_stream_session_t *s, ngx_stream_cclink_ctx_t *ctx,
     mcf = ctx->mcf;
     sh = mcf->sh;
 
+    port = ngx_inet_get_port(c->local_sockaddr);
+
+    /* through the CONNECT entrance: its host only, on its port */
+
+    if (ngx_stream_cclink_connect_target(s, name, len, &port) != NGX_OK) {
+        ctx->state = NGX_STREAM_CCLINK_REFUSED;
+        ctx->reason = NGX_CCLINK_UNKNOWN_SNI;
+        return NGX_STREAM_FORBIDDEN;
+    }
+
     rt = sh->table;
 
     if (rt == NULL) {
@@ -488,8 +498,6 @@ ngx_stream_cclink_route(ngx_stream_session_t *s, ngx_stream_cclink_ctx_t *ctx,
                ctx->route.len);
     ngx_memcpy(ctx->group.data, cclink_rt_str(rt, m.group->name_off),
                ctx->group.len);
-
-    port = ngx_inet_get_port(c->local_sockaddr);
 
     for (i = 0, k = 0; i < ctx->naddrs; i++) {
         ra = &cclink_rt_addrs(rt)[m.group->addrs + i];
@@ -1509,6 +1517,17 @@ ngx_stream_cclink_lookup(ngx_stream_session_t *s, const u_char *name,
                                                out->match.group->name_off);
 
     return NGX_OK;
+}
+
+
+ngx_flag_t
+ngx_stream_cclink_route_enabled(void **srv_conf)
+{
+    ngx_stream_cclink_srv_conf_t  *cscf;
+
+    cscf = srv_conf[ngx_stream_cclink_module.ctx_index];
+
+    return cscf->route == 1;
 }
 
 

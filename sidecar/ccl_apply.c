@@ -24,6 +24,7 @@
 #include "ccl_exec.h"
 #include "ccl_file.h"
 #include "ccl_log.h"
+#include "ccl_pac.h"
 #include "ccl_plan.h"
 #include "ccl_render.h"
 #include "ccl_status.h"
@@ -37,6 +38,7 @@ enum {
     CCL_OUT_HOSTS_WINDOWS,
     CCL_OUT_HOSTS_PS,
     CCL_OUT_HOSTS_SH,
+    CCL_OUT_PAC,                    /* only with pac_proxy (ccl_pac.h) */
     CCL_OUT_N
 };
 
@@ -170,6 +172,10 @@ ccl_apply_dry_run(ccl_out_t *outs, FILE *f)
     changes = 0;
 
     for (i = 0; i < CCL_OUT_N; i++) {
+        if (outs[i].name == NULL) {
+            continue;
+        }
+
         ccl_buf_init(&old, CCL_RENDER_MAX + 1);
         ccl_buf_init(&diff, (size_t) CCL_RENDER_MAX * 2);
 
@@ -404,7 +410,8 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
 
     static const int   order[CCL_OUT_N] = {
         CCL_OUT_NGINX, CCL_OUT_ROUTES, CCL_OUT_HOSTS_LINUX,
-        CCL_OUT_HOSTS_WINDOWS, CCL_OUT_HOSTS_PS, CCL_OUT_HOSTS_SH
+        CCL_OUT_HOSTS_WINDOWS, CCL_OUT_HOSTS_PS, CCL_OUT_HOSTS_SH,
+        CCL_OUT_PAC
     };
 
     memset(outs, 0, sizeof(outs));
@@ -417,9 +424,14 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
     outs[CCL_OUT_HOSTS_WINDOWS].name = conf->hosts_windows_file;
     outs[CCL_OUT_HOSTS_PS].name = conf->hosts_powershell_file;
     outs[CCL_OUT_HOSTS_SH].name = conf->hosts_sh_file;
+    outs[CCL_OUT_PAC].name = conf->pac_proxy ? conf->pac_file : NULL;
 
     for (i = 0; i < CCL_OUT_N; i++) {
         ccl_buf_init(&outs[i].data, CCL_RENDER_MAX);
+
+        if (outs[i].name == NULL) {
+            continue;
+        }
 
         if (ccl_conf_path(conf, outs[i].name, outs[i].path,
                           sizeof(outs[i].path)) != 0)
@@ -459,7 +471,9 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
         /* temporary files of a run that was killed: ours to remove now */
 
         for (i = 0; i < CCL_OUT_N; i++) {
-            ccl_file_sweep(outs[i].path);
+            if (outs[i].name) {
+                ccl_file_sweep(outs[i].path);
+            }
         }
 
         ccl_file_sweep(state_path);
@@ -567,7 +581,9 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
         || ccl_render_powershell(&merged, conf,
                                  &outs[CCL_OUT_HOSTS_PS].data) != 0
         || ccl_render_hosts(&merged, conf, CCL_HOSTS_SH,
-                            &outs[CCL_OUT_HOSTS_SH].data) != 0)
+                            &outs[CCL_OUT_HOSTS_SH].data) != 0
+        || ccl_pac_render(&outs[CCL_OUT_ROUTES].data, conf,
+                          &outs[CCL_OUT_PAC].data) != 0)
     {
         ccl_strlcpy(reason, "rendering or validation failed",
                     sizeof(reason));
@@ -594,6 +610,10 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
     nchanged = 0;
 
     for (i = 0; i < CCL_OUT_N; i++) {
+        if (outs[i].name == NULL) {
+            continue;
+        }
+
         if (ccl_file_same(outs[i].path, outs[i].data.data,
                           outs[i].data.len))
         {

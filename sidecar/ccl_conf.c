@@ -136,6 +136,8 @@ static const ccl_opt_t  ccl_conf_opts[] = {
     { "hosts_powershell_file", CCL_OPT_STR, CCL_OFF(hosts_powershell_file),
       0, 0, NULL },
     { "hosts_sh_file", CCL_OPT_STR, CCL_OFF(hosts_sh_file), 0, 0, NULL },
+    { "pac_proxy", CCL_OPT_STR, CCL_OFF(pac_proxy), 0, 0, NULL },
+    { "pac_file", CCL_OPT_STR, CCL_OFF(pac_file), 0, 0, NULL },
     { "state_file", CCL_OPT_STR, CCL_OFF(state_file), 0, 0, NULL },
     { "status_file", CCL_OPT_STR, CCL_OFF(status_file), 0, 0, NULL },
     { "content_serial", CCL_OPT_FLAG, CCL_OFF(content_serial), 0, 0, NULL },
@@ -249,6 +251,8 @@ ccl_conf_release(ccl_conf_t *c)
     free(c->hosts_windows_file);
     free(c->hosts_powershell_file);
     free(c->hosts_sh_file);
+    free(c->pac_proxy);
+    free(c->pac_file);
     free(c->state_file);
     free(c->status_file);
     free(c->nginx_test_command);
@@ -1011,6 +1015,8 @@ ccl_conf_finish(ccl_conf_t *c)
                                 "hosts-apply.ps1") != 0)
         || (c->hosts_sh_file == NULL
             && ccl_conf_set_str(&c->hosts_sh_file, "hosts-apply.sh") != 0)
+        || (c->pac_file == NULL
+            && ccl_conf_set_str(&c->pac_file, "proxy.pac") != 0)
         || (c->state_file == NULL
             && ccl_conf_set_str(&c->state_file, "state.json") != 0)
         || (c->status_file == NULL

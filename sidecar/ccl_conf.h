@@ -132,6 +132,8 @@ typedef struct {
     char                *hosts_windows_file;
     char                *hosts_powershell_file;
     char                *hosts_sh_file;     /* hosts-apply.sh */
+    char                *pac_proxy;         /* NULL: no PAC file */
+    char                *pac_file;
     char                *state_file;
     char                *status_file;       /* "off": none */
     int                  content_serial;    /* serial from the content */

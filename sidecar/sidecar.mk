@@ -22,13 +22,15 @@ SIDECAR_LIBS   := $(shell pkg-config --libs $(SIDECAR_PKGS) 2>/dev/null \
 # everything but main(): shared by the binary and the unit tests
 SIDECAR_LIB_SRCS := $(filter-out $(SIDECAR_DIR)/ccl_main.c, \
                       $(wildcard $(SIDECAR_DIR)/*.c))
-SIDECAR_HDRS     := $(wildcard $(SIDECAR_DIR)/*.h) $(MODULE_DIR)/cclink_routes.h
+SIDECAR_HDRS     := $(wildcard $(SIDECAR_DIR)/*.h) $(MODULE_DIR)/cclink_routes.h \
+                    $(MODULE_DIR)/cclink_pac.h
 
 # the route table parser is the module's own, so that what the sidecar
 # writes is checked exactly as nginx will read it
 SIDECAR_RT_SRC   := $(MODULE_DIR)/cclink_routes.c
 SIDECAR_LIB_OBJS := $(patsubst $(SIDECAR_DIR)/%.c,$(SIDECAR_BUILD)/obj/%.o, \
-                      $(SIDECAR_LIB_SRCS)) $(SIDECAR_BUILD)/obj/cclink_routes.o
+                      $(SIDECAR_LIB_SRCS)) $(SIDECAR_BUILD)/obj/cclink_routes.o \
+                    $(SIDECAR_BUILD)/obj/cclink_pac.o
 
 SIDECAR_TEST_SRCS := $(wildcard tests/sidecar/*.c)
 SIDECAR_TEST_OBJS := $(patsubst tests/sidecar/%.c,$(SIDECAR_BUILD)/test/%.o, \
@@ -46,6 +48,13 @@ $(SIDECAR_BUILD)/obj/%.o: $(SIDECAR_DIR)/%.c $(SIDECAR_HDRS)
 
 $(SIDECAR_BUILD)/obj/cclink_routes.o: $(SIDECAR_RT_SRC) \
                                       $(MODULE_DIR)/cclink_routes.h
+	@mkdir -p $(dir $@)
+	$(CC) $(SIDECAR_CFLAGS) -c -o $@ $<
+
+# the PAC renderer is the module's own too (ccl_pac.h)
+$(SIDECAR_BUILD)/obj/cclink_pac.o: $(MODULE_DIR)/cclink_pac.c \
+                                   $(MODULE_DIR)/cclink_pac.h \
+                                   $(MODULE_DIR)/cclink_routes.h
 	@mkdir -p $(dir $@)
 	$(CC) $(SIDECAR_CFLAGS) -c -o $@ $<
 

@@ -489,13 +489,26 @@ class ProxyBase:
                 "cclink_host_zone %s;" % self.zone if self.zone else "",
                 ACCESS_LOG_MODULE,
                 self.address, self.address)
+            # the CONNECT entrance and its PAC file (docs/connect.md)
+            self.connect_port = free_port(self.address)
+            stream += """
+    server {
+        listen %s:%d;
+        cclink_connect on;
+        cclink_route on;
+        cclink_pass cclink_endpoints;
+        cclink_pass_connect_timeout 3s;
+    }
+""" % (self.address, self.connect_port)
             http = """
     server {
         listen %s:%d;
         location = /cclink/status { cclink_status; }
         %s
+        location = /cclink/proxy.pac { cclink_pac %s:%d; }
     }
-""" % (self.address, self.status_port, CLIENT_LOCATION % self.out)
+""" % (self.address, self.status_port, CLIENT_LOCATION % self.out,
+       self.address, self.connect_port)
             return Nginx(os.path.join(self.dir, "nginx"), stream=stream,
                          http=http, workers=2, module=True)
         stream = """

@@ -39,7 +39,7 @@ FUZZ_CC_FLAGS    := $(FUZZ_COMMON) $(FUZZ_SAN)
 # objects for coverage reports
 FUZZ_COV_FLAGS   := $(FUZZ_COMMON) -fprofile-instr-generate -fcoverage-mapping
 
-FUZZ_MODULE_TARGETS := routes hello hello_gen dns
+FUZZ_MODULE_TARGETS := routes hello hello_gen dns connect
 
 FUZZ_SRCS_routes    := $(MODULE_DIR)/cclink_routes.c
 FUZZ_LIBS_routes    := -lpcre2-8
@@ -47,6 +47,7 @@ FUZZ_SRCS_hello     := $(MODULE_DIR)/cclink_hello.c
 FUZZ_SRCS_hello_gen := $(MODULE_DIR)/cclink_hello.c
 FUZZ_SRCS_dns       := $(MODULE_DIR)/cclink_dns.c $(MODULE_DIR)/cclink_routes.c
 FUZZ_LIBS_dns       := -lpcre2-8
+FUZZ_SRCS_connect   := $(MODULE_DIR)/cclink_connect_parse.c
 
 # the sidecar's targets, when its sources are there
 ifneq ($(wildcard sidecar/ccl_conf.h sidecar/ccl_hosts.h sidecar/ccl_model.h),)
@@ -63,7 +64,8 @@ FUZZ_SIDECAR_LIBS    := $(shell pkg-config --libs $(FUZZ_SIDECAR_PKGS) \
 # everything but main(), and the module's route table parser
 FUZZ_SIDECAR_SRCS    := $(filter-out sidecar/ccl_main.c, \
                           $(wildcard sidecar/*.c)) \
-                        $(MODULE_DIR)/cclink_routes.c
+                        $(MODULE_DIR)/cclink_routes.c \
+                        $(MODULE_DIR)/cclink_pac.c
 $(foreach t,$(FUZZ_SIDECAR_TARGETS), \
   $(eval FUZZ_SRCS_$(t) := $(FUZZ_SIDECAR_SRCS)) \
   $(eval FUZZ_LIBS_$(t) := $(FUZZ_SIDECAR_LIBS)) \
@@ -152,6 +154,7 @@ FUZZ_COV_routes        := $(MODULE_DIR)/cclink_routes.c
 FUZZ_COV_hello         := $(MODULE_DIR)/cclink_hello.c
 FUZZ_COV_hello_gen     := $(MODULE_DIR)/cclink_hello.c
 FUZZ_COV_dns           := $(MODULE_DIR)/cclink_dns.c
+FUZZ_COV_connect       := $(MODULE_DIR)/cclink_connect_parse.c
 FUZZ_COV_sidecar_conf  := sidecar/ccl_conf.c sidecar/ccl_buf.c
 FUZZ_COV_sidecar_hosts := sidecar/ccl_hosts.c
 FUZZ_COV_sidecar_model := sidecar/ccl_model.c sidecar/ccl_target.c \
@@ -187,7 +190,9 @@ FUZZ_UNIT_ASAN      := $(FUZZ_BUILD)/unit-asan/cclink_unit
 FUZZ_UNIT_ASAN_SRCS := $(wildcard tests/unit/*.c) \
                        $(MODULE_DIR)/cclink_routes.c \
                        $(MODULE_DIR)/cclink_hello.c \
-                       $(MODULE_DIR)/cclink_dns.c
+                       $(MODULE_DIR)/cclink_dns.c \
+                       $(MODULE_DIR)/cclink_connect_parse.c \
+                       $(MODULE_DIR)/cclink_pac.c
 
 $(FUZZ_UNIT_ASAN): $(FUZZ_UNIT_ASAN_SRCS) \
                    $(wildcard tests/unit/*.h $(MODULE_DIR)/*.h)

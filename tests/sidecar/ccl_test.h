@@ -107,6 +107,7 @@ void ccl_suite_fleet(void);
 void ccl_suite_client(void);
 void ccl_suite_merge(void);
 void ccl_suite_input(void);
+void ccl_suite_pac(void);
 
 
 #endif /* _CCL_TEST_H_INCLUDED_ */

@@ -253,6 +253,7 @@ main(void)
     ccl_suite_client();
     ccl_suite_merge();
     ccl_suite_input();
+    ccl_suite_pac();
 
     ccl_log_set_sink(NULL, NULL);
     ccl_buf_release(&ccl_test_logbuf);
