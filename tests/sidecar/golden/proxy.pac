@@ -11,7 +11,7 @@ var cclinkExact = {
     "lkc-8hx3wq-ap1abc.us-west-2.aws.accesspoint.glb.confluent.cloud": 1,
     "lkc-9wd3ny-g000.us-west-2.aws.private.confluent.cloud": 1,
     "lkc-9wd3ny.us-west-2.aws.private.confluent.cloud": 1,
-    "lkc-corp.corp.example.internal": 1,
+    "lkc-corp.corp-dc.confluent.cloud": 1,
     "lsrc-5jm2xq.us-west-2.aws.private.confluent.cloud": 1
 };
 
