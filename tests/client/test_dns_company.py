@@ -4,11 +4,9 @@ company-unbound.conf), loaded as they are by the real dnsmasq and unbound
 resolve routed names through them to a DNS server that answers from the
 route table.
 
-Which DNS server: the module's own (ngx_stream_cclink_dns_module,
-"cclink_dns on;") when the built module accepts that directive (nginx -t),
-else dns_standin.py, a dnspython stand-in that answers the routed names
-the same way. Every test prints "DNS backend: module" or "DNS backend:
-standin", and the backend is part of the test ids.
+The DNS server is the module's own (ngx_stream_cclink_dns_module,
+"cclink_dns on;") in nginx, answering from the route table the sidecar
+wrote.
 """
 
 import os
@@ -25,7 +23,7 @@ TESTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, TESTS)
 sys.path.insert(0, os.path.join(TESTS, "sidecar"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib.nginx import MODULE, NGINX, Nginx, free_port, nginx_env  # noqa
+from lib.nginx import Nginx, free_port  # noqa: E402
 from sim.fixtures import *  # noqa: E402,F401,F403
 from sidecar_harness import BINARY, Sidecar, have_binary  # noqa: E402
 
@@ -35,7 +33,6 @@ import dns.message  # noqa: E402
 import dns.query  # noqa: E402
 import dns.rcode  # noqa: E402
 import dns.rdatatype  # noqa: E402
-from dns_standin import StandIn  # noqa: E402
 
 PROXY = "203.0.113.10"
 
@@ -53,29 +50,6 @@ UNROUTED = "lkc-other-zz9zz.us-west-2.aws.glb.confluent.cloud"
 
 pytestmark = pytest.mark.skipif(not have_binary(),
                                 reason="%s not built (make sidecar)" % BINARY)
-
-
-def module_has_dns(workdir):
-    """nginx -t accepts "cclink_dns on;" with the built module."""
-    if not os.path.exists(MODULE):
-        return False
-    os.makedirs(os.path.join(workdir, "logs"), exist_ok=True)
-    routes = os.path.join(workdir, "routes.conf")
-    with open(routes, "w") as f:
-        f.write("cclink-routes 1\nserial 1\nend\n")
-    conf = os.path.join(workdir, "probe.conf")
-    with open(conf, "w") as f:
-        f.write("load_module /usr/lib/nginx/modules/ngx_stream_module.so;\n"
-                "load_module %s;\nevents {}\nstream {\n"
-                " cclink_routes %s zone=cclink:1m;\n"
-                " server {\n  listen 127.0.0.1:%d udp;\n  cclink_dns on;\n"
-                "  cclink_dns_address %s;\n"
-                "  cclink_dns_zones confluent.cloud;\n }\n}\n"
-                % (MODULE, routes, free_port(), PROXY))
-    p = subprocess.run([NGINX, "-t", "-p", workdir + "/", "-c", conf],
-                       capture_output=True, text=True,
-                       env=nginx_env(os.path.join(workdir, "logs")))
-    return p.returncode == 0
 
 
 class ModuleDns:
@@ -99,13 +73,6 @@ class ModuleDns:
         assert not self.nginx.bad_lines()
 
 
-class StandInDns(StandIn):
-    kind = "standin"
-
-    def __init__(self, workdir, routes):
-        super().__init__(routes, PROXY, ["confluent.cloud"])
-
-
 @pytest.fixture(scope="module")
 def setup(sim_api_module):
     base = tempfile.mkdtemp(prefix="cclink-dnsco-%d-" % os.getpid())
@@ -117,9 +84,7 @@ def setup(sim_api_module):
         sc.write_config()
         sc.run("once", check=0)
         routes = os.path.join(sc.out, "routes.conf")
-        cls = ModuleDns if module_has_dns(os.path.join(base, "probe")) \
-            else StandInDns
-        backend = cls(base, routes).start()
+        backend = ModuleDns(base, routes).start()
         print("DNS backend: %s (port %d)" % (backend.kind, backend.port))
         # the snippets as served to laptops, for this DNS server
         sc.write_config(extra="client_dns_address 127.0.0.1\n"
@@ -224,10 +189,6 @@ def test_routed_names_resolve_through_the_company_resolver(
         r = ask(port, name)
         assert r.rcode() == dns.rcode.NOERROR, (resolver, name, r)
         assert a_records(r) == [PROXY], (resolver, name, r)
-    # the query reached the DNS server through the snippet's forwarding
-    if setup["backend"].kind == "standin":
-        asked = [n.lower() for n in setup["backend"].queries]
-        assert ROUTED[1].lower() + "." in asked
 
 
 @pytest.mark.parametrize("resolver", ["dnsmasq", "unbound"])
