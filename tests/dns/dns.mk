@@ -2,9 +2,10 @@
 #
 #   make dns-asan     tests/integration/test_dns.py against the module
 #                     built with ASan/UBSan (make module-asan)
-#   make dns-e2e      only the end-to-end laptop whose only name service is
-#                     the proxy's DNS (tests/e2e/test_e2e_dns.py; "make
-#                     e2e" runs it with the others)
+#   make dns-e2e      only the end-to-end laptops whose only name service
+#                     is the proxy's DNS (tests/e2e/test_e2e_dns*.py: Kafka
+#                     clients, Chromium, cross-cloud split DNS; "make
+#                     e2e" runs them with the others)
 #   make bench-dns    the DNS benchmark (docs/BENCHMARKS.md, not in CI)
 #   make kafkajs      the kafkajs npm package into build/kafkajs
 #                     (idempotent), for that test's KafkaJS client
@@ -37,7 +38,7 @@ e2e: kafkajs
 
 dns-e2e: e2e-deps module sidecar kafka-sim kafkajs
 	CCLINK_BUILD=$(BUILD) $(PYTEST) -q -p no:cacheprovider -rs \
-	    $(PYTEST_ARGS) $(E2E_DIR)/test_e2e_dns.py
+	    $(PYTEST_ARGS) $(E2E_DIR)/test_e2e_dns*.py
 
 # the DNS benchmark (not in make test): the module's DNS against dnsmasq
 # and Unbound with dnsperf, 10 and 100,000 names (tests/bench/bench_dns.py;

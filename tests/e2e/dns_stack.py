@@ -89,7 +89,8 @@ class DNSProxyHost(stack.ProxyHost):
 
     def zone_file(self):
         """The zones of the sidecar's dns-zones.txt (client folder)."""
-        return [ln.strip() for ln in self.read("client/current/dns-zones.txt").splitlines()
+        text = self.read("client/current/dns-zones.txt")
+        return [ln.strip() for ln in text.splitlines()
                 if ln.strip() and not ln.startswith("#")]
 
     def set_dns_zones(self, zones, timeout=20):
