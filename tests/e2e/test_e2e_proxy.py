@@ -277,8 +277,11 @@ def test_new_broker_is_reachable_by_name_without_a_restart(world):
     t0 = time.monotonic()
     mock_id = site.add_broker(NEW_BROKER, "usw2-az1")
     # the sidecar's next poll (every 5 s) finds it in the metadata
-    stack.wait_until(lambda: NEW_BROKER in proxy.hosts_names(), 60,
-                     "%s in the hosts snippet" % NEW_BROKER)
+    # "hosts apply" renders from the state file, which the cycle writes
+    # after the files it applied: wait for both
+    stack.wait_until(lambda: NEW_BROKER in proxy.hosts_names()
+                     and NEW_BROKER in proxy.read("state.json"), 60,
+                     "%s in the hosts snippet and the state" % NEW_BROKER)
     found = time.monotonic() - t0
     assert proxy.routes()[NEW_BROKER] == "%s.usw2-az1" % site.network
     laptop.apply(proxy)
