@@ -27,7 +27,7 @@
 /* strings longer than this are cut, on a character boundary */
 #define NGX_HTTP_CCLINK_STR_MAX     1024
 
-/* the buffer ngx_http_cclink_when() writes to */
+/* the buffer ngx_http_cclink_when() and _iso() write to */
 #define NGX_HTTP_CCLINK_WHEN_LEN    64
 
 
@@ -50,6 +50,11 @@ typedef struct {
 } ngx_http_cclink_row_t;
 
 
+/* the status file: its size cap (as the health module's), errors kept */
+#define NGX_HTTP_CCLINK_SC_FILE_MAX  1024
+#define NGX_HTTP_CCLINK_SC_ERRORS    16
+
+
 typedef struct {
     ngx_str_t                     call;
     ngx_str_t                     message;
@@ -57,28 +62,41 @@ typedef struct {
 } ngx_http_cclink_sc_error_t;
 
 
-/* what the status page shows of the sidecar's state file */
+/*
+ * What the status page shows of the sidecar's status file (sidecar/
+ * ccl_status.h), as a worker last read it: kept in its copy of the
+ * location's configuration and read again only when a stat() shows the
+ * file was replaced. The strings point into text[].
+ */
 typedef struct {
     ngx_str_t                     path;
+
+    /* the file read: 0 when none was */
+    ngx_uint_t                    read;
+    ngx_file_uniq_t               uniq;
+    off_t                         size;
+    time_t                        modified;
+
     ngx_uint_t                    ok;        /* read and parsed */
     ngx_str_t                     error;     /* why not */
-    time_t                        modified;
 
     ngx_str_t                     written_by;
     int64_t                       serial;    /* -1: not given */
     ngx_str_t                     generated;
 
-    ngx_uint_t                    discovery; /* one is recorded */
-    ngx_str_t                     time;      /* as written */
-    time_t                        at;        /* 0: unknown */
+    time_t                        at;        /* last discovery; 0: none */
     ngx_int_t                     complete;  /* -1: not given */
     ngx_str_t                     result;
     ngx_str_t                     reason;
-    ngx_str_t                     last_complete;
-    time_t                        last_complete_at;
+    time_t                        last_complete_at;  /* 0: never */
 
     ngx_uint_t                    nerrors;   /* in all */
-    ngx_array_t                   errors;    /* the first ones */
+    ngx_uint_t                    nlisted;
+    ngx_http_cclink_sc_error_t    errors[NGX_HTTP_CCLINK_SC_ERRORS];
+
+    size_t                        used;      /* of text[] */
+    u_char                        text[NGX_HTTP_CCLINK_SC_FILE_MAX];
+    u_char                        errtext[NGX_MAX_ERROR_STR];
 } ngx_http_cclink_sidecar_t;
 
 
@@ -133,6 +151,7 @@ typedef struct {
     ngx_shm_zone_t               *shm_zone;
     ngx_uint_t                    refresh;
     ngx_str_t                     sidecar_state;
+    ngx_http_cclink_sidecar_t    *sidecar;   /* this worker's last read */
 } ngx_http_cclink_loc_conf_t;
 
 
@@ -147,6 +166,7 @@ void ngx_http_cclink_esc(ngx_http_cclink_out_t *o, const u_char *s,
 void ngx_http_cclink_escz(ngx_http_cclink_out_t *o, const u_char *s,
     size_t max);
 u_char *ngx_http_cclink_when(u_char *buf, time_t t);
+u_char *ngx_http_cclink_iso(u_char *buf, time_t t);
 
 /* ngx_http_cclink_snapshot.c */
 extern const char  *ngx_http_cclink_dns_rcodes[NGX_CCLINK_DNS_RCODES + 1];

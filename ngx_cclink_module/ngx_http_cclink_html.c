@@ -343,7 +343,7 @@ ngx_http_cclink_html_sidecar(ngx_http_cclink_out_t *o,
     ngx_http_cclink_sc_error_t  *e;
 
     ngx_http_cclink_printf(o, "<h2>Discovery</h2><table id=\"sidecar\">"
-                           "<tbody><tr><th>sidecar state file</th>"
+                           "<tbody><tr><th>sidecar status file</th>"
                            "<td class=\"t\">");
     ngx_http_cclink_esc(o, sc->path.data, sc->path.len);
 
@@ -363,30 +363,18 @@ ngx_http_cclink_html_sidecar(ngx_http_cclink_out_t *o,
         return;
     }
 
-    if (!sc->discovery) {
+    if (sc->at == 0) {
         ngx_http_cclink_printf(o, "<tr><th>last discovery</th>"
                                "<td class=\"muted\" id=\"sidecar-last\">"
                                "none recorded</td></tr>");
 
     } else {
         ngx_http_cclink_printf(o, "<tr><th>last discovery</th>"
-                               "<td id=\"sidecar-last\">");
-
-        if (sc->at) {
-            ngx_http_cclink_printf(o, "%s",
-                                   ngx_http_cclink_when(when, sc->at));
-
-        } else if (sc->time.data) {
-            ngx_http_cclink_esc(o, sc->time.data, sc->time.len);
-
-        } else {
-            ngx_http_cclink_printf(o, "<span class=\"muted\">unknown"
-                                   "</span>");
-        }
-
-        ngx_http_cclink_printf(o, "</td></tr><tr><th>complete</th>"
+                               "<td id=\"sidecar-last\">%s</td></tr>"
+                               "<tr><th>complete</th>"
                                "<td id=\"sidecar-complete\" class=\"%s\">%s"
                                "</td></tr>",
+                               ngx_http_cclink_when(when, sc->at),
                                sc->complete == 0 ? "bad"
                                : sc->complete == 1 ? "ok" : "muted",
                                sc->complete == 0 ? "no"
@@ -406,21 +394,11 @@ ngx_http_cclink_html_sidecar(ngx_http_cclink_out_t *o,
         }
     }
 
-    if (sc->last_complete.data) {
+    if (sc->last_complete_at) {
         ngx_http_cclink_printf(o, "<tr><th>last complete discovery</th>"
-                               "<td>");
-
-        if (sc->last_complete_at) {
-            ngx_http_cclink_printf(o, "%s",
-                                   ngx_http_cclink_when(when,
-                                                        sc->last_complete_at));
-
-        } else {
-            ngx_http_cclink_esc(o, sc->last_complete.data,
-                                sc->last_complete.len);
-        }
-
-        ngx_http_cclink_printf(o, "</td></tr>");
+                               "<td>%s</td></tr>",
+                               ngx_http_cclink_when(when,
+                                                    sc->last_complete_at));
     }
 
     if (sc->serial >= 0) {
@@ -434,7 +412,7 @@ ngx_http_cclink_html_sidecar(ngx_http_cclink_out_t *o,
 
     ngx_http_cclink_printf(o, "</tbody></table>");
 
-    if (!sc->discovery) {
+    if (sc->at == 0) {
         return;
     }
 
@@ -443,9 +421,9 @@ ngx_http_cclink_html_sidecar(ngx_http_cclink_out_t *o,
                            "<th>call</th><th>status</th><th>error</th></tr>"
                            "</thead><tbody>");
 
-    e = sc->errors.elts;
+    e = sc->errors;
 
-    for (i = 0; i < sc->errors.nelts; i++) {
+    for (i = 0; i < sc->nlisted; i++) {
         ngx_http_cclink_printf(o, "<tr><td class=\"t\">");
         ngx_http_cclink_esc(o, e[i].call.data, e[i].call.len);
         ngx_http_cclink_printf(o, "</td><td class=\"n\">");
@@ -463,15 +441,14 @@ ngx_http_cclink_html_sidecar(ngx_http_cclink_out_t *o,
         ngx_http_cclink_printf(o, "<tr><td colspan=\"3\" class=\"ok\">"
                                "none</td></tr>");
 
-    } else if (sc->nerrors > sc->errors.nelts) {
+    } else if (sc->nerrors > sc->nlisted) {
         ngx_http_cclink_printf(o, "<tr><td colspan=\"3\" class=\"muted\">"
                                "and %ui more</td></tr>",
-                               sc->nerrors - sc->errors.nelts);
+                               sc->nerrors - sc->nlisted);
     }
 
     ngx_http_cclink_printf(o, "</tbody></table>");
 }
-
 
 
 /* the DNS server's counters (ngx_stream_cclink_dns_module) */

@@ -166,6 +166,7 @@ static void
 ngx_http_cclink_json_sidecar(ngx_http_cclink_out_t *o,
     ngx_http_cclink_sidecar_t *sc)
 {
+    u_char                       iso[NGX_HTTP_CCLINK_WHEN_LEN];
     ngx_uint_t                   i;
     ngx_http_cclink_sc_error_t  *e;
 
@@ -196,32 +197,25 @@ ngx_http_cclink_json_sidecar(ngx_http_cclink_out_t *o,
     }
 
     ngx_http_cclink_json_str(o, "generated", &sc->generated);
-    ngx_http_cclink_json_str(o, "last_complete_discovery",
-                             &sc->last_complete);
 
-    if (!sc->discovery) {
+    if (sc->last_complete_at) {
+        ngx_http_cclink_printf(o, ",\"last_complete_discovery\":\"%s\"",
+                               ngx_http_cclink_iso(iso,
+                                                   sc->last_complete_at));
+
+    } else {
+        ngx_http_cclink_printf(o, ",\"last_complete_discovery\":null");
+    }
+
+    if (sc->at == 0) {
         ngx_http_cclink_printf(o, ",\"last_discovery\":null}");
         return;
     }
 
-    ngx_http_cclink_printf(o, ",\"last_discovery\":{\"time\":");
-
-    if (sc->time.data) {
-        ngx_http_cclink_printf(o, "\"");
-        ngx_http_cclink_esc(o, sc->time.data, sc->time.len);
-        ngx_http_cclink_printf(o, "\"");
-
-    } else {
-        ngx_http_cclink_printf(o, "null");
-    }
-
-    if (sc->at) {
-        ngx_http_cclink_printf(o, ",\"at\":%T,\"age\":%T", sc->at,
-                               ngx_time() - sc->at);
-
-    } else {
-        ngx_http_cclink_printf(o, ",\"at\":null,\"age\":null");
-    }
+    ngx_http_cclink_printf(o, ",\"last_discovery\":{\"time\":\"%s\","
+                           "\"at\":%T,\"age\":%T",
+                           ngx_http_cclink_iso(iso, sc->at), sc->at,
+                           ngx_time() - sc->at);
 
     ngx_http_cclink_printf(o, ",\"complete\":%s",
                            sc->complete == 1 ? "true"
@@ -231,9 +225,9 @@ ngx_http_cclink_json_sidecar(ngx_http_cclink_out_t *o,
     ngx_http_cclink_printf(o, ",\"errors_total\":%ui,\"errors\":[",
                            sc->nerrors);
 
-    e = sc->errors.elts;
+    e = sc->errors;
 
-    for (i = 0; i < sc->errors.nelts; i++) {
+    for (i = 0; i < sc->nlisted; i++) {
         ngx_http_cclink_printf(o, "%s{\"call\":\"", i ? "," : "");
         ngx_http_cclink_esc(o, e[i].call.data, e[i].call.len);
         ngx_http_cclink_printf(o, "\"");
@@ -252,7 +246,6 @@ ngx_http_cclink_json_sidecar(ngx_http_cclink_out_t *o,
 
     ngx_http_cclink_printf(o, "]}}");
 }
-
 
 
 /* ',"dns":{"responses":{"NOERROR":1,...},"dropped":0,"forwarded":0}' */

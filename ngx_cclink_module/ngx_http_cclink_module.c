@@ -5,12 +5,12 @@
  * the stream part's shared memory zone by name, takes one snapshot of its
  * counters (ngx_http_cclink_snapshot.c) and writes it as JSON, Prometheus
  * text or a self-contained HTML page (one file per format); with
- * "cclink_status_sidecar_state", also a summary of cclink-sidecar's
- * discovery (ngx_http_cclink_sidecar.c). Read-only.
+ * "cclink_status_sidecar_status", also a summary of cclink-sidecar's
+ * discovery from its status file (ngx_http_cclink_sidecar.c). Read-only.
  *
  * Every string shown comes from outside: route keys and load errors from
  * the route table file, server names from clients (any byte but NUL), the
- * discovery summary from the sidecar's file. Each one goes through
+ * discovery summary from the sidecar's status file. Each one goes through
  * ngx_http_cclink_esc() (ngx_http_cclink_output.c).
  */
 
@@ -52,6 +52,15 @@ static ngx_command_t  ngx_http_cclink_commands[] = {
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_cclink_loc_conf_t, refresh),
       NULL },
+
+    { ngx_string("cclink_status_sidecar_status"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_cclink_sidecar_state,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_cclink_loc_conf_t, sidecar_state),
+      NULL },
+
+    /* the old name, which now reads the status file too */
 
     { ngx_string("cclink_status_sidecar_state"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
@@ -312,6 +321,7 @@ ngx_http_cclink_create_loc_conf(ngx_conf_t *cf)
      *
      *     conf->shm_zone = NULL;
      *     conf->sidecar_state = { 0, NULL };
+     *     conf->sidecar = NULL;
      */
 
     conf->refresh = NGX_CONF_UNSET_UINT;
@@ -331,6 +341,20 @@ ngx_http_cclink_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     if (conf->shm_zone == NULL) {
         conf->shm_zone = prev->shm_zone;
+    }
+
+    /* a page with a status file: what this worker read of it */
+
+    if (conf->shm_zone && conf->sidecar_state.len) {
+        conf->sidecar = ngx_pcalloc(cf->pool,
+                                    sizeof(ngx_http_cclink_sidecar_t));
+        if (conf->sidecar == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        conf->sidecar->path = conf->sidecar_state;
+        conf->sidecar->serial = -1;
+        conf->sidecar->complete = -1;
     }
 
     return NGX_CONF_OK;
@@ -364,7 +388,7 @@ ngx_http_cclink_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-/* cclink_status_sidecar_state path | off; */
+/* cclink_status_sidecar_status path | off; (or its old name) */
 
 static char *
 ngx_http_cclink_sidecar_state(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -379,6 +403,17 @@ ngx_http_cclink_sidecar_state(ngx_conf_t *cf, ngx_command_t *cmd,
     }
 
     value = cf->args->elts;
+
+    if (cmd->name.len == sizeof("cclink_status_sidecar_state") - 1
+        && ngx_strncmp(cmd->name.data, "cclink_status_sidecar_state",
+                       cmd->name.len)
+           == 0)
+    {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "\"cclink_status_sidecar_state\" is deprecated "
+                           "and reads the sidecar's status file, not its "
+                           "state file; use \"cclink_status_sidecar_status\"");
+    }
 
     if (value[1].len == 3 && ngx_strncmp(value[1].data, "off", 3) == 0) {
         ngx_str_set(&lcf->sidecar_state, "");

@@ -333,3 +333,20 @@ ngx_http_cclink_when(u_char *buf, time_t t)
 
     return buf;
 }
+
+
+/* "2026-11-20T23:15:00Z", NUL-terminated; buf of NGX_HTTP_CCLINK_WHEN_LEN */
+
+u_char *
+ngx_http_cclink_iso(u_char *buf, time_t t)
+{
+    ngx_tm_t  tm;
+
+    ngx_gmtime(t, &tm);
+
+    *ngx_sprintf(buf, "%4d-%02d-%02dT%02d:%02d:%02dZ",
+                 tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
+                 tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec) = '\0';
+
+    return buf;
+}

@@ -318,22 +318,20 @@ ngx_http_cclink_prom_sidecar(ngx_http_cclink_out_t *o,
     ngx_http_cclink_sidecar_t *sc)
 {
     ngx_http_cclink_printf(o,
-        "# HELP cclink_sidecar_state_ok Whether the sidecar's state file "
+        "# HELP cclink_sidecar_state_ok Whether the sidecar's status file "
         "could be read and parsed\n"
         "# TYPE cclink_sidecar_state_ok gauge\n"
         "cclink_sidecar_state_ok %ui\n", sc->ok);
 
-    if (!sc->ok || !sc->discovery) {
+    if (!sc->ok || sc->at == 0) {
         return;
     }
 
-    if (sc->at) {
-        ngx_http_cclink_printf(o,
-            "# HELP cclink_sidecar_last_discovery_timestamp_seconds When "
-            "the sidecar's last discovery ended\n"
-            "# TYPE cclink_sidecar_last_discovery_timestamp_seconds gauge\n"
-            "cclink_sidecar_last_discovery_timestamp_seconds %T\n", sc->at);
-    }
+    ngx_http_cclink_printf(o,
+        "# HELP cclink_sidecar_last_discovery_timestamp_seconds When "
+        "the sidecar's last discovery ended\n"
+        "# TYPE cclink_sidecar_last_discovery_timestamp_seconds gauge\n"
+        "cclink_sidecar_last_discovery_timestamp_seconds %T\n", sc->at);
 
     if (sc->complete >= 0) {
         ngx_http_cclink_printf(o,
