@@ -156,7 +156,8 @@ typedef struct {
 
 
 /* ngx_http_cclink_module.c: the stream part's zone, by name */
-ngx_shm_zone_t *ngx_http_cclink_zone_add(ngx_conf_t *cf, ngx_str_t *name);
+char *ngx_http_cclink_zone_location(ngx_conf_t *cf, ngx_shm_zone_t **zone,
+    ngx_uint_t arg, ngx_http_handler_pt handler);
 ngx_cclink_shm_t *ngx_http_cclink_zone_data(ngx_shm_zone_t *shm_zone);
 
 /* ngx_http_cclink_output.c */

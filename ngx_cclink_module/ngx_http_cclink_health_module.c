@@ -522,23 +522,6 @@ ngx_http_cclink_health(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_cclink_health_loc_conf_t  *lcf = conf;
 
-    ngx_str_t                 *value;
-    ngx_http_core_loc_conf_t  *clcf;
-
-    if (lcf->shm_zone) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    lcf->shm_zone = ngx_http_cclink_zone_add(cf, (cf->args->nelts == 2)
-                                                 ? &value[1] : NULL);
-    if (lcf->shm_zone == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_http_cclink_health_handler;
-
-    return NGX_CONF_OK;
+    return ngx_http_cclink_zone_location(cf, &lcf->shm_zone, 1,
+                                         ngx_http_cclink_health_handler);
 }

@@ -361,30 +361,15 @@ ngx_http_cclink_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 }
 
 
+/* cclink_status [zone]; */
+
 static char *
 ngx_http_cclink_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_cclink_loc_conf_t  *lcf = conf;
 
-    ngx_str_t                 *value;
-    ngx_http_core_loc_conf_t  *clcf;
-
-    if (lcf->shm_zone) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    lcf->shm_zone = ngx_http_cclink_zone_add(cf, (cf->args->nelts == 2)
-                                                 ? &value[1] : NULL);
-    if (lcf->shm_zone == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_http_cclink_handler;
-
-    return NGX_CONF_OK;
+    return ngx_http_cclink_zone_location(cf, &lcf->shm_zone, 1,
+                                         ngx_http_cclink_handler);
 }
 
 
@@ -437,23 +422,42 @@ ngx_http_cclink_sidecar_state(ngx_conf_t *cf, ngx_command_t *cmd,
 
 
 /*
- * The stream part's zone named by a directive's argument ("cclink" when
- * name is NULL). Size 0: the zone is declared by "cclink_routes" in the
- * stream block, which may come before or after the http block; nginx
+ * For a location directive "name [... ] [zone]": the stream part's zone
+ * named by its argument number arg ("cclink" when it has none), and the
+ * location's handler. Size 0: the zone is declared by "cclink_routes" in
+ * the stream block, which may come before or after the http block; nginx
  * reports an unknown zone when it is declared nowhere.
  */
 
-ngx_shm_zone_t *
-ngx_http_cclink_zone_add(ngx_conf_t *cf, ngx_str_t *name)
+char *
+ngx_http_cclink_zone_location(ngx_conf_t *cf, ngx_shm_zone_t **zone,
+    ngx_uint_t arg, ngx_http_handler_pt handler)
 {
-    ngx_str_t  dflt;
+    ngx_str_t                 *value, name;
+    ngx_http_core_loc_conf_t  *clcf;
 
-    if (name == NULL) {
-        ngx_str_set(&dflt, "cclink");
-        name = &dflt;
+    if (*zone) {
+        return "is duplicate";
     }
 
-    return ngx_shared_memory_add(cf, name, 0, &ngx_stream_cclink_module);
+    value = cf->args->elts;
+
+    if (cf->args->nelts > arg) {
+        name = value[arg];
+
+    } else {
+        ngx_str_set(&name, "cclink");
+    }
+
+    *zone = ngx_shared_memory_add(cf, &name, 0, &ngx_stream_cclink_module);
+    if (*zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = handler;
+
+    return NGX_CONF_OK;
 }
 
 

@@ -229,8 +229,7 @@ ngx_http_cclink_pac(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_cclink_pac_loc_conf_t  *lcf = conf;
 
-    ngx_str_t                 *value;
-    ngx_http_core_loc_conf_t  *clcf;
+    ngx_str_t  *value;
 
     if (lcf->shm_zone) {
         return "is duplicate";
@@ -247,14 +246,6 @@ ngx_http_cclink_pac(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     lcf->proxy = value[1];
 
-    lcf->shm_zone = ngx_http_cclink_zone_add(cf, (cf->args->nelts == 3)
-                                                 ? &value[2] : NULL);
-    if (lcf->shm_zone == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_http_cclink_pac_handler;
-
-    return NGX_CONF_OK;
+    return ngx_http_cclink_zone_location(cf, &lcf->shm_zone, 2,
+                                         ngx_http_cclink_pac_handler);
 }
