@@ -21,6 +21,7 @@
 #include <ngx_http.h>
 
 #include "ngx_cclink_shm.h"
+#include "ngx_http_cclink.h"
 
 
 /* the status file is a few short lines; anything longer is refused */
@@ -69,9 +70,6 @@ static char *ngx_http_cclink_health_merge_loc_conf(ngx_conf_t *cf,
     void *parent, void *child);
 static char *ngx_http_cclink_health(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-
-
-extern ngx_module_t  ngx_stream_cclink_module;
 
 
 static ngx_command_t  ngx_http_cclink_health_commands[] = {
@@ -139,7 +137,6 @@ ngx_http_cclink_health_handler(ngx_http_request_t *r)
     time_t                              age;
     uint64_t                            serial;
     ngx_int_t                           rc;
-    ngx_slab_pool_t                    *shpool;
     ngx_cclink_shm_t                   *sh;
     ngx_http_cclink_health_cache_t     *c;
     ngx_http_cclink_health_loc_conf_t  *lcf;
@@ -159,8 +156,7 @@ ngx_http_cclink_health_handler(ngx_http_request_t *r)
     p = body;
     last = body + sizeof(body) - 1;
 
-    shpool = (ngx_slab_pool_t *) lcf->shm_zone->shm.addr;
-    sh = shpool ? shpool->data : NULL;
+    sh = ngx_http_cclink_zone_data(lcf->shm_zone);
 
     /*
      * No table, or the seed table a host starts with before its first
@@ -526,36 +522,6 @@ ngx_http_cclink_health(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_cclink_health_loc_conf_t  *lcf = conf;
 
-    ngx_str_t                 *value, name;
-    ngx_http_core_loc_conf_t  *clcf;
-
-    if (lcf->shm_zone) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (cf->args->nelts == 2) {
-        name = value[1];
-
-    } else {
-        ngx_str_set(&name, "cclink");
-    }
-
-    /*
-     * Size 0: the zone is declared by "cclink_routes" in the stream block,
-     * which may come before or after this one; nginx reports an unknown
-     * zone when it is declared nowhere.
-     */
-
-    lcf->shm_zone = ngx_shared_memory_add(cf, &name, 0,
-                                          &ngx_stream_cclink_module);
-    if (lcf->shm_zone == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_http_cclink_health_handler;
-
-    return NGX_CONF_OK;
+    return ngx_http_cclink_zone_location(cf, &lcf->shm_zone, 1,
+                                         ngx_http_cclink_health_handler);
 }

@@ -15,6 +15,7 @@
 
 #include "cclink_pac.h"
 #include "ngx_cclink_shm.h"
+#include "ngx_http_cclink.h"
 
 
 typedef struct {
@@ -75,9 +76,6 @@ ngx_module_t  ngx_http_cclink_pac_module = {
 };
 
 
-extern ngx_module_t  ngx_stream_cclink_module;
-
-
 static ngx_int_t
 ngx_http_cclink_pac_handler(ngx_http_request_t *r)
 {
@@ -89,7 +87,6 @@ ngx_http_cclink_pac_handler(ngx_http_request_t *r)
     ngx_chain_t                      out;
     cclink_rt_t                     *rt;
     ngx_table_elt_t                 *h;
-    ngx_slab_pool_t                 *shpool;
     ngx_cclink_shm_t                *sh;
     ngx_http_cclink_pac_loc_conf_t  *lcf;
 
@@ -104,12 +101,7 @@ ngx_http_cclink_pac_handler(ngx_http_request_t *r)
 
     lcf = ngx_http_get_module_loc_conf(r, ngx_http_cclink_pac_module);
 
-    if (lcf->shm_zone->shm.addr == NULL) {
-        return NGX_HTTP_SERVICE_UNAVAILABLE;
-    }
-
-    shpool = (ngx_slab_pool_t *) lcf->shm_zone->shm.addr;
-    sh = shpool->data;
+    sh = ngx_http_cclink_zone_data(lcf->shm_zone);
 
     if (sh == NULL) {
         return NGX_HTTP_SERVICE_UNAVAILABLE;
@@ -237,8 +229,7 @@ ngx_http_cclink_pac(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_cclink_pac_loc_conf_t  *lcf = conf;
 
-    ngx_str_t                 *value, name;
-    ngx_http_core_loc_conf_t  *clcf;
+    ngx_str_t  *value;
 
     if (lcf->shm_zone) {
         return "is duplicate";
@@ -255,23 +246,6 @@ ngx_http_cclink_pac(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     lcf->proxy = value[1];
 
-    if (cf->args->nelts == 3) {
-        name = value[2];
-
-    } else {
-        ngx_str_set(&name, "cclink");
-    }
-
-    /* size 0: the zone is declared by "cclink_routes" in the stream block */
-
-    lcf->shm_zone = ngx_shared_memory_add(cf, &name, 0,
-                                          &ngx_stream_cclink_module);
-    if (lcf->shm_zone == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_http_cclink_pac_handler;
-
-    return NGX_CONF_OK;
+    return ngx_http_cclink_zone_location(cf, &lcf->shm_zone, 2,
+                                         ngx_http_cclink_pac_handler);
 }

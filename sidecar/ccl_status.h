@@ -25,6 +25,26 @@
  *    none yet); result: applied, unchanged, refused or failed.
  *  - At most CCL_STATUS_MAX bytes, ASCII, every line ends with "\n".
  *
+ * For the status page, after those (each only when there is something
+ * to say):
+ *
+ *     written_by cclink-sidecar 0.1.0
+ *     generated 2026-12-06T01:23:45Z
+ *     reason discovery incomplete; routes kept
+ *     error 503 GET\x20/networking/v1/networks HTTP 503: unavailable
+ *     error - - kafka metadata lkc-1: metadata timed out
+ *     errors_more 2
+ *
+ *  - Text is written as it is but for bytes outside printable ASCII and
+ *    the backslash, which become "\xNN"; a text cut at its bound ends
+ *    in "...". reason: at most CCL_STATUS_TEXT bytes as written.
+ *  - "error STATUS CALL TEXT": the errors of the last discovery, the
+ *    failed API calls first (as the state file lists them), then the
+ *    other errors; STATUS is the HTTP status or "-"; CALL is the call
+ *    with its spaces written "\x20" (one word), "-" for none, at most
+ *    CCL_STATUS_CALL bytes; TEXT at most CCL_STATUS_TEXT. At most
+ *    CCL_STATUS_ERRORS such lines; errors_more counts the others.
+ *
  * ccl_status_render() formats s into out; ccl_status_write() renders and
  * replaces the file at path. ccl_status_publish() writes conf's
  * status_file (joined with output_dir; "off": none) from a cycle's
@@ -40,12 +60,21 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "ccl_api.h"
 #include "ccl_buf.h"
 #include "ccl_conf.h"
 #include "ccl_state.h"
 
 
-#define CCL_STATUS_MAX   1024
+#define CCL_STATUS_MAX     1024
+
+/*
+ * Bounds that keep the file within CCL_STATUS_MAX: the first lines take
+ * under 340 bytes, an error line under 165.
+ */
+#define CCL_STATUS_ERRORS  4
+#define CCL_STATUS_CALL    64
+#define CCL_STATUS_TEXT    80
 
 
 typedef struct {
@@ -55,6 +84,13 @@ typedef struct {
     int                  complete;
     size_t               errors;
     const char          *result;
+
+    /* for the status page; NULL: not written */
+    const char          *written_by;
+    const char          *generated;
+    const char          *reason;
+    const ccl_calls_t   *calls;      /* those with an error are listed */
+    const ccl_strv_t    *errs;       /* then these */
 } ccl_status_t;
 
 

@@ -107,7 +107,7 @@ def recorded():
 @pytest.fixture(scope="module")
 def scraped():
     """The metric names of a running nginx with the module, its status
-    page reading a sidecar state file, with traffic of every kind: a
+    page reading a sidecar status file, with traffic of every kind: a
     routed connection, a refusal, a failed endpoint address."""
     if not os.path.exists(MODULE):
         pytest.skip("module not built (make module)")
@@ -150,9 +150,9 @@ def scrape_all(d):
 """ % (routes, port), http="""
     server { listen 127.0.0.1:%d;
         location /status { cclink_status cclink;
-            cclink_status_sidecar_state %s; }
+            cclink_status_sidecar_status %s; }
         location = /cclink/health { cclink_health cclink; } }
-""" % (status, sc.path("state.json")))
+""" % (status, sc.path("status")))
     ngx.start(wait_ports=[("127.0.0.1", port)])
     try:
         from lib.tlsclient import client_hello

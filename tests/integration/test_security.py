@@ -324,15 +324,15 @@ def test_secret_appears_nowhere(way, workdir, sim_api_factory, make_proxy,
     r = sc.run("check", env=env)
     texts += [r.stdout, r.stderr]
 
-    # the status page, reading the sidecar's state file
+    # the status page, reading the sidecar's status file
     a = backends("a")
     proxy = make_proxy(ROUTES.format(a=a.port))
     with open(proxy.nginx.conf) as f:
         conf = f.read()
     conf = conf.replace("location /status { cclink_status; }",
                         "location /status { cclink_status; "
-                        "cclink_status_sidecar_state %s; }"
-                        % sc.path("state.json"))
+                        "cclink_status_sidecar_status %s; }"
+                        % sc.path("status"))
     with open(proxy.nginx.conf, "w") as f:
         f.write(conf)
     proxy.start()

@@ -56,6 +56,62 @@ test_status_never_complete_and_no_result(void)
 }
 
 
+/* the status page's lines: escaped, cut, at most CCL_STATUS_ERRORS */
+
+static void
+test_status_errors(void)
+{
+    size_t        i;
+    char          call[32], *errv[6];
+    ccl_buf_t     b;
+    ccl_call_t    cv[2];
+    ccl_strv_t    errs;
+    ccl_calls_t   calls;
+    ccl_status_t  s;
+
+    memset(&s, 0, sizeof(s));
+    memset(cv, 0, sizeof(cv));
+
+    (void) ccl_strlcpy(call, "GET /x?a=b c", sizeof(call));
+    cv[0].call = call;
+    cv[0].status = 503;
+    cv[0].error = (char *) "HTTP 503: \"no\"\nline\\two";
+    cv[1].call = (char *) "GET /ok";
+    calls.v = cv;
+    calls.n = 2;
+
+    for (i = 0; i < 6; i++) {
+        errv[i] = (char *) (i == 0
+            ? "metadata timed out; metadata timed out; metadata timed out; "
+              "metadata timed out; metadata timed out"
+            : "e");
+    }
+
+    errs.v = errv;
+    errs.n = 6;
+    errs.cap = 6;
+
+    s.written_by = "cclink-sidecar 0.1.0";
+    s.reason = "discovery incomplete";
+    s.calls = &calls;
+    s.errs = &errs;
+
+    ccl_buf_init(&b, CCL_STATUS_MAX);
+    CCL_CHECK_INT(ccl_status_render(&s, &b), 0);
+    CCL_CHECK(strstr(b.data, "\nresult failed\n"
+                     "written_by cclink-sidecar 0.1.0\n"
+                     "reason discovery incomplete\n"
+                     "error 503 GET\\x20/x?a=b\\x20c HTTP 503: \"no\""
+                     "\\x0aline\\x5ctwo\n"
+                     "error - - metadata timed out; metadata timed out; "
+                     "metadata timed out; metadata timed ou...\n"
+                     "error - - e\nerror - - e\n"
+                     "errors_more 3\n") != NULL);
+    CCL_CHECK(strstr(b.data, "generated") == NULL);
+    ccl_buf_release(&b);
+}
+
+
 static void
 test_status_parse_time(void)
 {
@@ -135,6 +191,7 @@ ccl_suite_fleet(void)
 {
     CCL_RUN(test_status_render);
     CCL_RUN(test_status_never_complete_and_no_result);
+    CCL_RUN(test_status_errors);
     CCL_RUN(test_status_parse_time);
     CCL_RUN(test_attrs_annotate);
 }
