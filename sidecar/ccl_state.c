@@ -43,6 +43,16 @@ static int ccl_state_set(json_t *obj, const char *key, json_t *v);
 static json_t *ccl_state_discovered(const ccl_model_t *m);
 
 
+#define CCL_NELTS(a)  (sizeof(a) / sizeof((a)[0]))
+
+
+/* one field of an object to write: its value made beforehand */
+typedef struct {
+    const char          *key;
+    json_t              *value;     /* NULL: could not be made */
+} ccl_state_field_t;
+
+
 static const char  *ccl_state_name_bits[] = {
     "bootstrap", "rest", "broker", "language_service", "other"
 };
@@ -614,248 +624,480 @@ ccl_state_set(json_t *obj, const char *key, json_t *v)
 }
 
 
-int
-ccl_state_render(const ccl_state_t *st, const ccl_state_cycle_t *cy,
-    ccl_buf_t *out)
+/*
+ * Sets the fields in their order (the order the file shows); the first
+ * that cannot be set fails the call and the values not set yet are
+ * released.
+ */
+static int
+ccl_state_set_fields(json_t *obj, ccl_state_field_t *f, size_t n)
 {
-    int                  rc;
-    char                *text;
-    size_t               i, j;
-    json_t              *root, *d, *a, *o, *addrs, *counts, *ao;
-    ccl_strv_t           missing;
-    const ccl_call_t    *c;
-    const ccl_group_t   *g;
-    const ccl_route_t   *r;
+    size_t  i;
 
-    static const char   *outcomes[] = { "ok", "unavailable" };
+    for (i = 0; i < n; i++) {
+        if (ccl_state_set(obj, f[i].key, f[i].value) != 0) {
+            for (i++; i < n; i++) {
+                json_decref(f[i].value);
+            }
 
-    root = json_object();
-    d = json_object();
+            return -1;
+        }
+    }
 
-    if (root == NULL || d == NULL) {
-        json_decref(root);
-        json_decref(d);
+    return 0;
+}
+
+
+/* a new object of the fields, or NULL (the values released) */
+static json_t *
+ccl_state_object(ccl_state_field_t *f, size_t n)
+{
+    size_t   i;
+    json_t  *o;
+
+    o = json_object();
+
+    if (o == NULL) {
+        for (i = 0; i < n; i++) {
+            json_decref(f[i].value);
+        }
+
+        return NULL;
+    }
+
+    if (ccl_state_set_fields(o, f, n) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+
+    return o;
+}
+
+
+static int
+ccl_state_append(json_t *a, json_t *v)
+{
+    if (v == NULL) {
         return -1;
     }
 
-    rc = 0;
+    return json_array_append_new(a, v);
+}
 
-    rc |= ccl_state_set(root, "format", json_integer(CCL_STATE_FORMAT));
-    rc |= ccl_state_set(root, "written_by",
-                        ccl_state_str("cclink-sidecar " CCL_VERSION));
-    rc |= ccl_state_set(root, "serial", json_integer((json_int_t)
-                                                     st->serial));
-    rc |= ccl_state_set(root, "generated", ccl_state_str(st->generated));
-    rc |= ccl_state_set(root, "content_sha256",
-                        ccl_state_str(st->content_sha256));
-    rc |= ccl_state_set(root, "last_complete_discovery",
-                        st->last_complete[0]
-                        ? ccl_state_str(st->last_complete) : json_null());
 
-    if (cy != NULL) {
-        rc |= ccl_state_set(d, "api_url", ccl_state_str(cy->api_url
-                                                      ? cy->api_url : ""));
-        rc |= ccl_state_set(d, "started", ccl_state_time(cy->started));
-        rc |= ccl_state_set(d, "finished", ccl_state_time(cy->finished));
-        rc |= ccl_state_set(d, "complete", json_boolean(cy->complete));
-        rc |= ccl_state_set(d, "result", ccl_state_str(cy->result
-                                                     ? cy->result : ""));
-        rc |= ccl_state_set(d, "reason", cy->reason
-                            ? ccl_state_str(cy->reason) : json_null());
+/* the strings of v (NULL: none) as an array, or NULL */
+static json_t *
+ccl_state_strv_json(const ccl_strv_t *v)
+{
+    size_t   i;
+    json_t  *a;
 
-        a = json_array();
-        for (i = 0; a != NULL && cy->environments != NULL
-                    && i < cy->environments->n; i++)
-        {
-            json_array_append_new(a,
-                                  ccl_state_str(cy->environments->v[i]));
+    a = json_array();
+
+    for (i = 0; a != NULL && v != NULL && i < v->n; i++) {
+        if (ccl_state_append(a, ccl_state_str(v->v[i])) != 0) {
+            json_decref(a);
+            return NULL;
         }
-        rc |= ccl_state_set(d, "environments", a);
-
-        if (cy->model != NULL) {
-            rc |= ccl_state_set(d, "discovered",
-                                ccl_state_discovered(cy->model));
-        }
-
-        a = json_array();
-        for (i = 0; a != NULL && cy->calls != NULL && i < cy->calls->n; i++) {
-            c = &cy->calls->v[i];
-            o = json_object();
-            if (o == NULL) {
-                rc = -1;
-                break;
-            }
-            rc |= ccl_state_set(o, "call", ccl_state_str(c->call));
-            rc |= ccl_state_set(o, "outcome",
-                                ccl_state_str(c->outcome == CCL_API_FAILED
-                                            ? "failed"
-                                            : outcomes[c->outcome]));
-            rc |= ccl_state_set(o, "status", json_integer(c->status));
-            rc |= ccl_state_set(o, "attempts", json_integer(c->attempts));
-            rc |= ccl_state_set(o, "pages", json_integer(c->pages));
-            rc |= ccl_state_set(o, "items", json_integer(c->items));
-            rc |= ccl_state_set(o, "elapsed_ms",
-                                json_integer((json_int_t) c->elapsed_ms));
-            rc |= ccl_state_set(o, "error", c->error
-                                ? ccl_state_str(c->error) : json_null());
-            json_array_append_new(a, o);
-        }
-        rc |= ccl_state_set(d, "calls", a);
-
-        a = json_array();
-        for (i = 0; a != NULL && i < cy->nclusters; i++) {
-            o = json_object();
-            if (o == NULL) {
-                rc = -1;
-                break;
-            }
-            rc |= ccl_state_set(o, "cluster",
-                                ccl_state_str(cy->clusters[i].cluster));
-            rc |= ccl_state_set(o, "brokers", cy->clusters[i].brokers < 0
-                                ? json_null()
-                                : json_integer(cy->clusters[i].brokers));
-            rc |= ccl_state_set(o, "error", cy->clusters[i].error[0]
-                                ? ccl_state_str(cy->clusters[i].error)
-                                : json_null());
-            json_array_append_new(a, o);
-        }
-        rc |= ccl_state_set(d, "broker_discovery", a);
-
-        a = json_array();
-        for (i = 0; a != NULL && cy->errors != NULL && i < cy->errors->n;
-             i++)
-        {
-            json_array_append_new(a, ccl_state_str(cy->errors->v[i]));
-        }
-        rc |= ccl_state_set(d, "errors", a);
-
-        a = json_array();
-        for (i = 0; a != NULL && cy->mismatches != NULL
-                    && i < cy->mismatches->n; i++)
-        {
-            json_array_append_new(a, ccl_state_str(cy->mismatches->v[i]));
-        }
-        rc |= ccl_state_set(d, "source_mismatches", a);
-
-        counts = json_object();
-        if (counts != NULL) {
-            rc |= ccl_state_set(counts, "names",
-                                json_integer((json_int_t) cy->names));
-            rc |= ccl_state_set(counts, "domains",
-                                json_integer((json_int_t) cy->domains));
-            rc |= ccl_state_set(counts, "source_mismatches",
-                                json_integer((json_int_t)
-                                             (cy->mismatches != NULL
-                                              ? cy->mismatches->n : 0)));
-            rc |= ccl_state_set(counts, "routes",
-                                json_integer((json_int_t)
-                                             st->plan.nroutes));
-            rc |= ccl_state_set(counts, "groups",
-                                json_integer((json_int_t)
-                                             st->plan.ngroups));
-            if (cy->stats != NULL) {
-                rc |= ccl_state_set(counts, "added", json_integer(
-                                    (json_int_t) cy->stats->added));
-                rc |= ccl_state_set(counts, "kept_absent", json_integer(
-                                    (json_int_t) cy->stats->kept_absent));
-                rc |= ccl_state_set(counts, "dropped", json_integer(
-                                    (json_int_t) cy->stats->dropped));
-                rc |= ccl_state_set(counts, "skipped", json_integer(
-                                    (json_int_t) cy->stats->skipped));
-            }
-        }
-        rc |= ccl_state_set(d, "counts", counts);
-
-        rc |= ccl_state_set(root, "last_discovery", d);
-        d = NULL;
     }
 
+    return a;
+}
+
+
+static json_t *
+ccl_state_int(size_t n)
+{
+    return json_integer((json_int_t) n);
+}
+
+
+/* the state file's own fields */
+static int
+ccl_state_render_header(json_t *root, const ccl_state_t *st)
+{
+    ccl_state_field_t  f[] = {
+        { "format", json_integer(CCL_STATE_FORMAT) },
+        { "written_by", ccl_state_str("cclink-sidecar " CCL_VERSION) },
+        { "serial", json_integer((json_int_t) st->serial) },
+        { "generated", ccl_state_str(st->generated) },
+        { "content_sha256", ccl_state_str(st->content_sha256) },
+        { "last_complete_discovery", st->last_complete[0]
+                                     ? ccl_state_str(st->last_complete)
+                                     : json_null() },
+    };
+
+    return ccl_state_set_fields(root, f, CCL_NELTS(f));
+}
+
+
+static json_t *
+ccl_state_render_call(const ccl_call_t *c)
+{
+    static const char  *outcomes[] = { "ok", "unavailable" };
+
+    ccl_state_field_t  f[] = {
+        { "call", ccl_state_str(c->call) },
+        { "outcome", ccl_state_str(c->outcome == CCL_API_FAILED
+                                   ? "failed" : outcomes[c->outcome]) },
+        { "status", json_integer(c->status) },
+        { "attempts", json_integer(c->attempts) },
+        { "pages", json_integer(c->pages) },
+        { "items", json_integer(c->items) },
+        { "elapsed_ms", json_integer((json_int_t) c->elapsed_ms) },
+        { "error", c->error ? ccl_state_str(c->error) : json_null() },
+    };
+
+    return ccl_state_object(f, CCL_NELTS(f));
+}
+
+
+static json_t *
+ccl_state_render_calls(const ccl_calls_t *calls)
+{
+    size_t   i;
+    json_t  *a;
+
+    a = json_array();
+
+    for (i = 0; a != NULL && calls != NULL && i < calls->n; i++) {
+        if (ccl_state_append(a, ccl_state_render_call(&calls->v[i])) != 0) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+
+    return a;
+}
+
+
+static json_t *
+ccl_state_render_cluster(const ccl_state_cluster_t *cl)
+{
+    ccl_state_field_t  f[] = {
+        { "cluster", ccl_state_str(cl->cluster) },
+        { "brokers", cl->brokers < 0 ? json_null()
+                                     : json_integer(cl->brokers) },
+        { "error", cl->error[0] ? ccl_state_str(cl->error) : json_null() },
+    };
+
+    return ccl_state_object(f, CCL_NELTS(f));
+}
+
+
+static json_t *
+ccl_state_render_clusters(const ccl_state_cycle_t *cy)
+{
+    size_t   i;
+    json_t  *a;
+
+    a = json_array();
+
+    for (i = 0; a != NULL && i < cy->nclusters; i++) {
+        if (ccl_state_append(a, ccl_state_render_cluster(&cy->clusters[i]))
+            != 0)
+        {
+            json_decref(a);
+            return NULL;
+        }
+    }
+
+    return a;
+}
+
+
+static json_t *
+ccl_state_render_counts(const ccl_state_t *st, const ccl_state_cycle_t *cy)
+{
+    json_t             *counts;
+    const ccl_plan_stats_t  *s;
+
+    ccl_state_field_t  f[] = {
+        { "names", ccl_state_int(cy->names) },
+        { "domains", ccl_state_int(cy->domains) },
+        { "source_mismatches", ccl_state_int(cy->mismatches != NULL
+                                             ? cy->mismatches->n : 0) },
+        { "routes", ccl_state_int(st->plan.nroutes) },
+        { "groups", ccl_state_int(st->plan.ngroups) },
+    };
+
+    counts = ccl_state_object(f, CCL_NELTS(f));
+
+    if (counts == NULL || cy->stats == NULL) {
+        return counts;
+    }
+
+    s = cy->stats;
+
+    {
+        ccl_state_field_t  sf[] = {
+            { "added", ccl_state_int(s->added) },
+            { "kept_absent", ccl_state_int(s->kept_absent) },
+            { "dropped", ccl_state_int(s->dropped) },
+            { "skipped", ccl_state_int(s->skipped) },
+        };
+
+        if (ccl_state_set_fields(counts, sf, CCL_NELTS(sf)) != 0) {
+            json_decref(counts);
+            return NULL;
+        }
+    }
+
+    return counts;
+}
+
+
+/* the last discovery: what was asked, what answered, what it found */
+static json_t *
+ccl_state_render_discovery(const ccl_state_t *st,
+    const ccl_state_cycle_t *cy)
+{
+    json_t  *d;
+
+    ccl_state_field_t  f[] = {
+        { "api_url", ccl_state_str(cy->api_url ? cy->api_url : "") },
+        { "started", ccl_state_time(cy->started) },
+        { "finished", ccl_state_time(cy->finished) },
+        { "complete", json_boolean(cy->complete) },
+        { "result", ccl_state_str(cy->result ? cy->result : "") },
+        { "reason", cy->reason ? ccl_state_str(cy->reason) : json_null() },
+        { "environments", ccl_state_strv_json(cy->environments) },
+    };
+
+    d = ccl_state_object(f, CCL_NELTS(f));
+
+    if (d == NULL) {
+        return NULL;
+    }
+
+    if (cy->model != NULL
+        && ccl_state_set(d, "discovered", ccl_state_discovered(cy->model))
+           != 0)
+    {
+        goto failed;
+    }
+
+    {
+        ccl_state_field_t  rest[] = {
+            { "calls", ccl_state_render_calls(cy->calls) },
+            { "broker_discovery", ccl_state_render_clusters(cy) },
+            { "errors", ccl_state_strv_json(cy->errors) },
+            { "source_mismatches", ccl_state_strv_json(cy->mismatches) },
+            { "counts", ccl_state_render_counts(st, cy) },
+        };
+
+        if (ccl_state_set_fields(d, rest, CCL_NELTS(rest)) != 0) {
+            goto failed;
+        }
+    }
+
+    return d;
+
+failed:
+
     json_decref(d);
+
+    return NULL;
+}
+
+
+static json_t *
+ccl_state_render_missing(const ccl_state_t *st)
+{
+    json_t      *a;
+    ccl_strv_t   missing;
 
     ccl_strv_init(&missing);
     (void) ccl_plan_clusters_without_brokers(&st->plan, &missing);
 
-    a = json_array();
-    for (i = 0; a != NULL && i < missing.n; i++) {
-        json_array_append_new(a, ccl_state_str(missing.v[i]));
-    }
-    rc |= ccl_state_set(root, "clusters_without_brokers", a);
+    a = ccl_state_strv_json(&missing);
+
     ccl_strv_release(&missing);
 
-    a = json_array();
-    for (i = 0; a != NULL && i < st->plan.ngroups; i++) {
-        g = &st->plan.groups[i];
-        o = json_object();
-        addrs = json_array();
-        if (o == NULL || addrs == NULL) {
-            json_decref(o);
-            json_decref(addrs);
-            rc = -1;
-            break;
-        }
-        for (j = 0; j < g->naddrs; j++) {
-            ao = json_object();
-            if (ao == NULL) {
-                rc = -1;
-                break;
-            }
-            rc |= ccl_state_set(ao, "address",
-                                ccl_state_str(g->addrs[j].text));
-            rc |= ccl_state_set(ao, "zone", g->addrs[j].zone[0]
-                                ? ccl_state_str(g->addrs[j].zone)
-                                : json_null());
-            json_array_append_new(addrs, ao);
-        }
-        rc |= ccl_state_set(o, "name", ccl_state_str(g->name));
-        rc |= ccl_state_set(o, "stale", json_boolean(g->stale));
-        rc |= ccl_state_set(o, "error", g->error
-                            ? ccl_state_str(g->error) : json_null());
-        rc |= ccl_state_set(o, "addresses", addrs);
-        json_array_append_new(a, o);
-    }
-    rc |= ccl_state_set(root, "groups", a);
+    return a;
+}
 
-    a = json_array();
-    for (i = 0; a != NULL && i < st->plan.nroutes; i++) {
-        r = &st->plan.routes[i];
-        o = json_object();
-        if (o == NULL) {
-            rc = -1;
-            break;
+
+static json_t *
+ccl_state_render_addr(const ccl_addr_t *addr)
+{
+    ccl_state_field_t  f[] = {
+        { "address", ccl_state_str(addr->text) },
+        { "zone", addr->zone[0] ? ccl_state_str(addr->zone) : json_null() },
+    };
+
+    return ccl_state_object(f, CCL_NELTS(f));
+}
+
+
+static json_t *
+ccl_state_render_group(const ccl_group_t *g)
+{
+    size_t   j;
+    json_t  *addrs;
+
+    addrs = json_array();
+
+    for (j = 0; addrs != NULL && j < g->naddrs; j++) {
+        if (ccl_state_append(addrs, ccl_state_render_addr(&g->addrs[j]))
+            != 0)
+        {
+            json_decref(addrs);
+            return NULL;
         }
-        rc |= ccl_state_set(o, "key", ccl_state_str(r->key));
-        rc |= ccl_state_set(o, "group", ccl_state_str(r->group));
-        rc |= ccl_state_set(o, "kind",
-                            ccl_state_str(ccl_state_kind_name(r->kind)));
-        rc |= ccl_state_set(o, "prio", json_integer(r->prio));
-        rc |= ccl_state_set(o, "names", ccl_state_names_json(r->names));
-        rc |= ccl_state_set(o, "service", json_integer(r->service));
-        rc |= ccl_state_set(o, "service_name", r->service
-                            ? ccl_state_str(ccl_conf_service_name(r->service))
-                            : json_null());
-        rc |= ccl_state_set(o, "resource", r->resource
-                            ? ccl_state_str(r->resource) : json_null());
-        rc |= ccl_state_set(o, "absent", json_integer(r->absent));
-        json_array_append_new(a, o);
     }
-    rc |= ccl_state_set(root, "routes", a);
+
+    {
+        ccl_state_field_t  f[] = {
+            { "name", ccl_state_str(g->name) },
+            { "stale", json_boolean(g->stale) },
+            { "error", g->error ? ccl_state_str(g->error) : json_null() },
+            { "addresses", addrs },
+        };
+
+        return ccl_state_object(f, CCL_NELTS(f));
+    }
+}
+
+
+static json_t *
+ccl_state_render_route(const ccl_route_t *r)
+{
+    ccl_state_field_t  f[] = {
+        { "key", ccl_state_str(r->key) },
+        { "group", ccl_state_str(r->group) },
+        { "kind", ccl_state_str(ccl_state_kind_name(r->kind)) },
+        { "prio", json_integer(r->prio) },
+        { "names", ccl_state_names_json(r->names) },
+        { "service", json_integer(r->service) },
+        { "service_name", r->service
+                          ? ccl_state_str(ccl_conf_service_name(r->service))
+                          : json_null() },
+        { "resource", r->resource ? ccl_state_str(r->resource)
+                                  : json_null() },
+        { "absent", json_integer(r->absent) },
+    };
+
+    return ccl_state_object(f, CCL_NELTS(f));
+}
+
+
+/* the plan in force: groups with their addresses, then routes */
+static int
+ccl_state_render_plan(json_t *root, const ccl_plan_t *p)
+{
+    size_t   i;
+    json_t  *groups, *routes;
+
+    groups = json_array();
+
+    for (i = 0; groups != NULL && i < p->ngroups; i++) {
+        if (ccl_state_append(groups, ccl_state_render_group(&p->groups[i]))
+            != 0)
+        {
+            json_decref(groups);
+            return -1;
+        }
+    }
+
+    if (ccl_state_set(root, "groups", groups) != 0) {
+        return -1;
+    }
+
+    routes = json_array();
+
+    for (i = 0; routes != NULL && i < p->nroutes; i++) {
+        if (ccl_state_append(routes, ccl_state_render_route(&p->routes[i]))
+            != 0)
+        {
+            json_decref(routes);
+            return -1;
+        }
+    }
+
+    return ccl_state_set(root, "routes", routes);
+}
+
+
+/* each step in the file's order; the first failure is logged by name */
+static int
+ccl_state_render_json(json_t *root, const ccl_state_t *st,
+    const ccl_state_cycle_t *cy)
+{
+    const char  *step;
+
+    step = "header";
+    if (ccl_state_render_header(root, st) != 0) {
+        goto failed;
+    }
+
+    step = "last_discovery";
+    if (cy != NULL
+        && ccl_state_set(root, "last_discovery",
+                         ccl_state_render_discovery(st, cy)) != 0)
+    {
+        goto failed;
+    }
+
+    step = "clusters_without_brokers";
+    if (ccl_state_set(root, "clusters_without_brokers",
+                      ccl_state_render_missing(st)) != 0)
+    {
+        goto failed;
+    }
+
+    step = "plan";
+    if (ccl_state_render_plan(root, &st->plan) != 0) {
+        goto failed;
+    }
+
+    return 0;
+
+failed:
+
+    ccl_log(CCL_LOG_ERROR, "state_error", "error=%s step=%s",
+            "cannot encode the state", step);
+
+    return -1;
+}
+
+
+int
+ccl_state_render(const ccl_state_t *st, const ccl_state_cycle_t *cy,
+    ccl_buf_t *out)
+{
+    int      rc;
+    char    *text;
+    json_t  *root;
+
+    root = json_object();
+
+    if (root == NULL) {
+        return -1;
+    }
 
     text = NULL;
 
-    if (rc == 0) {
+    if (ccl_state_render_json(root, st, cy) == 0) {
         text = json_dumps(root, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+
+        if (text == NULL) {
+            ccl_log(CCL_LOG_ERROR, "state_error", "error=%s",
+                    "cannot encode the state");
+        }
     }
 
     json_decref(root);
 
     if (text == NULL) {
-        ccl_log(CCL_LOG_ERROR, "state_error", "error=%s",
-                "cannot encode the state");
         return -1;
     }
 
     rc = ccl_buf_adds(out, text);
-    rc = (rc == 0) ? ccl_buf_addc(out, '\n') : rc;
+
+    if (rc == 0) {
+        rc = ccl_buf_addc(out, '\n');
+    }
 
     free(text);
 
