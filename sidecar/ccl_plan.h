@@ -147,6 +147,14 @@ ccl_route_t *ccl_plan_route(const ccl_plan_t *p, const char *key);
 int ccl_plan_copy_group(ccl_plan_t *p, const ccl_group_t *g);
 
 /*
+ * For the plan's own files (ccl_plan.c, ccl_plan_merge.c): frees what a
+ * route owns (not the route itself); rebuilds the lookup index after
+ * routes or groups were added, removed or sorted.
+ */
+void ccl_route_release(ccl_route_t *r);
+int ccl_plan_reindex(ccl_plan_t *p);
+
+/*
  * The clusters that have a bootstrap route but no broker route, sorted:
  * their brokers are reachable only through the domain patterns, and a
  * hosts file cannot list them.
