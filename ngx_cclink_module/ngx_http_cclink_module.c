@@ -27,7 +27,7 @@
 #define NGX_HTTP_CCLINK_PROMETHEUS  1
 #define NGX_HTTP_CCLINK_HTML        2
 
-#define NGX_HTTP_CCLINK_VERSION     "0.1.0"
+#define NGX_HTTP_CCLINK_VERSION     CCLINK_VERSION
 
 /* the most one ngx_http_cclink_printf() call may write */
 #define NGX_HTTP_CCLINK_PRINTF_MAX  2048
