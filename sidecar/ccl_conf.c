@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cclink_common.h"
 #include "ccl_conf.h"
 #include "ccl_file.h"
 #include "ccl_log.h"
@@ -619,17 +620,7 @@ ccl_conf_parse_size(const char *s, size_t *out)
 static int
 ccl_conf_valid_name(const char *s, size_t max)
 {
-    size_t  n;
-
-    for (n = 0; s[n] != '\0'; n++) {
-        if (!isalnum((unsigned char) s[n]) && s[n] != '-' && s[n] != '_'
-            && s[n] != '.')
-        {
-            return 0;
-        }
-    }
-
-    return n > 0 && n <= max;
+    return cclink_valid_name(s, strlen(s), max);
 }
 
 

@@ -313,39 +313,8 @@ ccl_model_valid_id(const char *s)
 int
 ccl_model_valid_host(const char *s)
 {
-    size_t       n, label;
-    unsigned     labels;
-    const char  *p;
-
-    n = strlen(s);
-
-    if (n == 0 || n > CCL_HOST_MAX) {
-        return 0;
-    }
-
-    label = 0;
-    labels = 1;
-
-    for (p = s; *p != '\0'; p++) {
-        if (*p == '.') {
-            if (label == 0) {
-                return 0;
-            }
-            label = 0;
-            labels++;
-            continue;
-        }
-
-        if (!isalnum((unsigned char) *p) && *p != '-' && *p != '_') {
-            return 0;
-        }
-
-        if (++label > 63) {
-            return 0;
-        }
-    }
-
-    return label > 0 && labels >= 2;
+    /* a host name of two labels at least */
+    return cclink_valid_host(s, strlen(s)) && strchr(s, '.') != NULL;
 }
 
 
@@ -407,7 +376,7 @@ ccl_model_host(const char *endpoint, char *host, unsigned *port)
         len--;
     }
 
-    if (len == 0 || len > CCL_HOST_MAX) {
+    if (len == 0 || len > CCLINK_NAME_MAX) {
         return -1;
     }
 
@@ -511,7 +480,7 @@ ccl_model_add_name(ccl_model_t *m, const char *host, unsigned kinds,
     unsigned service, const char *resource, const char *env,
     const char *network, const char *source)
 {
-    char        h[CCL_HOST_MAX + 1];
+    char        h[CCLINK_NAME_MAX + 1];
     size_t      cap;
     unsigned    port;
     ccl_name_t *nn, *n;
@@ -570,7 +539,7 @@ ccl_model_add_endpoint(ccl_model_t *m, ccl_item_ctx_t *ctx,
     unsigned service, const char *resource, const char *env,
     const char *network, const char *source)
 {
-    char         h[CCL_HOST_MAX + 1], hp[CCL_HOST_MAX + 16], one[512];
+    char         h[CCLINK_NAME_MAX + 1], hp[CCLINK_NAME_MAX + 16], one[512];
     size_t       len;
     unsigned     port;
     const char  *p, *comma;
@@ -1115,7 +1084,7 @@ int
 ccl_model_parse_flink_regions(ccl_model_t *m, const char *env, json_t *page,
     const char *call, unsigned *bad)
 {
-    char             host[CCL_HOST_MAX + 1], pls[CCL_HOST_MAX + 8];
+    char             host[CCLINK_NAME_MAX + 1], pls[CCLINK_NAME_MAX + 8];
     char             key[128];
     size_t           i, first;
     json_t          *data, *item;
@@ -1201,7 +1170,7 @@ ccl_model_add_domain(ccl_model_t *m, ccl_item_ctx_t *ctx, int kind,
     const char *id, const char *env, const char *dns_domain,
     const char *suffix, const char *cloud, const char *region, json_t *zones)
 {
-    char           dom[CCL_HOST_MAX + 1], sub[CCL_HOST_MAX + 1];
+    char           dom[CCLINK_NAME_MAX + 1], sub[CCLINK_NAME_MAX + 1];
     size_t         i, dlen, slen;
     json_t        *v;
     unsigned       port;
@@ -1473,7 +1442,7 @@ ccl_model_parse_access_points(ccl_model_t *m, const char *env, json_t *page,
 int
 ccl_model_add_network_flink(ccl_model_t *m, const char *env)
 {
-    char           host[CCL_HOST_MAX + 16];
+    char           host[CCLINK_NAME_MAX + 16];
     size_t         i;
     ccl_domain_t  *d;
 

@@ -99,17 +99,7 @@ ccl_plan_group(const ccl_plan_t *p, const char *name)
 static uint32_t
 ccl_plan_hash(const char *key)
 {
-    uint32_t  h;
-
-    /* FNV-1a */
-    h = 2166136261u;
-
-    for ( /* void */ ; *key != '\0'; key++) {
-        h ^= (unsigned char) *key;
-        h *= 16777619u;
-    }
-
-    return h;
+    return cclink_fnv1a(key, strlen(key));
 }
 
 
@@ -189,7 +179,7 @@ ccl_plan_add_group(ccl_plan_t *p, const char *name)
         return g;
     }
 
-    if (strlen(name) > CCL_GROUP_NAME_MAX) {
+    if (strlen(name) > CCLINK_GROUP_MAX) {
         ccl_log(CCL_LOG_ERROR, "plan_error", "group=%s error=%s", name,
                 "group name too long");
         return NULL;
@@ -219,7 +209,7 @@ ccl_plan_group_add_addr(ccl_group_t *g, const char *text, const char *zone)
         zone = "";
     }
 
-    if (strlen(text) >= CCL_ADDR_TEXT_MAX || strlen(zone) > CCL_ZONE_MAX) {
+    if (strlen(text) >= CCLINK_ADDR_TEXT || strlen(zone) > CCLINK_ZONE_MAX) {
         return -1;
     }
 
@@ -458,7 +448,7 @@ ccl_plan_host_glb_match(const char *host, const char *zone_label,
 static const ccl_domain_t *
 ccl_plan_find_domain(const ccl_model_t *m, const char *host, const char *env)
 {
-    char                 label[64], rest[CCL_HOST_MAX + 32];
+    char                 label[64], rest[CCLINK_NAME_MAX + 32];
     size_t               i, len, best_len;
     int                  same, best_same;
     const ccl_domain_t  *d, *best;
@@ -522,7 +512,7 @@ ccl_plan_find_domain(const ccl_model_t *m, const char *host, const char *env)
 static const ccl_zone_t *
 ccl_plan_find_zone(const ccl_domain_t *d, const char *host)
 {
-    char               label[64], rest[CCL_HOST_MAX + 32];
+    char               label[64], rest[CCLINK_NAME_MAX + 32];
     size_t             i;
     int                glb;
     const ccl_zone_t  *z;
@@ -633,10 +623,10 @@ static int
 ccl_plan_domain_routes(ccl_plan_t *p, const ccl_domain_t *d,
     const ccl_plan_t *groups)
 {
-    char               key[CCL_HOST_MAX * 2 + 64];
-    char               gname[CCL_GROUP_NAME_MAX * 2];
-    char               label[64], rest[CCL_HOST_MAX + 32];
-    char               erest[CCL_HOST_MAX * 2 + 64];
+    char               key[CCLINK_NAME_MAX * 2 + 64];
+    char               gname[CCLINK_GROUP_MAX * 2];
+    char               label[64], rest[CCLINK_NAME_MAX + 32];
+    char               erest[CCLINK_NAME_MAX * 2 + 64];
     size_t             i;
     int                glb;
     const ccl_zone_t  *z;
@@ -727,7 +717,7 @@ ccl_plan_domain_routes(ccl_plan_t *p, const ccl_domain_t *d,
 static int
 ccl_plan_domain_serves(const ccl_domain_t *d, const char *host)
 {
-    char    label[64], rest[CCL_HOST_MAX + 32], want[CCL_HOST_MAX + 100];
+    char    label[64], rest[CCLINK_NAME_MAX + 32], want[CCLINK_NAME_MAX + 100];
     size_t  i, hlen, slen;
 
     if (ccl_plan_host_in_domain(host, d->dns_domain)) {
@@ -771,7 +761,7 @@ int
 ccl_plan_build(ccl_plan_t *p, const ccl_conf_t *conf, const ccl_model_t *m,
     const ccl_plan_t *groups)
 {
-    char                 buf[CCL_GROUP_NAME_MAX * 2];
+    char                 buf[CCLINK_GROUP_MAX * 2];
     size_t               i;
     const char          *g;
     const ccl_name_t    *n;

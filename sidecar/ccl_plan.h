@@ -55,13 +55,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cclink_common.h"
 #include "ccl_conf.h"
 #include "ccl_model.h"
-
-
-#define CCL_GROUP_NAME_MAX  64
-#define CCL_ZONE_MAX        32
-#define CCL_ADDR_TEXT_MAX   64
 
 
 typedef enum {
@@ -72,13 +68,13 @@ typedef enum {
 
 
 typedef struct {
-    char                 text[CCL_ADDR_TEXT_MAX];   /* route table form */
-    char                 zone[CCL_ZONE_MAX + 1];    /* "" when none */
+    char                 text[CCLINK_ADDR_TEXT];   /* route table form */
+    char                 zone[CCLINK_ZONE_MAX + 1];    /* "" when none */
 } ccl_addr_t;
 
 
 typedef struct {
-    char                 name[CCL_GROUP_NAME_MAX + 1];
+    char                 name[CCLINK_GROUP_MAX + 1];
     ccl_addr_t          *addrs;
     size_t               naddrs;
     int                  stale;      /* addresses from an earlier cycle */

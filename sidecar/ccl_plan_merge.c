@@ -212,7 +212,7 @@ static int
 ccl_plan_merge_fallback(const ccl_plan_t *prev, const ccl_plan_t *cur,
     ccl_plan_t *out)
 {
-    char          parent[CCL_GROUP_NAME_MAX + 1];
+    char          parent[CCLINK_GROUP_MAX + 1];
     size_t        i;
     ccl_route_t  *r;
 

@@ -21,11 +21,6 @@
 #include "ccl_state.h"
 
 
-#ifndef CCL_VERSION
-#define CCL_VERSION  "0.0.0"
-#endif
-
-
 static int ccl_state_bad(const char *path, const char *field,
     const char *error);
 static int ccl_state_parse_groups(const char *path, json_t *groups,
@@ -86,18 +81,7 @@ ccl_state_bad(const char *path, const char *field, const char *error)
 static int
 ccl_state_valid_name(const char *s, size_t max)
 {
-    size_t  n;
-
-    for (n = 0; s[n] != '\0'; n++) {
-        if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z')
-              || (s[n] >= '0' && s[n] <= '9') || s[n] == '-' || s[n] == '_'
-              || s[n] == '.'))
-        {
-            return 0;
-        }
-    }
-
-    return n > 0 && n <= max;
+    return cclink_valid_name(s, strlen(s), max);
 }
 
 
@@ -195,7 +179,7 @@ ccl_state_parse_groups(const char *path, json_t *groups, ccl_plan_t *p)
         name = json_string_value(json_object_get(g, "name"));
         addrs = json_object_get(g, "addresses");
 
-        if (name == NULL || !ccl_state_valid_name(name, CCL_GROUP_NAME_MAX)
+        if (name == NULL || !ccl_state_valid_name(name, CCLINK_GROUP_MAX)
             || !json_is_array(addrs))
         {
             return ccl_state_bad(path, field, "invalid group");
@@ -213,10 +197,10 @@ ccl_state_parse_groups(const char *path, json_t *groups, ccl_plan_t *p)
             zone = json_string_value(json_object_get(a, "zone"));
 
             if (text == NULL || text[0] == '\0'
-                || strlen(text) >= CCL_ADDR_TEXT_MAX
+                || strlen(text) >= CCLINK_ADDR_TEXT
                 || strspn(text, "0123456789abcdefABCDEF.:[]") != strlen(text)
                 || (zone != NULL && zone[0] != '\0'
-                    && !ccl_state_valid_name(zone, CCL_ZONE_MAX)))
+                    && !ccl_state_valid_name(zone, CCLINK_ZONE_MAX)))
             {
                 return ccl_state_bad(path, field, "invalid address");
             }
@@ -265,7 +249,7 @@ ccl_state_parse_routes(const char *path, json_t *routes, ccl_plan_t *p)
 
         kind = ccl_state_kind_parse(kind_s);
 
-        if (kind < 0 || !ccl_state_valid_name(group, CCL_GROUP_NAME_MAX)
+        if (kind < 0 || !ccl_state_valid_name(group, CCLINK_GROUP_MAX)
             || strlen(key) == 0 || strlen(key) > CCLINK_RT_MAX_REGEX + 1
             || (resource != NULL && !ccl_state_valid_name(resource, 255)))
         {
@@ -391,8 +375,8 @@ ccl_state_import_routes(const char *path, ccl_state_t *st)
     int                       kind;
     char                      err[CCLINK_RT_ERRLEN], key[CCLINK_RT_MAX_REGEX
                                                          + 8];
-    char                      name[CCLINK_RT_MAX_GROUP_NAME + 1];
-    char                      zone[CCLINK_RT_MAX_ZONE + 1];
+    char                      name[CCLINK_GROUP_MAX + 1];
+    char                      zone[CCLINK_ZONE_MAX + 1];
     char                      text[CCLINK_RT_ADDR_TEXT + 1];
     uint32_t                  i, k;
     ccl_buf_t                 b;
@@ -718,7 +702,7 @@ ccl_state_render_header(json_t *root, const ccl_state_t *st)
 {
     ccl_state_field_t  f[] = {
         { "format", json_integer(CCL_STATE_FORMAT) },
-        { "written_by", ccl_state_str("cclink-sidecar " CCL_VERSION) },
+        { "written_by", ccl_state_str("cclink-sidecar " CCLINK_VERSION) },
         { "serial", json_integer((json_int_t) st->serial) },
         { "generated", ccl_state_str(st->generated) },
         { "content_sha256", ccl_state_str(st->content_sha256) },

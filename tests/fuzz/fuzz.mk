@@ -55,7 +55,6 @@ FUZZ_SIDECAR_TARGETS := sidecar_conf sidecar_hosts sidecar_model sidecar_log
 FUZZ_SIDECAR_PKGS    := libcurl jansson rdkafka libssl libcrypto libpcre2-8
 FUZZ_SIDECAR_CFLAGS  := -std=gnu11 -D_GNU_SOURCE -pthread -Isidecar \
                         -Itests/sidecar \
-                        -DCCL_VERSION='"fuzz"' \
                         $(shell pkg-config --cflags $(FUZZ_SIDECAR_PKGS) \
                                 2>/dev/null)
 FUZZ_SIDECAR_LIBS    := $(shell pkg-config --libs $(FUZZ_SIDECAR_PKGS) \
