@@ -47,6 +47,9 @@ typedef struct {
     json_t              *value;     /* NULL: could not be made */
 } ccl_state_field_t;
 
+/* renders one element of an array */
+typedef json_t *(*ccl_state_render_pt)(const void *elt);
+
 
 static const char  *ccl_state_name_bits[] = {
     "bootstrap", "rest", "broker", "language_service", "other"
@@ -689,6 +692,29 @@ ccl_state_strv_json(const ccl_strv_t *v)
 }
 
 
+/* the elements of base[0..n) (each size bytes) rendered by one function */
+static json_t *
+ccl_state_array(const void *base, size_t n, size_t size,
+    ccl_state_render_pt render)
+{
+    size_t       i;
+    json_t      *a;
+    const char  *p;
+
+    a = json_array();
+    p = base;
+
+    for (i = 0; a != NULL && i < n; i++) {
+        if (ccl_state_append(a, render(p + i * size)) != 0) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+
+    return a;
+}
+
+
 static json_t *
 ccl_state_int(size_t n)
 {
@@ -716,8 +742,10 @@ ccl_state_render_header(json_t *root, const ccl_state_t *st)
 
 
 static json_t *
-ccl_state_render_call(const ccl_call_t *c)
+ccl_state_render_call(const void *elt)
 {
+    const ccl_call_t  *c = elt;
+
     static const char  *outcomes[] = { "ok", "unavailable" };
 
     ccl_state_field_t  f[] = {
@@ -736,28 +764,12 @@ ccl_state_render_call(const ccl_call_t *c)
 }
 
 
-static json_t *
-ccl_state_render_calls(const ccl_calls_t *calls)
-{
-    size_t   i;
-    json_t  *a;
-
-    a = json_array();
-
-    for (i = 0; a != NULL && calls != NULL && i < calls->n; i++) {
-        if (ccl_state_append(a, ccl_state_render_call(&calls->v[i])) != 0) {
-            json_decref(a);
-            return NULL;
-        }
-    }
-
-    return a;
-}
-
 
 static json_t *
-ccl_state_render_cluster(const ccl_state_cluster_t *cl)
+ccl_state_render_cluster(const void *elt)
 {
+    const ccl_state_cluster_t  *cl = elt;
+
     ccl_state_field_t  f[] = {
         { "cluster", ccl_state_str(cl->cluster) },
         { "brokers", cl->brokers < 0 ? json_null()
@@ -768,26 +780,6 @@ ccl_state_render_cluster(const ccl_state_cluster_t *cl)
     return ccl_state_object(f, CCL_NELTS(f));
 }
 
-
-static json_t *
-ccl_state_render_clusters(const ccl_state_cycle_t *cy)
-{
-    size_t   i;
-    json_t  *a;
-
-    a = json_array();
-
-    for (i = 0; a != NULL && i < cy->nclusters; i++) {
-        if (ccl_state_append(a, ccl_state_render_cluster(&cy->clusters[i]))
-            != 0)
-        {
-            json_decref(a);
-            return NULL;
-        }
-    }
-
-    return a;
-}
 
 
 static json_t *
@@ -863,8 +855,15 @@ ccl_state_render_discovery(const ccl_state_t *st,
 
     {
         ccl_state_field_t  rest[] = {
-            { "calls", ccl_state_render_calls(cy->calls) },
-            { "broker_discovery", ccl_state_render_clusters(cy) },
+            { "calls", cy->calls != NULL
+                       ? ccl_state_array(cy->calls->v, cy->calls->n,
+                                         sizeof(ccl_call_t),
+                                         ccl_state_render_call)
+                       : json_array() },
+            { "broker_discovery", ccl_state_array(cy->clusters,
+                                      cy->nclusters,
+                                      sizeof(ccl_state_cluster_t),
+                                      ccl_state_render_cluster) },
             { "errors", ccl_state_strv_json(cy->errors) },
             { "source_mismatches", ccl_state_strv_json(cy->mismatches) },
             { "counts", ccl_state_render_counts(st, cy) },
@@ -903,8 +902,10 @@ ccl_state_render_missing(const ccl_state_t *st)
 
 
 static json_t *
-ccl_state_render_addr(const ccl_addr_t *addr)
+ccl_state_render_addr(const void *elt)
 {
+    const ccl_addr_t  *addr = elt;
+
     ccl_state_field_t  f[] = {
         { "address", ccl_state_str(addr->text) },
         { "zone", addr->zone[0] ? ccl_state_str(addr->zone) : json_null() },
@@ -915,38 +916,28 @@ ccl_state_render_addr(const ccl_addr_t *addr)
 
 
 static json_t *
-ccl_state_render_group(const ccl_group_t *g)
+ccl_state_render_group(const void *elt)
 {
-    size_t   j;
-    json_t  *addrs;
+    const ccl_group_t  *g = elt;
 
-    addrs = json_array();
+    ccl_state_field_t  f[] = {
+        { "name", ccl_state_str(g->name) },
+        { "stale", json_boolean(g->stale) },
+        { "error", g->error ? ccl_state_str(g->error) : json_null() },
+        { "addresses", ccl_state_array(g->addrs, g->naddrs,
+                                       sizeof(ccl_addr_t),
+                                       ccl_state_render_addr) },
+    };
 
-    for (j = 0; addrs != NULL && j < g->naddrs; j++) {
-        if (ccl_state_append(addrs, ccl_state_render_addr(&g->addrs[j]))
-            != 0)
-        {
-            json_decref(addrs);
-            return NULL;
-        }
-    }
-
-    {
-        ccl_state_field_t  f[] = {
-            { "name", ccl_state_str(g->name) },
-            { "stale", json_boolean(g->stale) },
-            { "error", g->error ? ccl_state_str(g->error) : json_null() },
-            { "addresses", addrs },
-        };
-
-        return ccl_state_object(f, CCL_NELTS(f));
-    }
+    return ccl_state_object(f, CCL_NELTS(f));
 }
 
 
 static json_t *
-ccl_state_render_route(const ccl_route_t *r)
+ccl_state_render_route(const void *elt)
 {
+    const ccl_route_t  *r = elt;
+
     ccl_state_field_t  f[] = {
         { "key", ccl_state_str(r->key) },
         { "group", ccl_state_str(r->group) },
@@ -970,36 +961,16 @@ ccl_state_render_route(const ccl_route_t *r)
 static int
 ccl_state_render_plan(json_t *root, const ccl_plan_t *p)
 {
-    size_t   i;
-    json_t  *groups, *routes;
+    ccl_state_field_t  f[] = {
+        { "groups", ccl_state_array(p->groups, p->ngroups,
+                                    sizeof(ccl_group_t),
+                                    ccl_state_render_group) },
+        { "routes", ccl_state_array(p->routes, p->nroutes,
+                                    sizeof(ccl_route_t),
+                                    ccl_state_render_route) },
+    };
 
-    groups = json_array();
-
-    for (i = 0; groups != NULL && i < p->ngroups; i++) {
-        if (ccl_state_append(groups, ccl_state_render_group(&p->groups[i]))
-            != 0)
-        {
-            json_decref(groups);
-            return -1;
-        }
-    }
-
-    if (ccl_state_set(root, "groups", groups) != 0) {
-        return -1;
-    }
-
-    routes = json_array();
-
-    for (i = 0; routes != NULL && i < p->nroutes; i++) {
-        if (ccl_state_append(routes, ccl_state_render_route(&p->routes[i]))
-            != 0)
-        {
-            json_decref(routes);
-            return -1;
-        }
-    }
-
-    return ccl_state_set(root, "routes", routes);
+    return ccl_state_set_fields(root, f, CCL_NELTS(f));
 }
 
 
