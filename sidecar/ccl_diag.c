@@ -1,5 +1,8 @@
 /*
  * Copyright (C) cclink authors
+ *
+ * "diagnose HOST[:PORT]": a name followed along a client's path through
+ * this proxy (ccl_diag.h).
  */
 
 

@@ -1,5 +1,7 @@
 /*
  * Copyright (C) cclink authors
+ *
+ * HTTPS GET with libcurl, configured defensively (ccl_http.h).
  */
 
 

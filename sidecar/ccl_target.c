@@ -1,5 +1,8 @@
 /*
  * Copyright (C) cclink authors
+ *
+ * Targets: the addresses behind each endpoint group, resolved on every
+ * cycle (ccl_target.h).
  */
 
 
