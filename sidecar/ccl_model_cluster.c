@@ -24,6 +24,11 @@ static int ccl_model_endpoint_item(ccl_model_t *m, const char *env,
     json_t *item, ccl_item_ctx_t *ctx);
 static int ccl_model_cmk_cluster_item(ccl_model_t *m, const char *env,
     json_t *item, ccl_item_ctx_t *ctx);
+static int ccl_model_cmk_endpoints(ccl_model_t *m, ccl_item_ctx_t *ctx,
+    json_t *eps, const char *id, const char *env, const char *network);
+static void ccl_model_cmk_legacy(ccl_model_t *m, ccl_item_ctx_t *ctx,
+    const char *id, const char *env, const char *network,
+    const char *legacy_bs, const char *legacy_http);
 static int ccl_model_srcm_cluster_item(ccl_model_t *m, const char *env,
     json_t *item, ccl_item_ctx_t *ctx);
 static int ccl_model_flink_region_item(ccl_model_t *m, const char *env,
@@ -182,12 +187,10 @@ ccl_model_cmk_cluster_item(ccl_model_t *m, const char *env, json_t *item,
     ccl_item_ctx_t *ctx)
 {
     int              found;
-    size_t           first;
-    json_t          *spec, *eps, *ep;
+    json_t          *spec, *eps;
     unsigned         nbad;
-    const char      *id, *network, *key, *bs, *http, *conn, *cloud;
-    const char      *region, *net, *legacy_bs, *legacy_http, *phase;
-    char             field[160];
+    const char      *id, *network, *cloud, *region, *legacy_bs;
+    const char      *legacy_http, *phase;
 
     nbad = *ctx->bad;
 
@@ -240,13 +243,37 @@ ccl_model_cmk_cluster_item(ccl_model_t *m, const char *env, json_t *item,
         return -1;
     }
 
-    found = 0;
     eps = json_object_get(spec, "endpoints");
 
     if (eps != NULL && !json_is_null(eps) && !json_is_object(eps)) {
         ccl_model_bad(ctx, "spec.endpoints", "not an object");
         return 0;
     }
+
+    found = ccl_model_cmk_endpoints(m, ctx, eps, id, env, network);
+
+    if (found || *ctx->bad != nbad) {
+        return 0;
+    }
+
+    ccl_model_cmk_legacy(m, ctx, id, env, network, legacy_bs, legacy_http);
+
+    return 0;
+}
+
+
+/* spec.endpoints, keyed by access point: 1 when a name was added */
+static int
+ccl_model_cmk_endpoints(ccl_model_t *m, ccl_item_ctx_t *ctx, json_t *eps,
+    const char *id, const char *env, const char *network)
+{
+    int          found;
+    char         field[160];
+    size_t       first;
+    json_t      *ep;
+    const char  *key, *bs, *http, *conn, *net;
+
+    found = 0;
 
     json_object_foreach(eps, key, ep) {
         snprintf(field, sizeof(field), "spec.endpoints.%s", key);
@@ -309,22 +336,26 @@ ccl_model_cmk_cluster_item(ccl_model_t *m, const char *env, json_t *item,
         ccl_model_mark_connection(m, first, conn);
     }
 
-    if (found || *ctx->bad != nbad) {
-        return 0;
-    }
+    return found;
+}
 
-    /*
-     * Deprecated single endpoints: only for clusters that are
-     * privately networked, so public clusters are not routed.
-     */
 
+/*
+ * Deprecated single endpoints: only for clusters that are privately
+ * networked, so public clusters are not routed.
+ */
+static void
+ccl_model_cmk_legacy(ccl_model_t *m, ccl_item_ctx_t *ctx, const char *id,
+    const char *env, const char *network, const char *legacy_bs,
+    const char *legacy_http)
+{
     if (network == NULL
         && (legacy_bs == NULL
             || (strstr(legacy_bs, ".private.") == NULL
                 && strstr(legacy_bs, ".glb.") == NULL
                 && strstr(legacy_bs, ".accesspoint.") == NULL)))
     {
-        return 0;
+        return;
     }
 
     if (legacy_bs != NULL && legacy_bs[0] != '\0') {
@@ -341,8 +372,6 @@ ccl_model_cmk_cluster_item(ccl_model_t *m, const char *env, json_t *item,
                                       CCL_SVC_KAFKA, id, env, network,
                                       "cmk/v2");
     }
-
-    return 0;
 }
 
 
