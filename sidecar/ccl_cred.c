@@ -22,6 +22,21 @@
 #define CCL_CRED_KAFKA_MAX  (1024 * 1024)
 
 
+/* a credentials file's text, line by line */
+typedef struct {
+    const char          *path;
+    const char          *text;
+    size_t               len;
+    size_t               pos;
+    unsigned             lineno;
+    char                 line[CCL_CONF_MAX_LINE];  /* wiped by the caller */
+    char                 where[512];               /* "path:line" */
+} ccl_cred_reader_t;
+
+
+static void ccl_cred_reader_init(ccl_cred_reader_t *r, const char *path,
+    const char *text, size_t len);
+static int ccl_cred_next(ccl_cred_reader_t *r, char **args, int *nargs);
 static int ccl_cred_read(const char *path, size_t max, ccl_conf_t *c,
     int (*parse)(ccl_conf_t *c, const char *path, const char *text,
                  size_t len));
@@ -105,40 +120,28 @@ int
 ccl_conf_parse_cloud_credentials(ccl_conf_t *c, const char *path,
     const char *text, size_t len)
 {
-    int        rc, nargs;
-    char       line[CCL_CONF_MAX_LINE], where[512];
-    char      *args[4], *key, *secret;
-    size_t     pos;
-    unsigned   lineno;
+    int                 rc, next, nargs;
+    char               *args[4], *key, *secret;
+    ccl_cred_reader_t   r;
 
+    ccl_cred_reader_init(&r, path, text, len);
     key = NULL;
     secret = NULL;
-    pos = 0;
-    lineno = 0;
     rc = -1;
 
     for ( ;; ) {
-        nargs = ccl_conf_next_line(text, len, &pos, line, sizeof(line),
-                                   &lineno);
-        snprintf(where, sizeof(where), "%s:%u", path, lineno);
+        next = ccl_cred_next(&r, args, &nargs);
 
-        if (nargs == 0) {
+        if (next == 0) {
             break;
         }
 
-        if (nargs < 0) {
-            ccl_conf_error(where, "line too long");
+        if (next < 0) {
             goto done;
         }
 
-        nargs = ccl_split_fields(line, args, 4);
-
-        if (nargs == 0) {
-            continue;
-        }
-
         if (nargs != 2) {
-            ccl_conf_error(where, "expected \"api_key KEY\" or "
+            ccl_conf_error(r.where, "expected \"api_key KEY\" or "
                            "\"api_secret SECRET\"");
             goto done;
         }
@@ -151,7 +154,7 @@ ccl_conf_parse_cloud_credentials(ccl_conf_t *c, const char *path,
 
         } else {
             /* the name only: the value may be a secret */
-            ccl_conf_error(where, "unexpected or repeated \"%s\"", args[0]);
+            ccl_conf_error(r.where, "unexpected or repeated \"%s\"", args[0]);
             goto done;
         }
     }
@@ -172,7 +175,7 @@ ccl_conf_parse_cloud_credentials(ccl_conf_t *c, const char *path,
 
 done:
 
-    explicit_bzero(line, sizeof(line));
+    explicit_bzero(r.line, sizeof(r.line));
     ccl_str_free_secret(key);
     ccl_str_free_secret(secret);
 
@@ -184,45 +187,34 @@ int
 ccl_conf_parse_kafka_credentials(ccl_conf_t *c, const char *path,
     const char *text, size_t len)
 {
-    int                rc, nargs;
-    char               line[CCL_CONF_MAX_LINE], where[512];
-    char              *args[4];
-    size_t             pos, i;
-    unsigned           lineno;
-    ccl_kafka_cred_t  *nc, *k;
+    int                 rc, next, nargs;
+    char               *args[4];
+    size_t              i;
+    ccl_kafka_cred_t   *nc, *k;
+    ccl_cred_reader_t   r;
 
-    pos = 0;
-    lineno = 0;
+    ccl_cred_reader_init(&r, path, text, len);
     rc = -1;
 
     for ( ;; ) {
-        nargs = ccl_conf_next_line(text, len, &pos, line, sizeof(line),
-                                   &lineno);
-        snprintf(where, sizeof(where), "%s:%u", path, lineno);
+        next = ccl_cred_next(&r, args, &nargs);
 
-        if (nargs == 0) {
+        if (next == 0) {
             break;
         }
 
-        if (nargs < 0) {
-            ccl_conf_error(where, "line too long");
+        if (next < 0) {
             goto done;
         }
 
-        nargs = ccl_split_fields(line, args, 4);
-
-        if (nargs == 0) {
-            continue;
-        }
-
         if (nargs != 3 || !ccl_conf_valid_name(args[0], 255)) {
-            ccl_conf_error(where, "expected \"CLUSTER_ID KEY SECRET\"");
+            ccl_conf_error(r.where, "expected \"CLUSTER_ID KEY SECRET\"");
             goto done;
         }
 
         for (i = 0; i < c->nkafka_creds; i++) {
             if (strcmp(c->kafka_creds[i].cluster, args[0]) == 0) {
-                ccl_conf_error(where, "duplicate cluster \"%s\"", args[0]);
+                ccl_conf_error(r.where, "duplicate cluster \"%s\"", args[0]);
                 goto done;
             }
         }
@@ -248,7 +240,7 @@ ccl_conf_parse_kafka_credentials(ccl_conf_t *c, const char *path,
 
 done:
 
-    explicit_bzero(line, sizeof(line));
+    explicit_bzero(r.line, sizeof(r.line));
 
     return rc;
 }
@@ -289,4 +281,51 @@ ccl_cred_release(ccl_conf_t *c)
     free(c->kafka_creds);
     c->kafka_creds = NULL;
     c->nkafka_creds = 0;
+}
+
+
+static void
+ccl_cred_reader_init(ccl_cred_reader_t *r, const char *path,
+    const char *text, size_t len)
+{
+    r->path = path;
+    r->text = text;
+    r->len = len;
+    r->pos = 0;
+    r->lineno = 0;
+    r->where[0] = '\0';
+}
+
+
+/*
+ * The next line that has fields: 1 with them in args (at most 4) and
+ * their count in *nargs (-1 for a line ccl_split_fields() refuses, which
+ * the caller reports as not of its shape); 0 at the end; -1 (logged,
+ * without the line) for a line too long.
+ */
+static int
+ccl_cred_next(ccl_cred_reader_t *r, char **args, int *nargs)
+{
+    int  rc;
+
+    for ( ;; ) {
+        rc = ccl_conf_next_line(r->text, r->len, &r->pos, r->line,
+                                sizeof(r->line), &r->lineno);
+        snprintf(r->where, sizeof(r->where), "%s:%u", r->path, r->lineno);
+
+        if (rc == 0) {
+            return 0;
+        }
+
+        if (rc < 0) {
+            ccl_conf_error(r->where, "line too long");
+            return -1;
+        }
+
+        *nargs = ccl_split_fields(r->line, args, 4);
+
+        if (*nargs != 0) {
+            return 1;
+        }
+    }
 }
