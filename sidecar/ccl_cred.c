@@ -22,21 +22,24 @@
 #define CCL_CRED_KAFKA_MAX  (1024 * 1024)
 
 
-/* a credentials file's text, line by line */
+/* what the Cloud credentials file gave so far */
 typedef struct {
-    const char          *path;
-    const char          *text;
-    size_t               len;
-    size_t               pos;
-    unsigned             lineno;
-    char                 line[CCL_CONF_MAX_LINE];  /* wiped by the caller */
-    char                 where[512];               /* "path:line" */
-} ccl_cred_reader_t;
+    char                *key;
+    char                *secret;
+} ccl_cred_api_t;
 
 
-static void ccl_cred_reader_init(ccl_cred_reader_t *r, const char *path,
-    const char *text, size_t len);
-static int ccl_cred_next(ccl_cred_reader_t *r, char **args, int *nargs);
+/* one line's fields: 0, or -1 (logged) to stop */
+typedef int (*ccl_cred_line_pt)(ccl_conf_t *c, const char *where,
+    char **args, int nargs, void *data);
+
+
+static int ccl_cred_each_line(ccl_conf_t *c, const char *path,
+    const char *text, size_t len, ccl_cred_line_pt handle, void *data);
+static int ccl_cred_api_line(ccl_conf_t *c, const char *where, char **args,
+    int nargs, void *data);
+static int ccl_cred_kafka_line(ccl_conf_t *c, const char *where,
+    char **args, int nargs, void *data);
 static int ccl_cred_read(const char *path, size_t max, ccl_conf_t *c,
     int (*parse)(ccl_conf_t *c, const char *path, const char *text,
                  size_t len));
@@ -120,46 +123,20 @@ int
 ccl_conf_parse_cloud_credentials(ccl_conf_t *c, const char *path,
     const char *text, size_t len)
 {
-    int                 rc, next, nargs;
-    char               *args[4], *key, *secret;
-    ccl_cred_reader_t   r;
+    int              rc;
+    ccl_cred_api_t   api;
 
-    ccl_cred_reader_init(&r, path, text, len);
-    key = NULL;
-    secret = NULL;
+    api.key = NULL;
+    api.secret = NULL;
     rc = -1;
 
-    for ( ;; ) {
-        next = ccl_cred_next(&r, args, &nargs);
-
-        if (next == 0) {
-            break;
-        }
-
-        if (next < 0) {
-            goto done;
-        }
-
-        if (nargs != 2) {
-            ccl_conf_error(r.where, "expected \"api_key KEY\" or "
-                           "\"api_secret SECRET\"");
-            goto done;
-        }
-
-        if (strcmp(args[0], "api_key") == 0 && key == NULL) {
-            key = ccl_strdup(args[1]);
-
-        } else if (strcmp(args[0], "api_secret") == 0 && secret == NULL) {
-            secret = ccl_strdup(args[1]);
-
-        } else {
-            /* the name only: the value may be a secret */
-            ccl_conf_error(r.where, "unexpected or repeated \"%s\"", args[0]);
-            goto done;
-        }
+    if (ccl_cred_each_line(c, path, text, len, ccl_cred_api_line, &api)
+        != 0)
+    {
+        goto done;
     }
 
-    if (key == NULL || secret == NULL) {
+    if (api.key == NULL || api.secret == NULL) {
         ccl_log(CCL_LOG_ERROR, "credentials_error", "path=%s error=%s", path,
                 "needs both api_key and api_secret lines");
         goto done;
@@ -167,19 +144,49 @@ ccl_conf_parse_cloud_credentials(ccl_conf_t *c, const char *path,
 
     ccl_str_free_secret(c->api_key);
     ccl_str_free_secret(c->api_secret);
-    c->api_key = key;
-    c->api_secret = secret;
-    key = NULL;
-    secret = NULL;
+    c->api_key = api.key;
+    c->api_secret = api.secret;
+    api.key = NULL;
+    api.secret = NULL;
     rc = 0;
 
 done:
 
-    explicit_bzero(r.line, sizeof(r.line));
-    ccl_str_free_secret(key);
-    ccl_str_free_secret(secret);
+    ccl_str_free_secret(api.key);
+    ccl_str_free_secret(api.secret);
 
     return rc;
+}
+
+
+/* "api_key KEY" or "api_secret SECRET", each once */
+static int
+ccl_cred_api_line(ccl_conf_t *c, const char *where, char **args, int nargs,
+    void *data)
+{
+    ccl_cred_api_t  *api;
+
+    api = data;
+
+    if (nargs != 2) {
+        ccl_conf_error(where, "expected \"api_key KEY\" or "
+                       "\"api_secret SECRET\"");
+        return -1;
+    }
+
+    if (strcmp(args[0], "api_key") == 0 && api->key == NULL) {
+        api->key = ccl_strdup(args[1]);
+
+    } else if (strcmp(args[0], "api_secret") == 0 && api->secret == NULL) {
+        api->secret = ccl_strdup(args[1]);
+
+    } else {
+        /* the name only: the value may be a secret */
+        ccl_conf_error(where, "unexpected or repeated \"%s\"", args[0]);
+        return -1;
+    }
+
+    return 0;
 }
 
 
@@ -187,62 +194,47 @@ int
 ccl_conf_parse_kafka_credentials(ccl_conf_t *c, const char *path,
     const char *text, size_t len)
 {
-    int                 rc, next, nargs;
-    char               *args[4];
-    size_t              i;
-    ccl_kafka_cred_t   *nc, *k;
-    ccl_cred_reader_t   r;
+    return ccl_cred_each_line(c, path, text, len, ccl_cred_kafka_line, NULL);
+}
 
-    ccl_cred_reader_init(&r, path, text, len);
-    rc = -1;
 
-    for ( ;; ) {
-        next = ccl_cred_next(&r, args, &nargs);
+/* "CLUSTER_ID KEY SECRET", one line per cluster */
+static int
+ccl_cred_kafka_line(ccl_conf_t *c, const char *where, char **args,
+    int nargs, void *data)
+{
+    size_t             i;
+    ccl_kafka_cred_t  *nc, *k;
 
-        if (next == 0) {
-            break;
-        }
+    if (nargs != 3 || !ccl_conf_valid_name(args[0], 255)) {
+        ccl_conf_error(where, "expected \"CLUSTER_ID KEY SECRET\"");
+        return -1;
+    }
 
-        if (next < 0) {
-            goto done;
-        }
-
-        if (nargs != 3 || !ccl_conf_valid_name(args[0], 255)) {
-            ccl_conf_error(r.where, "expected \"CLUSTER_ID KEY SECRET\"");
-            goto done;
-        }
-
-        for (i = 0; i < c->nkafka_creds; i++) {
-            if (strcmp(c->kafka_creds[i].cluster, args[0]) == 0) {
-                ccl_conf_error(r.where, "duplicate cluster \"%s\"", args[0]);
-                goto done;
-            }
-        }
-
-        nc = realloc(c->kafka_creds,
-                     (c->nkafka_creds + 1) * sizeof(ccl_kafka_cred_t));
-        if (nc == NULL) {
-            goto done;
-        }
-
-        c->kafka_creds = nc;
-        k = &c->kafka_creds[c->nkafka_creds++];
-        k->cluster = ccl_strdup(args[0]);
-        k->key = ccl_strdup(args[1]);
-        k->secret = ccl_strdup(args[2]);
-
-        if (k->cluster == NULL || k->key == NULL || k->secret == NULL) {
-            goto done;
+    for (i = 0; i < c->nkafka_creds; i++) {
+        if (strcmp(c->kafka_creds[i].cluster, args[0]) == 0) {
+            ccl_conf_error(where, "duplicate cluster \"%s\"", args[0]);
+            return -1;
         }
     }
 
-    rc = 0;
+    nc = realloc(c->kafka_creds,
+                 (c->nkafka_creds + 1) * sizeof(ccl_kafka_cred_t));
+    if (nc == NULL) {
+        return -1;
+    }
 
-done:
+    c->kafka_creds = nc;
+    k = &c->kafka_creds[c->nkafka_creds++];
+    k->cluster = ccl_strdup(args[0]);
+    k->key = ccl_strdup(args[1]);
+    k->secret = ccl_strdup(args[2]);
 
-    explicit_bzero(r.line, sizeof(r.line));
+    if (k->cluster == NULL || k->key == NULL || k->secret == NULL) {
+        return -1;
+    }
 
-    return rc;
+    return 0;
 }
 
 
@@ -259,7 +251,6 @@ ccl_conf_kafka_cred(const ccl_conf_t *c, const char *cluster)
 
     return NULL;
 }
-
 
 
 void
@@ -284,48 +275,54 @@ ccl_cred_release(ccl_conf_t *c)
 }
 
 
-static void
-ccl_cred_reader_init(ccl_cred_reader_t *r, const char *path,
-    const char *text, size_t len)
-{
-    r->path = path;
-    r->text = text;
-    r->len = len;
-    r->pos = 0;
-    r->lineno = 0;
-    r->where[0] = '\0';
-}
-
-
 /*
- * The next line that has fields: 1 with them in args (at most 4) and
- * their count in *nargs (-1 for a line ccl_split_fields() refuses, which
- * the caller reports as not of its shape); 0 at the end; -1 (logged,
- * without the line) for a line too long.
+ * Each line of a credentials file that has fields (at most 4; nargs is
+ * -1 for a line ccl_split_fields() refuses, which handle reports as not
+ * of its shape) to handle, until the end or the first failure. The line's
+ * copy is wiped before returning; errors name the file and line, never
+ * the text of the line.
  */
 static int
-ccl_cred_next(ccl_cred_reader_t *r, char **args, int *nargs)
+ccl_cred_each_line(ccl_conf_t *c, const char *path, const char *text,
+    size_t len, ccl_cred_line_pt handle, void *data)
 {
-    int  rc;
+    int        rc, nargs;
+    char       line[CCL_CONF_MAX_LINE], where[512];
+    char      *args[4];
+    size_t     pos;
+    unsigned   lineno;
+
+    pos = 0;
+    lineno = 0;
 
     for ( ;; ) {
-        rc = ccl_conf_next_line(r->text, r->len, &r->pos, r->line,
-                                sizeof(r->line), &r->lineno);
-        snprintf(r->where, sizeof(r->where), "%s:%u", r->path, r->lineno);
+        rc = ccl_conf_next_line(text, len, &pos, line, sizeof(line),
+                                &lineno);
+        snprintf(where, sizeof(where), "%s:%u", path, lineno);
 
         if (rc == 0) {
-            return 0;
+            break;
         }
 
         if (rc < 0) {
-            ccl_conf_error(r->where, "line too long");
-            return -1;
+            ccl_conf_error(where, "line too long");
+            break;
         }
 
-        *nargs = ccl_split_fields(r->line, args, 4);
+        nargs = ccl_split_fields(line, args, 4);
 
-        if (*nargs != 0) {
-            return 1;
+        if (nargs == 0) {
+            continue;
+        }
+
+        rc = handle(c, where, args, nargs, data);
+
+        if (rc != 0) {
+            break;
         }
     }
+
+    explicit_bzero(line, sizeof(line));
+
+    return rc;
 }
