@@ -7,15 +7,50 @@
 
 
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cclink_common.h"
 #include "ccl_conf.h"
 #include "ccl_log.h"
 
 
+static int ccl_conf_finish_api_url(ccl_conf_t *c, const char *where);
+static int ccl_conf_finish_defaults(ccl_conf_t *c);
+static int ccl_conf_finish_proxy(ccl_conf_t *c, const char *where);
 static int ccl_conf_finish_client(ccl_conf_t *c, const char *where);
+static int ccl_conf_finish_names(ccl_conf_t *c, const char *where);
+static int ccl_conf_finish_poll(ccl_conf_t *c, const char *where);
+
+
+#define CCL_NELTS(a)     (sizeof(a) / sizeof((a)[0]))
+#define CCL_DEFAULT(field, value)  { offsetof(ccl_conf_t, field), value }
+
+
+/* the defaults of string options, in the order they are set */
+static const struct {
+    size_t               offset;    /* of a char * in ccl_conf_t */
+    const char          *value;
+} ccl_conf_defaults[] = {
+    CCL_DEFAULT(output_dir, "/var/lib/cclink"),
+    CCL_DEFAULT(routes_file, "routes.conf"),
+    CCL_DEFAULT(nginx_include_file, "nginx-cclink.conf"),
+    CCL_DEFAULT(hosts_linux_file, "hosts-linux.txt"),
+    CCL_DEFAULT(hosts_windows_file, "hosts-windows.txt"),
+    CCL_DEFAULT(hosts_powershell_file, "hosts-apply.ps1"),
+    CCL_DEFAULT(hosts_sh_file, "hosts-apply.sh"),
+    CCL_DEFAULT(pac_file, "proxy.pac"),
+    CCL_DEFAULT(state_file, "state.json"),
+    CCL_DEFAULT(status_file, "status"),
+    CCL_DEFAULT(nginx_test_command, "nginx -t -q"),
+    CCL_DEFAULT(nginx_reload_command, "nginx -s reload"),
+    CCL_DEFAULT(kafka_security_protocol, "SASL_SSL"),
+    CCL_DEFAULT(kafka_sasl_mechanism, "PLAIN"),
+    CCL_DEFAULT(dns_probe_label, "cclink-probe"),
+    CCL_DEFAULT(proxy_name, "cclink"),
+};
 
 
 int
@@ -64,11 +99,39 @@ ccl_conf_override(ccl_conf_t *c, const ccl_conf_overrides_t *o)
 int
 ccl_conf_finish(ccl_conf_t *c)
 {
-    size_t           len;
-    const char      *where;
-    unsigned char    addr[sizeof(struct in6_addr)];
+    const char  *where;
 
     where = (c->path != NULL) ? c->path : "command line";
+
+    if (ccl_conf_finish_api_url(c, where) != 0) {
+        return -1;
+    }
+
+    if (ccl_conf_finish_defaults(c) != 0) {
+        return -1;
+    }
+
+    if (ccl_conf_finish_proxy(c, where) != 0) {
+        return -1;
+    }
+
+    if (ccl_conf_finish_client(c, where) != 0) {
+        return -1;
+    }
+
+    if (ccl_conf_finish_names(c, where) != 0) {
+        return -1;
+    }
+
+    return ccl_conf_finish_poll(c, where);
+}
+
+
+/* api_url: the default, without trailing slashes, a plausible URL */
+static int
+ccl_conf_finish_api_url(ccl_conf_t *c, const char *where)
+{
+    size_t  len;
 
     if (c->api_url == NULL
         && ccl_conf_set_str(&c->api_url, CCL_CONF_DEFAULT_API) != 0)
@@ -90,46 +153,38 @@ ccl_conf_finish(ccl_conf_t *c)
         return -1;
     }
 
-    if ((c->output_dir == NULL
-         && ccl_conf_set_str(&c->output_dir, "/var/lib/cclink") != 0)
-        || (c->routes_file == NULL
-            && ccl_conf_set_str(&c->routes_file, "routes.conf") != 0)
-        || (c->nginx_include_file == NULL
-            && ccl_conf_set_str(&c->nginx_include_file,
-                                "nginx-cclink.conf") != 0)
-        || (c->hosts_linux_file == NULL
-            && ccl_conf_set_str(&c->hosts_linux_file, "hosts-linux.txt") != 0)
-        || (c->hosts_windows_file == NULL
-            && ccl_conf_set_str(&c->hosts_windows_file,
-                                "hosts-windows.txt") != 0)
-        || (c->hosts_powershell_file == NULL
-            && ccl_conf_set_str(&c->hosts_powershell_file,
-                                "hosts-apply.ps1") != 0)
-        || (c->hosts_sh_file == NULL
-            && ccl_conf_set_str(&c->hosts_sh_file, "hosts-apply.sh") != 0)
-        || (c->pac_file == NULL
-            && ccl_conf_set_str(&c->pac_file, "proxy.pac") != 0)
-        || (c->state_file == NULL
-            && ccl_conf_set_str(&c->state_file, "state.json") != 0)
-        || (c->status_file == NULL
-            && ccl_conf_set_str(&c->status_file, "status") != 0)
-        || (c->nginx_test_command == NULL
-            && ccl_conf_set_str(&c->nginx_test_command, "nginx -t -q") != 0)
-        || (c->nginx_reload_command == NULL
-            && ccl_conf_set_str(&c->nginx_reload_command,
-                                "nginx -s reload") != 0)
-        || (c->kafka_security_protocol == NULL
-            && ccl_conf_set_str(&c->kafka_security_protocol,
-                                "SASL_SSL") != 0)
-        || (c->kafka_sasl_mechanism == NULL
-            && ccl_conf_set_str(&c->kafka_sasl_mechanism, "PLAIN") != 0)
-        || (c->dns_probe_label == NULL
-            && ccl_conf_set_str(&c->dns_probe_label, "cclink-probe") != 0)
-        || (c->proxy_name == NULL
-            && ccl_conf_set_str(&c->proxy_name, "cclink") != 0))
-    {
-        return -1;
+    return 0;
+}
+
+
+/* the string options left unset get their defaults, one at a time */
+static int
+ccl_conf_finish_defaults(ccl_conf_t *c)
+{
+    char   **field;
+    size_t   i;
+
+    for (i = 0; i < CCL_NELTS(ccl_conf_defaults); i++) {
+        field = (char **) ((char *) c + ccl_conf_defaults[i].offset);
+
+        if (*field != NULL) {
+            continue;
+        }
+
+        if (ccl_conf_set_str(field, ccl_conf_defaults[i].value) != 0) {
+            return -1;
+        }
     }
+
+    return 0;
+}
+
+
+/* proxy_address: required, an IPv4 or IPv6 address */
+static int
+ccl_conf_finish_proxy(ccl_conf_t *c, const char *where)
+{
+    unsigned char  addr[sizeof(struct in6_addr)];
 
     if (c->proxy_address == NULL) {
         ccl_log(CCL_LOG_ERROR, "config_error",
@@ -147,10 +202,14 @@ ccl_conf_finish(ccl_conf_t *c)
         return -1;
     }
 
-    if (ccl_conf_finish_client(c, where) != 0) {
-        return -1;
-    }
+    return 0;
+}
 
+
+/* proxy_name, zone, dns_probe_label: names of [A-Za-z0-9._-] */
+static int
+ccl_conf_finish_names(ccl_conf_t *c, const char *where)
+{
     if (!ccl_conf_valid_name(c->proxy_name, 64)) {
         ccl_log(CCL_LOG_ERROR, "config_error",
                 "where=%s option=proxy_name value=%s error=%s", where,
@@ -158,14 +217,14 @@ ccl_conf_finish(ccl_conf_t *c)
         return -1;
     }
 
-    if (c->zone != NULL && !ccl_conf_valid_name(c->zone, 32)) {
+    if (c->zone != NULL && !ccl_conf_valid_name(c->zone, CCLINK_ZONE_MAX)) {
         ccl_log(CCL_LOG_ERROR, "config_error",
                 "where=%s option=zone value=%s error=%s", where, c->zone,
                 "use 1 to 32 of A-Z a-z 0-9 . _ -");
         return -1;
     }
 
-    if (!ccl_conf_valid_name(c->dns_probe_label, 63)
+    if (!ccl_conf_valid_name(c->dns_probe_label, CCLINK_LABEL_MAX)
         || strchr(c->dns_probe_label, '.') != NULL)
     {
         ccl_log(CCL_LOG_ERROR, "config_error",
@@ -174,6 +233,14 @@ ccl_conf_finish(ccl_conf_t *c)
         return -1;
     }
 
+    return 0;
+}
+
+
+/* the cycle's timing and what it discovers */
+static int
+ccl_conf_finish_poll(ccl_conf_t *c, const char *where)
+{
     c->backoff.honour_max_ms = (uint64_t) c->retry_after_max_ms;
 
     if (c->poll_jitter * 2 > c->poll_interval) {
