@@ -25,7 +25,6 @@ static int ccl_conf_finish_names(ccl_conf_t *c, const char *where);
 static int ccl_conf_finish_poll(ccl_conf_t *c, const char *where);
 
 
-#define CCL_NELTS(a)     (sizeof(a) / sizeof((a)[0]))
 #define CCL_DEFAULT(field, value)  { offsetof(ccl_conf_t, field), value }
 
 

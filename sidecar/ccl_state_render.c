@@ -30,9 +30,6 @@ static int ccl_state_set(json_t *obj, const char *key, json_t *v);
 static json_t *ccl_state_discovered(const ccl_model_t *m);
 
 
-#define CCL_NELTS(a)  (sizeof(a) / sizeof((a)[0]))
-
-
 /* one field of an object to write: its value made beforehand */
 typedef struct {
     const char          *key;
