@@ -2,15 +2,15 @@
  * Copyright (C) cclink authors
  *
  * The configuration file: its option table, reading and parsing it into
- * ccl_conf_t (ccl_conf.h). Checking and deriving are in ccl_conf_check.c,
- * credentials in ccl_cred.c.
+ * ccl_conf_t (ccl_conf.h). Its lines are read by ccl_conf_lines.c;
+ * checking and deriving are in ccl_conf_check.c, credentials in
+ * ccl_cred.c.
  */
 
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +22,6 @@
 
 
 #define CCL_CONF_MAX_FILE    (1024 * 1024)
-#define CCL_CONF_MAX_FIELDS  16
 
 
 typedef enum {
@@ -71,6 +70,8 @@ static int ccl_conf_set_backoff(ccl_conf_t *c, const ccl_opt_t *opt,
     char **args, int nargs, const char *where);
 static int ccl_conf_apply(ccl_conf_t *c, const ccl_opt_t *opt, char **args,
     int nargs, const char *where);
+static int ccl_conf_option_line(ccl_conf_t *c, const char *where,
+    char **args, int nargs, void *data);
 static int ccl_conf_parse_time(const char *s, long *ms);
 static int ccl_conf_parse_size(const char *s, size_t *out);
 
@@ -284,126 +285,64 @@ ccl_conf_load(ccl_conf_t *c, const char *path)
 
 
 int
-ccl_conf_next_line(const char *text, size_t len, size_t *pos, char *line,
-    size_t size, unsigned *lineno)
-{
-    size_t       start, end, n;
-    const char  *nl;
-
-    if (*pos >= len) {
-        return 0;
-    }
-
-    start = *pos;
-    nl = memchr(text + start, '\n', len - start);
-    end = (nl != NULL) ? (size_t) (nl - text) : len;
-    *pos = (nl != NULL) ? end + 1 : len;
-    (*lineno)++;
-
-    n = end - start;
-
-    if (n >= size) {
-        return -1;
-    }
-
-    memcpy(line, text + start, n);
-    line[n] = '\0';
-
-    if (memchr(line, '\0', n) != NULL) {
-        return -1;
-    }
-
-    return 1;
-}
-
-
-int
 ccl_conf_parse(ccl_conf_t *c, const char *path, const char *text,
     size_t len)
 {
-    int               nargs, rc;
-    char              line[CCL_CONF_MAX_LINE], where[512];
-    char             *args[CCL_CONF_MAX_FIELDS];
-    size_t            pos;
-    unsigned          lineno;
-    const ccl_opt_t  *opt;
-    unsigned char     seen[sizeof(ccl_conf_opts) / sizeof(ccl_conf_opts[0])];
+    unsigned char  seen[CCL_NELTS(ccl_conf_opts)];
 
     if (ccl_conf_set_str(&c->path, path) != 0) {
         return -1;
     }
 
     memset(seen, 0, sizeof(seen));
-    pos = 0;
-    lineno = 0;
 
-    for ( ;; ) {
-        rc = ccl_conf_next_line(text, len, &pos, line, sizeof(line),
-                                &lineno);
-
-        snprintf(where, sizeof(where), "%s:%u", path, lineno);
-
-        if (rc == 0) {
-            break;
-        }
-
-        if (rc < 0) {
-            ccl_conf_error(where, "line too long or holds a NUL byte");
-            return -1;
-        }
-
-        nargs = ccl_split_fields(line, args, CCL_CONF_MAX_FIELDS);
-
-        if (nargs < 0) {
-            ccl_conf_error(where, "unterminated quote or too many values");
-            return -1;
-        }
-
-        if (nargs == 0) {
-            continue;
-        }
-
-        for (opt = ccl_conf_opts; opt->name != NULL; opt++) {
-            if (strcmp(opt->name, args[0]) == 0) {
-                break;
-            }
-        }
-
-        if (opt->name == NULL) {
-            ccl_conf_error(where, "unknown option \"%s\"", args[0]);
-            return -1;
-        }
-
-        if (opt->handler != ccl_conf_set_target
-            && opt->handler != ccl_conf_set_kafka_addr)
-        {
-            if (seen[opt - ccl_conf_opts]) {
-                ccl_conf_error(where, "duplicate option \"%s\"", args[0]);
-                return -1;
-            }
-            seen[opt - ccl_conf_opts] = 1;
-        }
-
-        if (ccl_conf_apply(c, opt, args + 1, nargs - 1, where) != 0) {
-            return -1;
-        }
-    }
-
-    return 0;
+    return ccl_conf_each_line(c, path, text, len, CCL_CONF_MAX_FIELDS,
+                              "line too long or holds a NUL byte",
+                              ccl_conf_option_line, seen);
 }
 
 
-void
-ccl_conf_error(const char *where, const char *fmt, ...)
+/* "name value...": a known option, once unless it may repeat */
+static int
+ccl_conf_option_line(ccl_conf_t *c, const char *where, char **args,
+    int nargs, void *data)
 {
-    char     msg[1024];
-    va_list  ap;
+    unsigned char    *seen;
+    const ccl_opt_t  *opt;
 
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
+    seen = data;
 
-    ccl_log(CCL_LOG_ERROR, "config_error", "where=%s error=%s", where, msg);
+    if (nargs < 0) {
+        ccl_conf_error(where, "unterminated quote or too many values");
+        return -1;
+    }
+
+    for (opt = ccl_conf_opts; opt->name != NULL; opt++) {
+        if (strcmp(opt->name, args[0]) == 0) {
+            break;
+        }
+    }
+
+    if (opt->name == NULL) {
+        ccl_conf_error(where, "unknown option \"%s\"", args[0]);
+        return -1;
+    }
+
+    if (opt->handler != ccl_conf_set_target
+        && opt->handler != ccl_conf_set_kafka_addr)
+    {
+        if (seen[opt - ccl_conf_opts]) {
+            ccl_conf_error(where, "duplicate option \"%s\"", args[0]);
+            return -1;
+        }
+        seen[opt - ccl_conf_opts] = 1;
+    }
+
+    if (ccl_conf_apply(c, opt, args + 1, nargs - 1, where) != 0) {
+        return -1;
+    }
+
+    return 0;
 }
 
 

@@ -43,6 +43,8 @@
 #define CCL_CONF_MAX_PORTS      8
 /* the longest line of the configuration and credentials files */
 #define CCL_CONF_MAX_LINE       4096
+/* the most fields on one line */
+#define CCL_CONF_MAX_FIELDS     16
 
 
 typedef enum {
@@ -193,7 +195,9 @@ const char *ccl_conf_service_name(unsigned service);
 
 /*
  * For the configuration's own files (ccl_conf.c, ccl_conf_check.c,
- * ccl_cred.c): the next line of text into line (1, or 0 at the end, -1
+ * ccl_cred.c): the lines of a file's text, each one's fields to a
+ * function (ccl_conf_each_line, in ccl_conf.c); the next line of text
+ * into line (1, or 0 at the end, -1
  * when too long), an error naming where it is, a string option's copy,
  * and the check of a name of [A-Za-z0-9._-] (cclink_common.h).
  */
@@ -203,6 +207,14 @@ void ccl_conf_error(const char *where, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int ccl_conf_set_str(char **dst, const char *value);
 int ccl_conf_valid_name(const char *s, size_t max);
+
+/* one line's fields (ccl_conf_each_line): 0, or -1 (logged) to stop */
+typedef int (*ccl_conf_line_pt)(ccl_conf_t *c, const char *where,
+    char **args, int nargs, void *data);
+
+int ccl_conf_each_line(ccl_conf_t *c, const char *path, const char *text,
+    size_t len, int max, const char *too_long, ccl_conf_line_pt handle,
+    void *data);
 
 
 /* the credentials' API: its data lives in ccl_conf_t */

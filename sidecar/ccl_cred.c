@@ -29,13 +29,6 @@ typedef struct {
 } ccl_cred_api_t;
 
 
-/* one line's fields: 0, or -1 (logged) to stop */
-typedef int (*ccl_cred_line_pt)(ccl_conf_t *c, const char *where,
-    char **args, int nargs, void *data);
-
-
-static int ccl_cred_each_line(ccl_conf_t *c, const char *path,
-    const char *text, size_t len, ccl_cred_line_pt handle, void *data);
 static int ccl_cred_api_line(ccl_conf_t *c, const char *where, char **args,
     int nargs, void *data);
 static int ccl_cred_kafka_line(ccl_conf_t *c, const char *where,
@@ -130,8 +123,8 @@ ccl_conf_parse_cloud_credentials(ccl_conf_t *c, const char *path,
     api.secret = NULL;
     rc = -1;
 
-    if (ccl_cred_each_line(c, path, text, len, ccl_cred_api_line, &api)
-        != 0)
+    if (ccl_conf_each_line(c, path, text, len, 4, "line too long",
+                           ccl_cred_api_line, &api) != 0)
     {
         goto done;
     }
@@ -194,7 +187,8 @@ int
 ccl_conf_parse_kafka_credentials(ccl_conf_t *c, const char *path,
     const char *text, size_t len)
 {
-    return ccl_cred_each_line(c, path, text, len, ccl_cred_kafka_line, NULL);
+    return ccl_conf_each_line(c, path, text, len, 4, "line too long",
+                              ccl_cred_kafka_line, NULL);
 }
 
 
@@ -272,57 +266,4 @@ ccl_cred_release(ccl_conf_t *c)
     free(c->kafka_creds);
     c->kafka_creds = NULL;
     c->nkafka_creds = 0;
-}
-
-
-/*
- * Each line of a credentials file that has fields (at most 4; nargs is
- * -1 for a line ccl_split_fields() refuses, which handle reports as not
- * of its shape) to handle, until the end or the first failure. The line's
- * copy is wiped before returning; errors name the file and line, never
- * the text of the line.
- */
-static int
-ccl_cred_each_line(ccl_conf_t *c, const char *path, const char *text,
-    size_t len, ccl_cred_line_pt handle, void *data)
-{
-    int        rc, nargs;
-    char       line[CCL_CONF_MAX_LINE], where[512];
-    char      *args[4];
-    size_t     pos;
-    unsigned   lineno;
-
-    pos = 0;
-    lineno = 0;
-
-    for ( ;; ) {
-        rc = ccl_conf_next_line(text, len, &pos, line, sizeof(line),
-                                &lineno);
-        snprintf(where, sizeof(where), "%s:%u", path, lineno);
-
-        if (rc == 0) {
-            break;
-        }
-
-        if (rc < 0) {
-            ccl_conf_error(where, "line too long");
-            break;
-        }
-
-        nargs = ccl_split_fields(line, args, 4);
-
-        if (nargs == 0) {
-            continue;
-        }
-
-        rc = handle(c, where, args, nargs, data);
-
-        if (rc != 0) {
-            break;
-        }
-    }
-
-    explicit_bzero(line, sizeof(line));
-
-    return rc;
 }
