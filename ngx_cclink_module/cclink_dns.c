@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "cclink_common.h"
 #include "cclink_dns.h"
 
 
@@ -534,9 +535,7 @@ cclink_dns_parse_question(cclink_dns_query_t *q, size_t *pos,
         for (i = 0; i < l; i++) {
             c = q->p[p + 1 + i];
 
-            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-                  || (c >= '0' && c <= '9') || c == '-' || c == '_'))
-            {
+            if (!cclink_is_label_char(c)) {
                 q->hostname = 0;
 
                 if (c <= ' ' || c >= 0x7f) {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cclink_common.h"
 #include "cclink_pac.h"
 
 
@@ -245,10 +246,7 @@ cclink_pac_proxy_ok(const char *proxy, size_t len)
     for (i = 0; i < len; i++) {
         c = proxy[i];
 
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-            || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_'
-            || c == '[' || c == ']')
-        {
+        if (cclink_is_name_char(c) || c == '[' || c == ']') {
             continue;
         }
 
@@ -277,9 +275,7 @@ cclink_pac_js_str(cclink_pac_w_t *w, const char *s, size_t n)
     for (i = 0; i < n; i++) {
         c = (unsigned char) s[i];
 
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-            || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_')
-        {
+        if (cclink_is_name_char(c)) {
             cclink_pac_put(w, (const char *) &s[i], 1);
             continue;
         }

@@ -31,7 +31,7 @@ typedef struct {
 
 
 typedef struct {
-    char         name[CCLINK_RT_MAX_GROUP_NAME + 1];
+    char         name[CCLINK_GROUP_MAX + 1];
     size_t       name_len;
     uint32_t     line;
     uint32_t     naddrs;
@@ -44,8 +44,8 @@ typedef struct {
     cclink_rt_addr_t  a;       /* offsets filled when the blob is built */
     uint32_t          group;
     uint32_t          next;    /* next address of the same group, +1 */
-    char              zone[CCLINK_RT_MAX_ZONE + 1];
-    char              text[CCLINK_RT_ADDR_TEXT];
+    char              zone[CCLINK_ZONE_MAX + 1];
+    char              text[CCLINK_ADDR_TEXT];
 } cclink_rt_paddr_t;
 
 
@@ -116,7 +116,6 @@ static int cclink_rt_error(cclink_rt_parse_t *p, uint32_t line,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 
-static int cclink_rt_valid_label(const char *s, size_t len, size_t max);
 
 
 /* the names of the route attributes, by CCLINK_RT_ATTR_* */
@@ -128,17 +127,11 @@ const char  *cclink_rt_attr_names[CCLINK_RT_NATTRS] = {
 static uint32_t
 cclink_rt_hash(const char *s, size_t len)
 {
-    size_t    i;
     uint32_t  h;
 
     /* FNV-1a, then a final avalanche so that masked low bits mix */
 
-    h = 2166136261u;
-
-    for (i = 0; i < len; i++) {
-        h ^= (unsigned char) s[i];
-        h *= 16777619u;
-    }
+    h = cclink_fnv1a(s, len);
 
     h ^= h >> 16;
     h *= 0x85ebca6bu;
@@ -220,49 +213,6 @@ cclink_rt_grow(void **arr, uint32_t *cap, uint32_t n, size_t elt)
 }
 
 
-/*
- * A host name for routing: letters, digits, '-', '_' and '.', no empty
- * label, at most CCLINK_RT_MAX_NAME bytes. Upper case is accepted (the
- * caller folds it).
- */
-
-static int
-cclink_rt_valid_host(const char *s, size_t len)
-{
-    size_t         i, label;
-    unsigned char  ch;
-
-    if (len == 0 || len > CCLINK_RT_MAX_NAME) {
-        return 0;
-    }
-
-    label = 0;
-
-    for (i = 0; i < len; i++) {
-        ch = (unsigned char) s[i];
-
-        if (ch == '.') {
-            if (label == 0) {
-                return 0;
-            }
-
-            label = 0;
-            continue;
-        }
-
-        if (!(isalnum(ch) || ch == '-' || ch == '_')) {
-            return 0;
-        }
-
-        if (++label > 63) {
-            return 0;
-        }
-    }
-
-    return label != 0;
-}
-
-
 /* "cluster=lkc-abc12": the attribute's index, or -1 */
 
 static int
@@ -277,34 +227,12 @@ cclink_rt_attr(const cclink_rt_tok_t *t)
         if (t->len > n + 1 && memcmp(t->s, cclink_rt_attr_names[i], n) == 0
             && t->s[n] == '=')
         {
-            return cclink_rt_valid_label(t->s + n + 1, t->len - n - 1,
-                                         CCLINK_RT_MAX_ATTR) ? i : -1;
+            return cclink_valid_name(t->s + n + 1, t->len - n - 1,
+                                         CCLINK_ATTR_MAX) ? i : -1;
         }
     }
 
     return -1;
-}
-
-
-static int
-cclink_rt_valid_label(const char *s, size_t len, size_t max)
-{
-    size_t         i;
-    unsigned char  ch;
-
-    if (len == 0 || len > max) {
-        return 0;
-    }
-
-    for (i = 0; i < len; i++) {
-        ch = (unsigned char) s[i];
-
-        if (!(isalnum(ch) || ch == '-' || ch == '_' || ch == '.')) {
-            return 0;
-        }
-    }
-
-    return 1;
 }
 
 
@@ -473,7 +401,7 @@ cclink_rt_parse_addr(cclink_rt_parse_t *p, uint32_t line, cclink_rt_tok_t *t,
     ps = NULL;
     port = 0;
 
-    if (t->len >= CCLINK_RT_ADDR_TEXT) {
+    if (t->len >= CCLINK_ADDR_TEXT) {
         return cclink_rt_error(p, line, "address \"%.*s\" is too long",
                                (int) t->len, t->s);
     }
@@ -610,7 +538,7 @@ cclink_rt_line_group(cclink_rt_parse_t *p, uint32_t line, cclink_rt_tok_t *t,
                                "and an optional zone=LABEL");
     }
 
-    if (!cclink_rt_valid_label(t[1].s, t[1].len, CCLINK_RT_MAX_GROUP_NAME)) {
+    if (!cclink_valid_name(t[1].s, t[1].len, CCLINK_GROUP_MAX)) {
         return cclink_rt_error(p, line, "invalid group name \"%.*s\"",
                                (int) t[1].len, t[1].s);
     }
@@ -623,8 +551,8 @@ cclink_rt_line_group(cclink_rt_parse_t *p, uint32_t line, cclink_rt_tok_t *t,
 
     if (n == 4) {
         if (t[3].len < 6 || memcmp(t[3].s, "zone=", 5) != 0
-            || !cclink_rt_valid_label(t[3].s + 5, t[3].len - 5,
-                                      CCLINK_RT_MAX_ZONE))
+            || !cclink_valid_name(t[3].s + 5, t[3].len - 5,
+                                      CCLINK_ZONE_MAX))
         {
             return cclink_rt_error(p, line, "invalid zone \"%.*s\" "
                                    "(expected zone=LABEL)",
@@ -738,7 +666,7 @@ cclink_rt_line_route(cclink_rt_parse_t *p, uint32_t line, cclink_rt_tok_t *t,
                                    "\"%.*s\" (expected cluster=ID, env=ID "
                                    "or service=NAME, 1 to %d characters of "
                                    "A-Z a-z 0-9 . _ -)", (int) t[j].len,
-                                   t[j].s, CCLINK_RT_MAX_ATTR);
+                                   t[j].s, CCLINK_ATTR_MAX);
         }
 
         if (which[a]) {
@@ -791,7 +719,7 @@ cclink_rt_line_route(cclink_rt_parse_t *p, uint32_t line, cclink_rt_tok_t *t,
             plen = len;
         }
 
-        if (!cclink_rt_valid_host(t[1].s + at, plen)) {
+        if (!cclink_valid_host(t[1].s + at, plen)) {
             return cclink_rt_error(p, line, "invalid route key \"%.*s\" "
                                    "(expected a host name, *.suffix, "
                                    ".suffix, prefix.* or ~regex)",
@@ -1605,7 +1533,7 @@ cclink_rt_match(const cclink_rt_t *rt, const cclink_rt_rx_t *rx,
     const char *name, size_t len, cclink_rt_match_t *m)
 {
     int                       rc;
-    char                      buf[CCLINK_RT_MAX_NAME + 1];
+    char                      buf[CCLINK_NAME_MAX + 1];
     size_t                    i;
     uint32_t                  ri;
     const uint32_t           *regex;
@@ -1615,7 +1543,7 @@ cclink_rt_match(const cclink_rt_t *rt, const cclink_rt_rx_t *rx,
         len--;
     }
 
-    if (!cclink_rt_valid_host(name, len)) {
+    if (!cclink_valid_host(name, len)) {
         return 0;
     }
 

@@ -30,22 +30,24 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 
+#include "cclink_common.h"
+
 
 #define CCLINK_RT_MAGIC           0x4b4e4c43u   /* "CLNK" */
 #define CCLINK_RT_FORMAT          1
 
-#define CCLINK_RT_MAX_NAME        253
+/* the route table's names for the shared limits of cclink_common.h */
+#define CCLINK_RT_MAX_NAME        CCLINK_NAME_MAX
 #define CCLINK_RT_MAX_REGEX       1024
-#define CCLINK_RT_MAX_GROUP_NAME  64
-#define CCLINK_RT_MAX_ZONE        32
+#define CCLINK_RT_MAX_GROUP_NAME  CCLINK_GROUP_MAX
+#define CCLINK_RT_MAX_ZONE        CCLINK_ZONE_MAX
 #define CCLINK_RT_MAX_ADDRS       64
 #define CCLINK_RT_MAX_LINE        4096
 #define CCLINK_RT_MAX_ROUTES      1000000
 #define CCLINK_RT_MAX_REGEXES     10000
 #define CCLINK_RT_MAX_FILE        (256 * 1024 * 1024)
 
-/* longest text form of an address: "[" v6 "]:" port */
-#define CCLINK_RT_ADDR_TEXT       64
+#define CCLINK_RT_ADDR_TEXT       CCLINK_ADDR_TEXT
 
 #define CCLINK_RT_ERRLEN          512
 
@@ -58,7 +60,7 @@
 #define CCLINK_RT_ATTR_CLUSTER    0
 #define CCLINK_RT_ATTR_ENV        1
 #define CCLINK_RT_ATTR_SERVICE    2
-#define CCLINK_RT_MAX_ATTR        64
+#define CCLINK_RT_MAX_ATTR        CCLINK_ATTR_MAX
 
 
 typedef enum {

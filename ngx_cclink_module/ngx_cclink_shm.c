@@ -252,7 +252,7 @@ ngx_cclink_addr_stat(ngx_slab_pool_t *shpool, ngx_cclink_shm_t *sh,
     /* an address is one series whatever zone it is labelled with */
 
     k.name = addr;
-    k.name_len = ngx_min(addr_len, CCLINK_RT_ADDR_TEXT - 1);
+    k.name_len = ngx_min(addr_len, CCLINK_ADDR_TEXT - 1);
     k.label = zone;
     k.label_len = ngx_min(zone_len, NGX_CCLINK_ZONE_LEN - 1);
     k.hash = ngx_cclink_hash(k.name, k.name_len);

@@ -41,9 +41,9 @@
 #define NGX_CCLINK_RECENT          16
 #define NGX_CCLINK_ERRLEN          CCLINK_RT_ERRLEN
 #define NGX_CCLINK_HIST            8
-#define NGX_CCLINK_ZONE_LEN        (CCLINK_RT_MAX_ZONE + 1)
-#define NGX_CCLINK_KEY_LEN         (CCLINK_RT_MAX_NAME + 8)
-#define NGX_CCLINK_GROUP_LEN       (CCLINK_RT_MAX_GROUP_NAME + 1)
+#define NGX_CCLINK_ZONE_LEN        (CCLINK_ZONE_MAX + 1)
+#define NGX_CCLINK_KEY_LEN         (CCLINK_NAME_MAX + 8)
+#define NGX_CCLINK_GROUP_LEN       (CCLINK_GROUP_MAX + 1)
 #define NGX_CCLINK_OVERFLOW        "_overflow_"
 
 /*
@@ -119,7 +119,7 @@ typedef struct {
 typedef struct {
     ngx_atomic_t              used;
     uint32_t                  hash;
-    u_char                    addr[CCLINK_RT_ADDR_TEXT];
+    u_char                    addr[CCLINK_ADDR_TEXT];
     u_char                    zone[NGX_CCLINK_ZONE_LEN];
 
     ngx_atomic_t              attempts;

@@ -15,6 +15,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "cclink_common.h"
 #include "ngx_cclink_shm.h"
 
 
@@ -22,7 +23,7 @@
 #define NGX_HTTP_CCLINK_PROMETHEUS  1
 #define NGX_HTTP_CCLINK_HTML        2
 
-#define NGX_HTTP_CCLINK_VERSION     "0.1.0"
+#define NGX_HTTP_CCLINK_VERSION     CCLINK_VERSION
 
 /* strings longer than this are cut, on a character boundary */
 #define NGX_HTTP_CCLINK_STR_MAX     1024

@@ -400,7 +400,7 @@ ngx_stream_cclink_preread_handler(ngx_stream_session_t *s)
         return ngx_stream_cclink_refuse(s, ctx, NGX_CCLINK_BAD_HELLO);
     }
 
-    ctx->sni.len = ngx_min(h.name_len, CCLINK_RT_MAX_NAME + 2);
+    ctx->sni.len = ngx_min(h.name_len, CCLINK_NAME_MAX + 2);
     ctx->sni.data = ngx_pnalloc(c->pool, ctx->sni.len);
     if (ctx->sni.data == NULL) {
         return NGX_ERROR;
@@ -1716,7 +1716,7 @@ ngx_stream_cclink_init_zone(ngx_shm_zone_t *shm_zone, void *data)
                     (u_char *) NGX_CCLINK_OVERFLOW, NGX_CCLINK_GROUP_LEN);
         sh->route_stats[0].used = 1;
         ngx_cpystrn(sh->addr_stats[0].addr, (u_char *) NGX_CCLINK_OVERFLOW,
-                    CCLINK_RT_ADDR_TEXT);
+                    CCLINK_ADDR_TEXT);
         sh->addr_stats[0].used = 1;
 
         sh->started = ngx_time();

@@ -1,5 +1,8 @@
 /*
  * Copyright (C) cclink authors
+ *
+ * The Confluent Cloud API client: list calls with pagination, retries
+ * and a record of every call (ccl_api.h).
  */
 
 

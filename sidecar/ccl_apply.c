@@ -1,5 +1,8 @@
 /*
  * Copyright (C) cclink authors
+ *
+ * One cycle, discovery to files in place, one function per step
+ * (ccl_apply.h).
  */
 
 
@@ -24,6 +27,7 @@
 #include "ccl_exec.h"
 #include "ccl_file.h"
 #include "ccl_log.h"
+#include "ccl_nginx.h"
 #include "ccl_pac.h"
 #include "ccl_plan.h"
 #include "ccl_render.h"
@@ -52,12 +56,58 @@ typedef struct {
 } ccl_out_t;
 
 
+/* one cycle's data, from its setup to its cleanup */
+typedef struct {
+    const ccl_conf_t        *conf;
+    ccl_api_t               *api;
+    const ccl_apply_opts_t  *opts;
+    int                      rc;        /* CCL_APPLY_* */
+    const char              *result;    /* for the state file */
+    const char              *step;      /* the step that failed, or NULL */
+    char                     reason[256];
+    int                      lock;      /* the output directory's, or -1 */
+    char                     state_path[PATH_MAX];
+    ccl_out_t                outs[CCL_OUT_N];
+    ccl_state_t              st;        /* what we had */
+    ccl_discovery_t          d;         /* what there is now */
+    ccl_plan_t               groups;
+    ccl_plan_t               cur;
+    ccl_plan_t               merged;
+    ccl_plan_stats_t         stats;
+    time_t                   now;
+    ccl_buf_t                content;   /* the route table without serial */
+    char                     hash[65];  /* its SHA-256 */
+    char                     now_text[32];
+    uint64_t                 serial;
+    char                     changed[256];  /* files replaced, for the log */
+    int                      nchanged;
+} ccl_cycle_t;
+
+
 static int ccl_apply_lock(const ccl_conf_t *conf);
 static int ccl_apply_validate(const char *path, ccl_buf_t *routes);
-static int ccl_apply_nginx(const ccl_conf_t *conf, ccl_out_t *o);
 static int ccl_apply_dry_run(ccl_out_t *outs, FILE *f);
 static int ccl_apply_write_state(const char *path, ccl_state_t *st,
     const ccl_state_cycle_t *cy);
+
+static void ccl_apply_steps(ccl_cycle_t *c);
+static int ccl_apply_fail(ccl_cycle_t *c, const char *step,
+    const char *reason);
+static int ccl_apply_setup(ccl_cycle_t *c, const ccl_conf_t *conf,
+    ccl_api_t *api, const ccl_apply_opts_t *opts);
+static int ccl_apply_take_dir(ccl_cycle_t *c);
+static void ccl_apply_previous(ccl_cycle_t *c);
+static int ccl_apply_now(ccl_cycle_t *c);
+static int ccl_apply_drop_guard(ccl_cycle_t *c);
+static int ccl_apply_serial(ccl_cycle_t *c);
+static int ccl_apply_render(ccl_cycle_t *c);
+static void ccl_apply_show(ccl_cycle_t *c);
+static int ccl_apply_prepare_files(ccl_cycle_t *c);
+static int ccl_apply_install_files(ccl_cycle_t *c);
+static void ccl_apply_in_force(ccl_cycle_t *c);
+static void ccl_apply_discard(ccl_cycle_t *c);
+static void ccl_apply_record(ccl_cycle_t *c);
+static void ccl_apply_cleanup(ccl_cycle_t *c);
 
 
 int
@@ -215,160 +265,6 @@ ccl_apply_dry_run(ccl_out_t *outs, FILE *f)
 }
 
 
-/*
- * A previous include that could not be put back after nginx -t refused a
- * new one: it is retried (a few times at once, then at the start of every
- * cycle) until it is in place, since the refused include stays on disk
- * meanwhile and a later cycle rendering the same text would see nothing
- * to change.
- */
-
-static ccl_buf_t   ccl_apply_restore_data;
-static char       *ccl_apply_restore_path;
-static int         ccl_apply_restore_had;
-
-
-static int
-ccl_apply_restore(const char *path, const ccl_buf_t *old, int had_old)
-{
-    int  attempt, rc;
-
-    for (attempt = 1; attempt <= 3; attempt++) {
-        if (had_old) {
-            rc = ccl_file_commit(path, old->data ? old->data : "", old->len,
-                                 0644);
-        } else {
-            rc = (unlink(path) == 0 || errno == ENOENT) ? 0 : -1;
-        }
-
-        if (rc == 0) {
-            return 0;
-        }
-
-        ccl_log(CCL_LOG_ERROR, "nginx_restore_failed", "path=%s attempt=%d "
-                "error=%s", path, attempt, strerror(errno));
-
-        if (attempt < 3) {
-            (void) poll(NULL, 0, 100 * attempt);
-        }
-    }
-
-    return -1;
-}
-
-
-static void
-ccl_apply_restore_pending(void)
-{
-    if (ccl_apply_restore_path == NULL) {
-        return;
-    }
-
-    if (ccl_apply_restore(ccl_apply_restore_path, &ccl_apply_restore_data,
-                          ccl_apply_restore_had) != 0)
-    {
-        ccl_log(CCL_LOG_ERROR, "nginx_restore_pending", "path=%s action=%s",
-                ccl_apply_restore_path, "retried at the next cycle");
-        return;
-    }
-
-    ccl_log(CCL_LOG_WARN, "nginx_restored", "path=%s note=%s",
-            ccl_apply_restore_path, "the include nginx accepted before is "
-            "back in place");
-
-    free(ccl_apply_restore_path);
-    ccl_apply_restore_path = NULL;
-    ccl_buf_release(&ccl_apply_restore_data);
-}
-
-
-static int
-ccl_apply_nginx(const ccl_conf_t *conf, ccl_out_t *o)
-{
-    int        had_old;
-    ccl_buf_t  old;
-
-    /*
-     * With nginx_test_include the new include is tested where only the
-     * test configuration reads it, and installed only once it passed: a
-     * reload (or a path unit) never sees an untested include.
-     */
-
-    if (conf->nginx_test_include != NULL) {
-        if (ccl_file_commit(conf->nginx_test_include, o->data.data,
-                            o->data.len, 0644) != 0)
-        {
-            return -1;
-        }
-
-        if (ccl_exec_run(conf->nginx_test_command, conf->command_timeout_ms,
-                         "nginx_test") != 0)
-        {
-            ccl_log(CCL_LOG_ERROR, "nginx_rejected", "path=%s tested=%s "
-                    "action=%s", o->path, conf->nginx_test_include,
-                    "the include in use was left as it was");
-            return -1;
-        }
-
-        if (ccl_file_commit(o->path, o->data.data, o->data.len, 0644) != 0) {
-            return -1;
-        }
-
-        return ccl_exec_run(conf->nginx_reload_command,
-                            conf->command_timeout_ms, "nginx_reload");
-    }
-
-    ccl_buf_init(&old, CCL_RENDER_MAX + 1);
-    had_old = 1;
-
-    if (ccl_file_read(o->path, CCL_RENDER_MAX, &old) != 0) {
-        if (errno != ENOENT) {
-            ccl_buf_release(&old);
-            return -1;
-        }
-        had_old = 0;
-    }
-
-    if (ccl_file_commit(o->path, o->data.data, o->data.len, 0644) != 0) {
-        ccl_buf_release(&old);
-        return -1;
-    }
-
-    if (ccl_exec_run(conf->nginx_test_command, conf->command_timeout_ms,
-                     "nginx_test") != 0)
-    {
-        /* put back what nginx accepted before */
-        if (ccl_apply_restore(o->path, &old, had_old) != 0) {
-            ccl_log(CCL_LOG_ERROR, "nginx_rejected", "path=%s action=%s",
-                    o->path, "the previous include could NOT be put back: "
-                    "retried at the next cycle");
-
-            free(ccl_apply_restore_path);
-            ccl_buf_release(&ccl_apply_restore_data);
-            ccl_apply_restore_path = ccl_strdup(o->path);
-            ccl_apply_restore_data = old;
-            ccl_apply_restore_had = had_old;
-            return -1;
-        }
-
-        ccl_log(CCL_LOG_ERROR, "nginx_rejected", "path=%s action=%s",
-                o->path, "the previous include was put back");
-        ccl_buf_release(&old);
-        return -1;
-    }
-
-    ccl_buf_release(&old);
-
-    if (ccl_exec_run(conf->nginx_reload_command, conf->command_timeout_ms,
-                     "nginx_reload") != 0)
-    {
-        return -1;
-    }
-
-    return 0;
-}
-
-
 static int
 ccl_apply_write_state(const char *path, ccl_state_t *st,
     const ccl_state_cycle_t *cy)
@@ -394,29 +290,116 @@ int
 ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
     const ccl_apply_opts_t *opts)
 {
-    int                rc, i, k, state_ok, nchanged, lock;
-    char               state_path[PATH_MAX], hash[65], now_text[32];
-    char               changed[256], reason[256];
-    time_t             now;
-    uint64_t           serial;
-    ccl_out_t          outs[CCL_OUT_N];
-    ccl_plan_t         groups, cur, merged;
-    ccl_buf_t          content;
-    ccl_state_t        st;
-    ccl_discovery_t    d;
-    ccl_plan_stats_t   stats;
-    ccl_state_cycle_t  cy;
-    const char        *result;
+    int           rc;
+    ccl_cycle_t  *c;
 
-    static const int   order[CCL_OUT_N] = {
-        CCL_OUT_NGINX, CCL_OUT_ROUTES, CCL_OUT_HOSTS_LINUX,
-        CCL_OUT_HOSTS_WINDOWS, CCL_OUT_HOSTS_PS, CCL_OUT_HOSTS_SH,
-        CCL_OUT_PAC
-    };
+    /* the cycle's files and buffers are large: not on the stack */
+    c = calloc(1, sizeof(ccl_cycle_t));
+    if (c == NULL) {
+        return CCL_APPLY_FAILED;
+    }
 
-    memset(outs, 0, sizeof(outs));
-    memset(&stats, 0, sizeof(stats));
-    memset(&cy, 0, sizeof(cy));
+    if (ccl_apply_setup(c, conf, api, opts) == 0) {
+        ccl_apply_steps(c);
+    }
+
+    rc = c->rc;
+
+    ccl_apply_cleanup(c);
+    free(c);
+
+    return rc;
+}
+
+
+/* the steps in order (ccl_apply.h); each stops the cycle where it fails */
+static void
+ccl_apply_steps(ccl_cycle_t *c)
+{
+    if (!c->opts->dry_run && ccl_apply_take_dir(c) != 0) {
+        return;
+    }
+
+    /* 0. an include that could not be put back last time */
+
+    if (c->conf->mode == CCL_MODE_NGINX && !c->opts->dry_run) {
+        ccl_nginx_restore_pending();
+    }
+
+    ccl_apply_previous(c);
+
+    if (ccl_apply_now(c) != 0) {
+        goto record;
+    }
+
+    if (ccl_apply_drop_guard(c) != 0) {
+        goto record;
+    }
+
+    if (ccl_apply_serial(c) != 0) {
+        goto record;
+    }
+
+    if (ccl_apply_render(c) != 0) {
+        goto record;
+    }
+
+    if (c->opts->dry_run) {
+        ccl_apply_show(c);
+        return;
+    }
+
+    if (ccl_apply_prepare_files(c) == 0
+        && ccl_apply_install_files(c) == 0)
+    {
+        ccl_apply_in_force(c);
+    }
+
+    ccl_apply_discard(c);
+
+record:
+
+    ccl_apply_record(c);
+}
+
+
+/* a step failed: its name for the log, and why for the state file */
+static int
+ccl_apply_fail(ccl_cycle_t *c, const char *step, const char *reason)
+{
+    c->step = step;
+
+    if (reason != NULL) {
+        ccl_strlcpy(c->reason, reason, sizeof(c->reason));
+    }
+
+    return -1;
+}
+
+
+/* the output files' names and paths, the state file's path */
+static int
+ccl_apply_setup(ccl_cycle_t *c, const ccl_conf_t *conf, ccl_api_t *api,
+    const ccl_apply_opts_t *opts)
+{
+    int         i;
+    ccl_out_t  *outs;
+
+    c->conf = conf;
+    c->api = api;
+    c->opts = opts;
+    c->lock = -1;
+    c->rc = CCL_APPLY_FAILED;
+    c->result = "failed";
+
+    ccl_state_init(&c->st);
+    ccl_discovery_init(&c->d);
+    ccl_plan_init(&c->groups);
+    ccl_plan_init(&c->cur);
+    ccl_plan_init(&c->merged);
+    ccl_buf_init(&c->content, CCL_RENDER_MAX);
+
+    outs = c->outs;
 
     outs[CCL_OUT_ROUTES].name = conf->routes_file;
     outs[CCL_OUT_NGINX].name = conf->nginx_include_file;
@@ -428,7 +411,9 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
 
     for (i = 0; i < CCL_OUT_N; i++) {
         ccl_buf_init(&outs[i].data, CCL_RENDER_MAX);
+    }
 
+    for (i = 0; i < CCL_OUT_N; i++) {
         if (outs[i].name == NULL) {
             continue;
         }
@@ -436,328 +421,484 @@ ccl_apply_cycle(const ccl_conf_t *conf, ccl_api_t *api,
         if (ccl_conf_path(conf, outs[i].name, outs[i].path,
                           sizeof(outs[i].path)) != 0)
         {
-            return CCL_APPLY_FAILED;
+            return -1;
         }
     }
 
-    if (ccl_conf_path(conf, conf->state_file, state_path,
-                      sizeof(state_path)) != 0)
+    return ccl_conf_path(conf, conf->state_file, c->state_path,
+                         sizeof(c->state_path));
+}
+
+
+/*
+ * The output directory, its lock, and the temporary files of a run that
+ * was killed: ours to remove now.
+ */
+static int
+ccl_apply_take_dir(ccl_cycle_t *c)
+{
+    int  i;
+
+    if (ccl_file_mkdirs(c->conf->output_dir) != 0) {
+        return -1;
+    }
+
+    c->lock = ccl_apply_lock(c->conf);
+    if (c->lock == -1) {
+        return -1;
+    }
+
+    for (i = 0; i < CCL_OUT_N; i++) {
+        if (c->outs[i].name) {
+            ccl_file_sweep(c->outs[i].path);
+        }
+    }
+
+    ccl_file_sweep(c->state_path);
+
+    return 0;
+}
+
+
+/* 1. what we had */
+
+static void
+ccl_apply_previous(ccl_cycle_t *c)
+{
+    int  state_ok;
+
+    state_ok = ccl_state_load(c->state_path, &c->st);
+
+    if (state_ok == 0 && c->st.loaded) {
+        return;
+    }
+
+    if (state_ok != 0) {
+        ccl_log(CCL_LOG_ERROR, "state_unusable", "path=%s action=%s",
+                c->state_path, "starting from the route table in place");
+    }
+
+    ccl_state_release(&c->st);
+    (void) ccl_state_import_routes(c->outs[CCL_OUT_ROUTES].path, &c->st);
+}
+
+
+/* 2. what there is now */
+
+static int
+ccl_apply_now(ccl_cycle_t *c)
+{
+    if (ccl_discover(c->api, c->conf, &c->d) != 0) {
+        return ccl_apply_fail(c, "discover", "out of memory");
+    }
+
+    if (ccl_target_resolve(c->conf, &c->d.model, &c->groups) != 0) {
+        return ccl_apply_fail(c, "resolve", "out of memory");
+    }
+
+    if (ccl_plan_build(&c->cur, c->conf, &c->d.model, &c->groups) != 0) {
+        return ccl_apply_fail(c, "plan", "out of memory");
+    }
+
+    if (ccl_plan_merge(&c->st.plan, &c->cur, c->d.complete,
+                       c->conf->drop_after, &c->merged, &c->stats) != 0)
     {
-        return CCL_APPLY_FAILED;
+        return ccl_apply_fail(c, "merge", "out of memory");
     }
 
-    ccl_state_init(&st);
-    ccl_discovery_init(&d);
-    ccl_plan_init(&groups);
-    ccl_plan_init(&cur);
-    ccl_plan_init(&merged);
-    ccl_buf_init(&content, CCL_RENDER_MAX);
+    c->now = time(NULL);
 
-    rc = CCL_APPLY_FAILED;
-    result = "failed";
-    reason[0] = '\0';
-    lock = -1;
+    return 0;
+}
 
-    if (!opts->dry_run) {
-        if (ccl_file_mkdirs(conf->output_dir) != 0) {
-            goto done;
-        }
 
-        lock = ccl_apply_lock(conf);
-        if (lock == -1) {
-            goto done;
-        }
+/* 3. the drop guard */
 
-        /* temporary files of a run that was killed: ours to remove now */
+static int
+ccl_apply_drop_guard(ccl_cycle_t *c)
+{
+    const ccl_plan_stats_t  *s;
 
-        for (i = 0; i < CCL_OUT_N; i++) {
-            if (outs[i].name) {
-                ccl_file_sweep(outs[i].path);
-            }
-        }
+    s = &c->stats;
 
-        ccl_file_sweep(state_path);
-    }
-
-    /* 0. an include that could not be put back last time */
-
-    if (conf->mode == CCL_MODE_NGINX && !opts->dry_run) {
-        ccl_apply_restore_pending();
-    }
-
-    /* 1. what we had */
-
-    state_ok = ccl_state_load(state_path, &st);
-
-    if (state_ok != 0 || !st.loaded) {
-        if (state_ok != 0) {
-            ccl_log(CCL_LOG_ERROR, "state_unusable", "path=%s action=%s",
-                    state_path, "starting from the route table in place");
-        }
-
-        ccl_state_release(&st);
-        (void) ccl_state_import_routes(outs[CCL_OUT_ROUTES].path, &st);
-    }
-
-    /* 2. what there is now */
-
-    if (ccl_discover(api, conf, &d) != 0
-        || ccl_target_resolve(conf, &d.model, &groups) != 0
-        || ccl_plan_build(&cur, conf, &d.model, &groups) != 0
-        || ccl_plan_merge(&st.plan, &cur, d.complete, conf->drop_after,
-                          &merged, &stats) != 0)
+    if (s->dropped == 0 || s->previous == 0
+        || s->dropped * 100 <= s->previous * c->conf->max_drop_percent
+        || c->opts->force)
     {
-        ccl_strlcpy(reason, "out of memory", sizeof(reason));
-        goto record;
+        return 0;
     }
 
-    now = time(NULL);
+    snprintf(c->reason, sizeof(c->reason), "would drop %zu of %zu routes "
+             "(more than %u%%): run once with --force to accept",
+             s->dropped, s->previous, c->conf->max_drop_percent);
+    ccl_log(CCL_LOG_ERROR, "apply_refused", "dropped=%zu previous=%zu "
+            "max_drop_percent=%u error=%s", s->dropped, s->previous,
+            c->conf->max_drop_percent, c->reason);
 
-    /* 3. the drop guard */
+    c->result = "refused";
+    c->rc = CCL_APPLY_REFUSED;
+    c->step = "drop_guard";
 
-    if (stats.dropped > 0 && stats.previous > 0
-        && stats.dropped * 100 > stats.previous * conf->max_drop_percent
-        && !opts->force)
-    {
-        snprintf(reason, sizeof(reason), "would drop %zu of %zu routes "
-                 "(more than %u%%): run once with --force to accept",
-                 stats.dropped, stats.previous, conf->max_drop_percent);
-        ccl_log(CCL_LOG_ERROR, "apply_refused", "dropped=%zu previous=%zu "
-                "max_drop_percent=%u error=%s", stats.dropped,
-                stats.previous, conf->max_drop_percent, reason);
-        result = "refused";
-        rc = CCL_APPLY_REFUSED;
-        goto record;
+    return -1;
+}
+
+
+/* 4. serial: unchanged content keeps it */
+
+static int
+ccl_apply_serial(ccl_cycle_t *c)
+{
+    ccl_state_t  *st;
+
+    if (ccl_render_routes(&c->merged, 0, NULL, &c->content) != 0) {
+        return ccl_apply_fail(c, "serial", NULL);
     }
 
-    /* 4. serial: unchanged content keeps it */
+    st = &c->st;
 
-    if (ccl_render_routes(&merged, 0, NULL, &content) != 0) {
-        goto record;
-    }
+    ccl_sha256_hex(c->content.data, c->content.len, c->hash);
+    ccl_render_time(c->now, c->now_text, sizeof(c->now_text));
 
-    ccl_sha256_hex(content.data, content.len, hash);
-    ccl_render_time(now, now_text, sizeof(now_text));
-
-    if (conf->content_serial) {
+    if (c->conf->content_serial) {
         /*
          * the same on every host that discovers the same routes: 13 hex
          * digits of the content's hash (exact as a Prometheus float)
          */
-        ccl_strlcpy(now_text, hash, 14);
-        serial = strtoull(now_text, NULL, 16);
-        serial = serial ? serial : 1;
-        snprintf(now_text, sizeof(now_text), "sha256:%.16s", hash);
+        ccl_strlcpy(c->now_text, c->hash, 14);
+        c->serial = strtoull(c->now_text, NULL, 16);
+        c->serial = c->serial ? c->serial : 1;
+        snprintf(c->now_text, sizeof(c->now_text), "sha256:%.16s", c->hash);
 
-    } else if (st.loaded && st.serial > 0
-               && strcmp(hash, st.content_sha256) == 0
-               && st.generated[0] != '\0')
+    } else if (st->loaded && st->serial > 0
+               && strcmp(c->hash, st->content_sha256) == 0
+               && st->generated[0] != '\0')
     {
-        serial = st.serial;
-        ccl_strlcpy(now_text, st.generated, sizeof(now_text));
+        c->serial = st->serial;
+        ccl_strlcpy(c->now_text, st->generated, sizeof(c->now_text));
 
     } else {
-        serial = ccl_render_serial_time(now);
-        if (serial <= st.serial) {
-            serial = st.serial + 1;
+        c->serial = ccl_render_serial_time(c->now);
+        if (c->serial <= st->serial) {
+            c->serial = st->serial + 1;
         }
     }
 
-    /* 5. render and validate */
+    return 0;
+}
 
-    if (ccl_render_routes(&merged, serial, now_text,
-                          &outs[CCL_OUT_ROUTES].data) != 0
-        || (conf->route_attributes
-            && ccl_attrs_annotate(&merged, &d.model,
-                                  &outs[CCL_OUT_ROUTES].data) != 0)
-        || ccl_apply_validate(outs[CCL_OUT_ROUTES].path,
-                              &outs[CCL_OUT_ROUTES].data) != 0
-        || ccl_render_nginx(&merged, conf, serial,
-                            &outs[CCL_OUT_NGINX].data) != 0
-        || ccl_render_hosts(&merged, conf, CCL_HOSTS_LINUX,
-                            &outs[CCL_OUT_HOSTS_LINUX].data) != 0
-        || ccl_render_hosts(&merged, conf, CCL_HOSTS_WINDOWS,
-                            &outs[CCL_OUT_HOSTS_WINDOWS].data) != 0
-        || ccl_render_powershell(&merged, conf,
-                                 &outs[CCL_OUT_HOSTS_PS].data) != 0
-        || ccl_render_hosts(&merged, conf, CCL_HOSTS_SH,
-                            &outs[CCL_OUT_HOSTS_SH].data) != 0
-        || ccl_pac_render(&outs[CCL_OUT_ROUTES].data, conf,
-                          &outs[CCL_OUT_PAC].data) != 0)
+
+/* 5. render and validate: the route table first, the rest from it */
+
+static int
+ccl_apply_render(ccl_cycle_t *c)
+{
+    ccl_out_t          *outs;
+    const ccl_conf_t   *conf;
+    const ccl_plan_t   *p;
+
+    static const char  *failed = "rendering or validation failed";
+
+    outs = c->outs;
+    conf = c->conf;
+    p = &c->merged;
+
+    if (ccl_render_routes(p, c->serial, c->now_text,
+                          &outs[CCL_OUT_ROUTES].data) != 0)
     {
-        ccl_strlcpy(reason, "rendering or validation failed",
-                    sizeof(reason));
-        goto record;
+        return ccl_apply_fail(c, "render_routes", failed);
     }
 
-    /* 6. dry run: show, touch nothing */
-
-    if (opts->dry_run) {
-        i = ccl_apply_dry_run(outs, opts->diff_out);
-        rc = (i < 0) ? CCL_APPLY_FAILED
-             : d.complete ? CCL_APPLY_OK : CCL_APPLY_PARTIAL;
-        ccl_log(CCL_LOG_INFO, "dry_run_done", "files_changed=%d complete=%s",
-                i, d.complete ? "yes" : "no");
-        goto done;
+    if (conf->route_attributes
+        && ccl_attrs_annotate(p, &c->d.model, &outs[CCL_OUT_ROUTES].data)
+           != 0)
+    {
+        return ccl_apply_fail(c, "route_attributes", failed);
     }
 
-    /*
-     * 7. write what changed: every file to a temporary one first, so that
-     * a failure leaves all of them as they were; then the renames
-     */
+    if (ccl_apply_validate(outs[CCL_OUT_ROUTES].path,
+                           &outs[CCL_OUT_ROUTES].data) != 0)
+    {
+        return ccl_apply_fail(c, "validate_routes", failed);
+    }
 
-    changed[0] = '\0';
-    nchanged = 0;
+    if (ccl_render_nginx(p, conf, c->serial, &outs[CCL_OUT_NGINX].data)
+        != 0)
+    {
+        return ccl_apply_fail(c, "render_nginx", failed);
+    }
+
+    if (ccl_render_hosts(p, conf, CCL_HOSTS_LINUX,
+                         &outs[CCL_OUT_HOSTS_LINUX].data) != 0)
+    {
+        return ccl_apply_fail(c, "render_hosts_linux", failed);
+    }
+
+    if (ccl_render_hosts(p, conf, CCL_HOSTS_WINDOWS,
+                         &outs[CCL_OUT_HOSTS_WINDOWS].data) != 0)
+    {
+        return ccl_apply_fail(c, "render_hosts_windows", failed);
+    }
+
+    if (ccl_render_powershell(p, conf, &outs[CCL_OUT_HOSTS_PS].data) != 0) {
+        return ccl_apply_fail(c, "render_hosts_powershell", failed);
+    }
+
+    if (ccl_render_hosts(p, conf, CCL_HOSTS_SH,
+                         &outs[CCL_OUT_HOSTS_SH].data) != 0)
+    {
+        return ccl_apply_fail(c, "render_hosts_sh", failed);
+    }
+
+    if (ccl_pac_render(&outs[CCL_OUT_ROUTES].data, conf,
+                       &outs[CCL_OUT_PAC].data) != 0)
+    {
+        return ccl_apply_fail(c, "render_pac", failed);
+    }
+
+    return 0;
+}
+
+
+/* 6. dry run: show, touch nothing */
+
+static void
+ccl_apply_show(ccl_cycle_t *c)
+{
+    int  n;
+
+    n = ccl_apply_dry_run(c->outs, c->opts->diff_out);
+
+    if (n < 0) {
+        c->rc = CCL_APPLY_FAILED;
+
+    } else {
+        c->rc = c->d.complete ? CCL_APPLY_OK : CCL_APPLY_PARTIAL;
+    }
+
+    ccl_log(CCL_LOG_INFO, "dry_run_done", "files_changed=%d complete=%s",
+            n, c->d.complete ? "yes" : "no");
+}
+
+
+/*
+ * 7. write what changed: every file to a temporary one first, so that
+ * a failure leaves all of them as they were; then the renames
+ */
+
+static int
+ccl_apply_prepare_files(ccl_cycle_t *c)
+{
+    int         i;
+    ccl_out_t  *o;
+
+    c->changed[0] = '\0';
+    c->nchanged = 0;
 
     for (i = 0; i < CCL_OUT_N; i++) {
-        if (outs[i].name == NULL) {
+        o = &c->outs[i];
+
+        if (o->name == NULL) {
             continue;
         }
 
-        if (ccl_file_same(outs[i].path, outs[i].data.data,
-                          outs[i].data.len))
-        {
+        if (ccl_file_same(o->path, o->data.data, o->data.len)) {
             continue;
         }
 
-        outs[i].changed = 1;
-        nchanged++;
+        o->changed = 1;
+        c->nchanged++;
 
-        if (i == CCL_OUT_NGINX && conf->mode == CCL_MODE_NGINX) {
+        if (i == CCL_OUT_NGINX && c->conf->mode == CCL_MODE_NGINX) {
             continue;       /* installed below, with nginx -t */
         }
 
-        if (ccl_file_prepare(outs[i].path, outs[i].data.data,
-                             outs[i].data.len, 0644, outs[i].tmp,
-                             sizeof(outs[i].tmp)) != 0)
+        if (ccl_file_prepare(o->path, o->data.data, o->data.len, 0644,
+                             o->tmp, sizeof(o->tmp)) != 0)
         {
-            snprintf(reason, sizeof(reason), "cannot write %.200s",
-                     outs[i].path);
-            goto discard;
+            snprintf(c->reason, sizeof(c->reason), "cannot write %.200s",
+                     o->path);
+            c->step = "write";
+            return -1;
         }
     }
 
-    /* the nginx include first: if nginx refuses it, nothing else moves */
+    return 0;
+}
+
+
+/* the nginx include first: if nginx refuses it, nothing else moves */
+
+static int
+ccl_apply_install_files(ccl_cycle_t *c)
+{
+    int         i, k;
+    size_t      len;
+    ccl_out_t  *o;
+
+    static const int   order[CCL_OUT_N] = {
+        CCL_OUT_NGINX, CCL_OUT_ROUTES, CCL_OUT_HOSTS_LINUX,
+        CCL_OUT_HOSTS_WINDOWS, CCL_OUT_HOSTS_PS, CCL_OUT_HOSTS_SH,
+        CCL_OUT_PAC
+    };
 
     for (k = 0; k < CCL_OUT_N; k++) {
         i = order[k];
+        o = &c->outs[i];
 
-        if (!outs[i].changed) {
+        if (!o->changed) {
             continue;
         }
 
-        if (outs[i].tmp[0] != '\0') {
-            if (ccl_file_install(outs[i].tmp, outs[i].path) != 0) {
-                outs[i].tmp[0] = '\0';
-                snprintf(reason, sizeof(reason), "cannot replace %.200s",
-                         outs[i].path);
-                goto discard;
+        if (o->tmp[0] != '\0') {
+            if (ccl_file_install(o->tmp, o->path) != 0) {
+                o->tmp[0] = '\0';
+                snprintf(c->reason, sizeof(c->reason),
+                         "cannot replace %.200s", o->path);
+                c->step = "install";
+                return -1;
             }
 
-            outs[i].tmp[0] = '\0';
+            o->tmp[0] = '\0';
 
-        } else if (ccl_apply_nginx(conf, &outs[i]) != 0) {
-            ccl_strlcpy(reason, "nginx refused or could not reload the"
-                        " include", sizeof(reason));
-            goto discard;
+        } else if (ccl_nginx_install(c->conf, o->path, &o->data) != 0) {
+            return ccl_apply_fail(c, "nginx", "nginx refused or could not"
+                                  " reload the include");
         }
 
-        if (changed[0] != '\0') {
-            (void) ccl_strlcpy(changed + strlen(changed), ",",
-                               sizeof(changed) - strlen(changed));
+        len = strlen(c->changed);
+
+        if (len != 0) {
+            (void) ccl_strlcpy(c->changed + len, ",",
+                               sizeof(c->changed) - len);
+            len = strlen(c->changed);
         }
-        (void) ccl_strlcpy(changed + strlen(changed), outs[i].name,
-                           sizeof(changed) - strlen(changed));
+
+        (void) ccl_strlcpy(c->changed + len, o->name,
+                           sizeof(c->changed) - len);
     }
 
-    /* the new plan is in force: it becomes the state */
+    return 0;
+}
 
-    ccl_plan_release(&st.plan);
-    st.plan = merged;
-    ccl_plan_init(&merged);
-    st.serial = serial;
-    ccl_strlcpy(st.generated, now_text, sizeof(st.generated));
-    ccl_strlcpy(st.content_sha256, hash, sizeof(st.content_sha256));
 
-    if (d.complete) {
-        ccl_render_time(now, st.last_complete, sizeof(st.last_complete));
+/* the new plan is in force: it becomes the state */
+
+static void
+ccl_apply_in_force(ccl_cycle_t *c)
+{
+    int           complete;
+    ccl_state_t  *st;
+
+    st = &c->st;
+    complete = c->d.complete;
+
+    ccl_plan_release(&st->plan);
+    st->plan = c->merged;
+    ccl_plan_init(&c->merged);
+    st->serial = c->serial;
+    ccl_strlcpy(st->generated, c->now_text, sizeof(st->generated));
+    ccl_strlcpy(st->content_sha256, c->hash, sizeof(st->content_sha256));
+
+    if (complete) {
+        ccl_render_time(c->now, st->last_complete,
+                        sizeof(st->last_complete));
     }
 
     /* the client folder follows the plan in force; a failure is logged */
-    (void) ccl_client_publish(conf, &st.plan);
+    (void) ccl_client_publish(c->conf, &st->plan);
 
-    result = nchanged ? "applied" : "unchanged";
-    rc = d.complete ? CCL_APPLY_OK : CCL_APPLY_PARTIAL;
+    c->result = c->nchanged ? "applied" : "unchanged";
+    c->rc = complete ? CCL_APPLY_OK : CCL_APPLY_PARTIAL;
 
-    if (!d.complete) {
-        ccl_strlcpy(reason, "discovery incomplete: routes were only added, "
-                    "none removed", sizeof(reason));
+    if (!complete) {
+        ccl_strlcpy(c->reason, "discovery incomplete: routes were only "
+                    "added, none removed", sizeof(c->reason));
     }
 
-    ccl_log(d.complete ? CCL_LOG_INFO : CCL_LOG_WARN, "cycle_done",
+    ccl_log(complete ? CCL_LOG_INFO : CCL_LOG_WARN, "cycle_done",
             "result=%s complete=%s serial=%" PRIu64 " routes=%zu groups=%zu "
             "added=%zu kept_absent=%zu dropped=%zu skipped=%zu changed=%s",
-            result, d.complete ? "yes" : "no", serial, st.plan.nroutes,
-            st.plan.ngroups, stats.added, stats.kept_absent, stats.dropped,
-            stats.skipped, changed[0] ? changed : "none");
+            c->result, complete ? "yes" : "no", c->serial, st->plan.nroutes,
+            st->plan.ngroups, c->stats.added, c->stats.kept_absent,
+            c->stats.dropped, c->stats.skipped,
+            c->changed[0] ? c->changed : "none");
+}
 
-discard:
+
+static void
+ccl_apply_discard(ccl_cycle_t *c)
+{
+    int  i;
 
     for (i = 0; i < CCL_OUT_N; i++) {
-        ccl_file_discard(outs[i].tmp);
-        outs[i].tmp[0] = '\0';
+        ccl_file_discard(c->outs[i].tmp);
+        c->outs[i].tmp[0] = '\0';
     }
+}
 
-record:
 
-    if (!opts->dry_run) {
-        cy.started = d.started;
-        cy.finished = d.finished ? d.finished : time(NULL);
-        cy.complete = d.complete;
-        cy.environments = &d.model.envs;
-        cy.model = &d.model;
-        cy.calls = &d.calls;
-        cy.errors = &d.errors;
-        cy.mismatches = &d.mismatches;
-        cy.clusters = d.clusters;
-        cy.nclusters = d.nclusters;
-        cy.names = d.model.nnames;
-        cy.domains = d.model.ndomains;
-        cy.stats = &stats;
-        cy.result = result;
-        cy.reason = reason[0] ? reason : NULL;
-        cy.api_url = conf->api_url;
+/* 8. the state file and the short status, then the cycle's outcome */
 
-        if (ccl_apply_write_state(state_path, &st, &cy) != 0) {
-            rc = CCL_APPLY_FAILED;
+static void
+ccl_apply_record(ccl_cycle_t *c)
+{
+    ccl_state_cycle_t  cy;
+
+    if (!c->opts->dry_run) {
+        memset(&cy, 0, sizeof(cy));
+
+        cy.started = c->d.started;
+        cy.finished = c->d.finished ? c->d.finished : time(NULL);
+        cy.complete = c->d.complete;
+        cy.environments = &c->d.model.envs;
+        cy.model = &c->d.model;
+        cy.calls = &c->d.calls;
+        cy.errors = &c->d.errors;
+        cy.mismatches = &c->d.mismatches;
+        cy.clusters = c->d.clusters;
+        cy.nclusters = c->d.nclusters;
+        cy.names = c->d.model.nnames;
+        cy.domains = c->d.model.ndomains;
+        cy.stats = &c->stats;
+        cy.result = c->result;
+        cy.reason = c->reason[0] ? c->reason : NULL;
+        cy.api_url = c->conf->api_url;
+
+        if (ccl_apply_write_state(c->state_path, &c->st, &cy) != 0) {
+            c->rc = CCL_APPLY_FAILED;
+            c->step = c->step ? c->step : "state";
         }
 
         /* the short status for the health endpoint: its failure is logged */
-        (void) ccl_status_publish(conf, &st, &cy);
+        (void) ccl_status_publish(c->conf, &c->st, &cy);
     }
 
-    if (rc == CCL_APPLY_FAILED) {
-        ccl_log(CCL_LOG_ERROR, "cycle_failed", "reason=%s action=%s",
-                reason[0] ? reason : "see the errors above",
+    if (c->rc == CCL_APPLY_FAILED) {
+        ccl_log(CCL_LOG_ERROR, "cycle_failed", "reason=%s step=%s action=%s",
+                c->reason[0] ? c->reason : "see the errors above",
+                c->step ? c->step : "unknown",
                 "the previous files stay in place");
     }
+}
 
-done:
 
-    if (lock != -1) {
-        close(lock);
+static void
+ccl_apply_cleanup(ccl_cycle_t *c)
+{
+    int  i;
+
+    if (c->lock != -1) {
+        close(c->lock);
     }
 
     for (i = 0; i < CCL_OUT_N; i++) {
-        ccl_buf_release(&outs[i].data);
+        ccl_buf_release(&c->outs[i].data);
     }
 
-    ccl_buf_release(&content);
-    ccl_plan_release(&merged);
-    ccl_plan_release(&cur);
-    ccl_plan_release(&groups);
-    ccl_discovery_release(&d);
-    ccl_state_release(&st);
-
-    return rc;
+    ccl_buf_release(&c->content);
+    ccl_plan_release(&c->merged);
+    ccl_plan_release(&c->cur);
+    ccl_plan_release(&c->groups);
+    ccl_discovery_release(&c->d);
+    ccl_state_release(&c->st);
 }

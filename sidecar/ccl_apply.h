@@ -23,6 +23,11 @@
  *     the old include back if it fails, and reloads if it passes;
  *  8. writes the state file.
  *
+ * Each step is a function of its own in ccl_apply.c, and each call in a
+ * step is checked where it is made: a failure stops the cycle there, and
+ * the cycle_failed event names the step (step=discover, render_nginx,
+ * install...).
+ *
  * On any failure the files in place stay as they were. A cycle that
  * writes holds an exclusive flock() on "<output_dir>/.cclink-sidecar.lock"
  * (waiting up to command_timeout for another sidecar to finish).

@@ -162,24 +162,5 @@ ccl_attrs_service(const ccl_route_t *r)
 static int
 ccl_attrs_valid(const char *s)
 {
-    size_t         i;
-    unsigned char  ch;
-
-    if (s == NULL || s[0] == '\0') {
-        return 0;
-    }
-
-    for (i = 0; s[i] != '\0'; i++) {
-        ch = (unsigned char) s[i];
-
-        if (i >= CCLINK_RT_MAX_ATTR
-            || !((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z')
-                 || (ch >= '0' && ch <= '9') || ch == '.' || ch == '_'
-                 || ch == '-'))
-        {
-            return 0;
-        }
-    }
-
-    return 1;
+    return s != NULL && cclink_valid_name(s, strlen(s), CCLINK_ATTR_MAX);
 }

@@ -1,5 +1,8 @@
 /*
  * Copyright (C) cclink authors
+ *
+ * Retry timing: capped exponential backoff with jitter, and the
+ * rate-limit headers (ccl_backoff.h).
  */
 
 

@@ -1,5 +1,8 @@
 /*
  * Copyright (C) cclink authors
+ *
+ * Growable byte buffers with a maximum size, and small string helpers
+ * (ccl_buf.h).
  */
 
 

@@ -35,6 +35,10 @@
 #include <stdint.h>
 
 
+/* the number of elements of an array */
+#define CCL_NELTS(a)  (sizeof(a) / sizeof((a)[0]))
+
+
 typedef struct {
     char                *data;
     size_t               len;

@@ -1,24 +1,27 @@
 /*
  * Copyright (C) cclink authors
+ *
+ * The configuration file: its option table, reading and parsing it into
+ * ccl_conf_t (ccl_conf.h). Its lines are read by ccl_conf_lines.c;
+ * checking and deriving are in ccl_conf_check.c, credentials in
+ * ccl_cred.c.
  */
 
 
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cclink_common.h"
 #include "ccl_conf.h"
 #include "ccl_file.h"
 #include "ccl_log.h"
 
 
 #define CCL_CONF_MAX_FILE    (1024 * 1024)
-#define CCL_CONF_MAX_FIELDS  16
-#define CCL_CONF_MAX_LINE    4096
 
 
 typedef enum {
@@ -67,15 +70,10 @@ static int ccl_conf_set_backoff(ccl_conf_t *c, const ccl_opt_t *opt,
     char **args, int nargs, const char *where);
 static int ccl_conf_apply(ccl_conf_t *c, const ccl_opt_t *opt, char **args,
     int nargs, const char *where);
+static int ccl_conf_option_line(ccl_conf_t *c, const char *where,
+    char **args, int nargs, void *data);
 static int ccl_conf_parse_time(const char *s, long *ms);
 static int ccl_conf_parse_size(const char *s, size_t *out);
-static int ccl_conf_set_str(char **dst, const char *value);
-static int ccl_conf_valid_name(const char *s, size_t max);
-static int ccl_conf_finish_client(ccl_conf_t *c, const char *where);
-static void ccl_conf_error(const char *where, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int ccl_conf_next_line(const char *text, size_t len, size_t *pos,
-    char *line, size_t size, unsigned *lineno);
 
 
 #define CCL_OFF(field)  offsetof(ccl_conf_t, field)
@@ -215,17 +213,10 @@ ccl_conf_release(ccl_conf_t *c)
     free(c->api_url);
     free(c->ca_file);
     free(c->credentials_file);
-    ccl_str_free_secret(c->api_key);
-    ccl_str_free_secret(c->api_secret);
     ccl_strv_release(&c->environments);
 
     free(c->kafka_credentials_file);
-    for (i = 0; i < c->nkafka_creds; i++) {
-        free(c->kafka_creds[i].cluster);
-        ccl_str_free_secret(c->kafka_creds[i].key);
-        ccl_str_free_secret(c->kafka_creds[i].secret);
-    }
-    free(c->kafka_creds);
+    ccl_cred_release(c);
     free(c->kafka_security_protocol);
     free(c->kafka_sasl_mechanism);
     free(c->kafka_ca_file);
@@ -293,127 +284,65 @@ ccl_conf_load(ccl_conf_t *c, const char *path)
 }
 
 
-static int
-ccl_conf_next_line(const char *text, size_t len, size_t *pos, char *line,
-    size_t size, unsigned *lineno)
-{
-    size_t       start, end, n;
-    const char  *nl;
-
-    if (*pos >= len) {
-        return 0;
-    }
-
-    start = *pos;
-    nl = memchr(text + start, '\n', len - start);
-    end = (nl != NULL) ? (size_t) (nl - text) : len;
-    *pos = (nl != NULL) ? end + 1 : len;
-    (*lineno)++;
-
-    n = end - start;
-
-    if (n >= size) {
-        return -1;
-    }
-
-    memcpy(line, text + start, n);
-    line[n] = '\0';
-
-    if (memchr(line, '\0', n) != NULL) {
-        return -1;
-    }
-
-    return 1;
-}
-
-
 int
 ccl_conf_parse(ccl_conf_t *c, const char *path, const char *text,
     size_t len)
 {
-    int               nargs, rc;
-    char              line[CCL_CONF_MAX_LINE], where[512];
-    char             *args[CCL_CONF_MAX_FIELDS];
-    size_t            pos;
-    unsigned          lineno;
-    const ccl_opt_t  *opt;
-    unsigned char     seen[sizeof(ccl_conf_opts) / sizeof(ccl_conf_opts[0])];
+    unsigned char  seen[CCL_NELTS(ccl_conf_opts)];
 
     if (ccl_conf_set_str(&c->path, path) != 0) {
         return -1;
     }
 
     memset(seen, 0, sizeof(seen));
-    pos = 0;
-    lineno = 0;
 
-    for ( ;; ) {
-        rc = ccl_conf_next_line(text, len, &pos, line, sizeof(line),
-                                &lineno);
-
-        snprintf(where, sizeof(where), "%s:%u", path, lineno);
-
-        if (rc == 0) {
-            break;
-        }
-
-        if (rc < 0) {
-            ccl_conf_error(where, "line too long or holds a NUL byte");
-            return -1;
-        }
-
-        nargs = ccl_split_fields(line, args, CCL_CONF_MAX_FIELDS);
-
-        if (nargs < 0) {
-            ccl_conf_error(where, "unterminated quote or too many values");
-            return -1;
-        }
-
-        if (nargs == 0) {
-            continue;
-        }
-
-        for (opt = ccl_conf_opts; opt->name != NULL; opt++) {
-            if (strcmp(opt->name, args[0]) == 0) {
-                break;
-            }
-        }
-
-        if (opt->name == NULL) {
-            ccl_conf_error(where, "unknown option \"%s\"", args[0]);
-            return -1;
-        }
-
-        if (opt->handler != ccl_conf_set_target
-            && opt->handler != ccl_conf_set_kafka_addr)
-        {
-            if (seen[opt - ccl_conf_opts]) {
-                ccl_conf_error(where, "duplicate option \"%s\"", args[0]);
-                return -1;
-            }
-            seen[opt - ccl_conf_opts] = 1;
-        }
-
-        if (ccl_conf_apply(c, opt, args + 1, nargs - 1, where) != 0) {
-            return -1;
-        }
-    }
-
-    return 0;
+    return ccl_conf_each_line(c, path, text, len, CCL_CONF_MAX_FIELDS,
+                              "line too long or holds a NUL byte",
+                              ccl_conf_option_line, seen);
 }
 
 
-static void
-ccl_conf_error(const char *where, const char *fmt, ...)
+/* "name value...": a known option, once unless it may repeat */
+static int
+ccl_conf_option_line(ccl_conf_t *c, const char *where, char **args,
+    int nargs, void *data)
 {
-    char     msg[1024];
-    va_list  ap;
+    unsigned char    *seen;
+    const ccl_opt_t  *opt;
 
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
+    seen = data;
 
-    ccl_log(CCL_LOG_ERROR, "config_error", "where=%s error=%s", where, msg);
+    if (nargs < 0) {
+        ccl_conf_error(where, "unterminated quote or too many values");
+        return -1;
+    }
+
+    for (opt = ccl_conf_opts; opt->name != NULL; opt++) {
+        if (strcmp(opt->name, args[0]) == 0) {
+            break;
+        }
+    }
+
+    if (opt->name == NULL) {
+        ccl_conf_error(where, "unknown option \"%s\"", args[0]);
+        return -1;
+    }
+
+    if (opt->handler != ccl_conf_set_target
+        && opt->handler != ccl_conf_set_kafka_addr)
+    {
+        if (seen[opt - ccl_conf_opts]) {
+            ccl_conf_error(where, "duplicate option \"%s\"", args[0]);
+            return -1;
+        }
+        seen[opt - ccl_conf_opts] = 1;
+    }
+
+    if (ccl_conf_apply(c, opt, args + 1, nargs - 1, where) != 0) {
+        return -1;
+    }
+
+    return 0;
 }
 
 
@@ -516,7 +445,7 @@ ccl_conf_apply(ccl_conf_t *c, const ccl_opt_t *opt, char **args, int nargs,
 }
 
 
-static int
+int
 ccl_conf_set_str(char **dst, const char *value)
 {
     char  *p;
@@ -616,20 +545,10 @@ ccl_conf_parse_size(const char *s, size_t *out)
 }
 
 
-static int
+int
 ccl_conf_valid_name(const char *s, size_t max)
 {
-    size_t  n;
-
-    for (n = 0; s[n] != '\0'; n++) {
-        if (!isalnum((unsigned char) s[n]) && s[n] != '-' && s[n] != '_'
-            && s[n] != '.')
-        {
-            return 0;
-        }
-    }
-
-    return n > 0 && n <= max;
+    return cclink_valid_name(s, strlen(s), max);
 }
 
 
@@ -926,422 +845,6 @@ ccl_conf_set_backoff(ccl_conf_t *c, const ccl_opt_t *opt, char **args,
 }
 
 
-int
-ccl_conf_override(ccl_conf_t *c, const ccl_conf_overrides_t *o)
-{
-    int  level;
-
-    if (o->api_url != NULL) {
-        if (!ccl_str_casecmp_prefix(o->api_url, "https://")) {
-            ccl_log(CCL_LOG_ERROR, "config_error",
-                    "option=--api-url value=%s error=%s", o->api_url,
-                    "must be an https:// URL");
-            return -1;
-        }
-        if (ccl_conf_set_str(&c->api_url, o->api_url) != 0) {
-            return -1;
-        }
-    }
-
-    if (o->ca_file != NULL && ccl_conf_set_str(&c->ca_file, o->ca_file) != 0)
-    {
-        return -1;
-    }
-
-    if (o->output_dir != NULL
-        && ccl_conf_set_str(&c->output_dir, o->output_dir) != 0)
-    {
-        return -1;
-    }
-
-    if (o->log_level != NULL) {
-        level = ccl_log_parse_level(o->log_level);
-        if (level < 0) {
-            ccl_log(CCL_LOG_ERROR, "config_error",
-                    "option=--log-level value=%s error=%s", o->log_level,
-                    "must be debug, info, warn or error");
-            return -1;
-        }
-        c->log_level = level;
-    }
-
-    return 0;
-}
-
-
-int
-ccl_conf_finish(ccl_conf_t *c)
-{
-    size_t           len;
-    const char      *where;
-    unsigned char    addr[sizeof(struct in6_addr)];
-
-    where = (c->path != NULL) ? c->path : "command line";
-
-    if (c->api_url == NULL
-        && ccl_conf_set_str(&c->api_url, CCL_CONF_DEFAULT_API) != 0)
-    {
-        return -1;
-    }
-
-    len = strlen(c->api_url);
-    while (len > 0 && c->api_url[len - 1] == '/') {
-        c->api_url[--len] = '\0';
-    }
-
-    if (len <= 8 || strchr(c->api_url, '?') != NULL
-        || strchr(c->api_url, '#') != NULL)
-    {
-        ccl_log(CCL_LOG_ERROR, "config_error",
-                "where=%s option=api_url value=%s error=%s", where,
-                c->api_url, "invalid URL");
-        return -1;
-    }
-
-    if ((c->output_dir == NULL
-         && ccl_conf_set_str(&c->output_dir, "/var/lib/cclink") != 0)
-        || (c->routes_file == NULL
-            && ccl_conf_set_str(&c->routes_file, "routes.conf") != 0)
-        || (c->nginx_include_file == NULL
-            && ccl_conf_set_str(&c->nginx_include_file,
-                                "nginx-cclink.conf") != 0)
-        || (c->hosts_linux_file == NULL
-            && ccl_conf_set_str(&c->hosts_linux_file, "hosts-linux.txt") != 0)
-        || (c->hosts_windows_file == NULL
-            && ccl_conf_set_str(&c->hosts_windows_file,
-                                "hosts-windows.txt") != 0)
-        || (c->hosts_powershell_file == NULL
-            && ccl_conf_set_str(&c->hosts_powershell_file,
-                                "hosts-apply.ps1") != 0)
-        || (c->hosts_sh_file == NULL
-            && ccl_conf_set_str(&c->hosts_sh_file, "hosts-apply.sh") != 0)
-        || (c->pac_file == NULL
-            && ccl_conf_set_str(&c->pac_file, "proxy.pac") != 0)
-        || (c->state_file == NULL
-            && ccl_conf_set_str(&c->state_file, "state.json") != 0)
-        || (c->status_file == NULL
-            && ccl_conf_set_str(&c->status_file, "status") != 0)
-        || (c->nginx_test_command == NULL
-            && ccl_conf_set_str(&c->nginx_test_command, "nginx -t -q") != 0)
-        || (c->nginx_reload_command == NULL
-            && ccl_conf_set_str(&c->nginx_reload_command,
-                                "nginx -s reload") != 0)
-        || (c->kafka_security_protocol == NULL
-            && ccl_conf_set_str(&c->kafka_security_protocol,
-                                "SASL_SSL") != 0)
-        || (c->kafka_sasl_mechanism == NULL
-            && ccl_conf_set_str(&c->kafka_sasl_mechanism, "PLAIN") != 0)
-        || (c->dns_probe_label == NULL
-            && ccl_conf_set_str(&c->dns_probe_label, "cclink-probe") != 0)
-        || (c->proxy_name == NULL
-            && ccl_conf_set_str(&c->proxy_name, "cclink") != 0))
-    {
-        return -1;
-    }
-
-    if (c->proxy_address == NULL) {
-        ccl_log(CCL_LOG_ERROR, "config_error",
-                "where=%s option=proxy_address error=%s", where,
-                "missing: the address clients use to reach this proxy");
-        return -1;
-    }
-
-    if (inet_pton(AF_INET, c->proxy_address, addr) != 1
-        && inet_pton(AF_INET6, c->proxy_address, addr) != 1)
-    {
-        ccl_log(CCL_LOG_ERROR, "config_error",
-                "where=%s option=proxy_address value=%s error=%s", where,
-                c->proxy_address, "not an IPv4 or IPv6 address");
-        return -1;
-    }
-
-    if (ccl_conf_finish_client(c, where) != 0) {
-        return -1;
-    }
-
-    if (!ccl_conf_valid_name(c->proxy_name, 64)) {
-        ccl_log(CCL_LOG_ERROR, "config_error",
-                "where=%s option=proxy_name value=%s error=%s", where,
-                c->proxy_name, "use 1 to 64 of A-Z a-z 0-9 . _ -");
-        return -1;
-    }
-
-    if (c->zone != NULL && !ccl_conf_valid_name(c->zone, 32)) {
-        ccl_log(CCL_LOG_ERROR, "config_error",
-                "where=%s option=zone value=%s error=%s", where, c->zone,
-                "use 1 to 32 of A-Z a-z 0-9 . _ -");
-        return -1;
-    }
-
-    if (!ccl_conf_valid_name(c->dns_probe_label, 63)
-        || strchr(c->dns_probe_label, '.') != NULL)
-    {
-        ccl_log(CCL_LOG_ERROR, "config_error",
-                "where=%s option=dns_probe_label value=%s error=%s", where,
-                c->dns_probe_label, "must be one DNS label");
-        return -1;
-    }
-
-    c->backoff.honour_max_ms = (uint64_t) c->retry_after_max_ms;
-
-    if (c->poll_jitter * 2 > c->poll_interval) {
-        ccl_log(CCL_LOG_ERROR, "config_error",
-                "where=%s option=poll_jitter error=%s", where,
-                "must be at most half of poll_interval");
-        return -1;
-    }
-
-    if (!c->all_environments && c->environments.n == 0) {
-        ccl_log(CCL_LOG_ERROR, "config_error",
-                "where=%s option=environments error=%s", where,
-                "no environment configured");
-        return -1;
-    }
-
-    return 0;
-}
-
-
-int
-ccl_conf_load_credentials(ccl_conf_t *c)
-{
-    int          rc;
-    ccl_buf_t    b;
-    const char  *key, *secret;
-
-    key = getenv("CONFLUENT_CLOUD_API_KEY");
-    secret = getenv("CONFLUENT_CLOUD_API_SECRET");
-
-    if (key != NULL && secret != NULL && key[0] != '\0'
-        && secret[0] != '\0')
-    {
-        ccl_str_free_secret(c->api_key);
-        ccl_str_free_secret(c->api_secret);
-        c->api_key = ccl_strdup(key);
-        c->api_secret = ccl_strdup(secret);
-        c->api_key_source = "environment";
-
-        if (c->api_key == NULL || c->api_secret == NULL) {
-            return -1;
-        }
-
-    } else if (c->credentials_file != NULL) {
-        ccl_buf_init(&b, 64 * 1024 + 1);
-
-        rc = ccl_file_read_private(c->credentials_file, 64 * 1024, &b);
-        if (rc == 0) {
-            rc = ccl_conf_parse_cloud_credentials(c, c->credentials_file,
-                                                  b.data, b.len);
-        }
-
-        if (b.data != NULL) {
-            explicit_bzero(b.data, b.len);
-        }
-        ccl_buf_release(&b);
-
-        if (rc != 0) {
-            return -1;
-        }
-
-        c->api_key_source = c->credentials_file;
-
-    } else {
-        ccl_log(CCL_LOG_ERROR, "credentials_error", "error=%s hint=%s",
-                "no Cloud API key",
-                "set CONFLUENT_CLOUD_API_KEY and CONFLUENT_CLOUD_API_SECRET "
-                "or credentials_file");
-        return -1;
-    }
-
-    if (c->kafka_credentials_file == NULL) {
-        return 0;
-    }
-
-    ccl_buf_init(&b, 1024 * 1024 + 1);
-
-    rc = ccl_file_read_private(c->kafka_credentials_file, 1024 * 1024, &b);
-    if (rc == 0) {
-        rc = ccl_conf_parse_kafka_credentials(c, c->kafka_credentials_file,
-                                              b.data, b.len);
-    }
-
-    if (b.data != NULL) {
-        explicit_bzero(b.data, b.len);
-    }
-    ccl_buf_release(&b);
-
-    return rc;
-}
-
-
-int
-ccl_conf_parse_cloud_credentials(ccl_conf_t *c, const char *path,
-    const char *text, size_t len)
-{
-    int        rc, nargs;
-    char       line[CCL_CONF_MAX_LINE], where[512];
-    char      *args[4], *key, *secret;
-    size_t     pos;
-    unsigned   lineno;
-
-    key = NULL;
-    secret = NULL;
-    pos = 0;
-    lineno = 0;
-    rc = -1;
-
-    for ( ;; ) {
-        nargs = ccl_conf_next_line(text, len, &pos, line, sizeof(line),
-                                   &lineno);
-        snprintf(where, sizeof(where), "%s:%u", path, lineno);
-
-        if (nargs == 0) {
-            break;
-        }
-
-        if (nargs < 0) {
-            ccl_conf_error(where, "line too long");
-            goto done;
-        }
-
-        nargs = ccl_split_fields(line, args, 4);
-
-        if (nargs == 0) {
-            continue;
-        }
-
-        if (nargs != 2) {
-            ccl_conf_error(where, "expected \"api_key KEY\" or "
-                           "\"api_secret SECRET\"");
-            goto done;
-        }
-
-        if (strcmp(args[0], "api_key") == 0 && key == NULL) {
-            key = ccl_strdup(args[1]);
-
-        } else if (strcmp(args[0], "api_secret") == 0 && secret == NULL) {
-            secret = ccl_strdup(args[1]);
-
-        } else {
-            /* the name only: the value may be a secret */
-            ccl_conf_error(where, "unexpected or repeated \"%s\"", args[0]);
-            goto done;
-        }
-    }
-
-    if (key == NULL || secret == NULL) {
-        ccl_log(CCL_LOG_ERROR, "credentials_error", "path=%s error=%s", path,
-                "needs both api_key and api_secret lines");
-        goto done;
-    }
-
-    ccl_str_free_secret(c->api_key);
-    ccl_str_free_secret(c->api_secret);
-    c->api_key = key;
-    c->api_secret = secret;
-    key = NULL;
-    secret = NULL;
-    rc = 0;
-
-done:
-
-    explicit_bzero(line, sizeof(line));
-    ccl_str_free_secret(key);
-    ccl_str_free_secret(secret);
-
-    return rc;
-}
-
-
-int
-ccl_conf_parse_kafka_credentials(ccl_conf_t *c, const char *path,
-    const char *text, size_t len)
-{
-    int                rc, nargs;
-    char               line[CCL_CONF_MAX_LINE], where[512];
-    char              *args[4];
-    size_t             pos, i;
-    unsigned           lineno;
-    ccl_kafka_cred_t  *nc, *k;
-
-    pos = 0;
-    lineno = 0;
-    rc = -1;
-
-    for ( ;; ) {
-        nargs = ccl_conf_next_line(text, len, &pos, line, sizeof(line),
-                                   &lineno);
-        snprintf(where, sizeof(where), "%s:%u", path, lineno);
-
-        if (nargs == 0) {
-            break;
-        }
-
-        if (nargs < 0) {
-            ccl_conf_error(where, "line too long");
-            goto done;
-        }
-
-        nargs = ccl_split_fields(line, args, 4);
-
-        if (nargs == 0) {
-            continue;
-        }
-
-        if (nargs != 3 || !ccl_conf_valid_name(args[0], 255)) {
-            ccl_conf_error(where, "expected \"CLUSTER_ID KEY SECRET\"");
-            goto done;
-        }
-
-        for (i = 0; i < c->nkafka_creds; i++) {
-            if (strcmp(c->kafka_creds[i].cluster, args[0]) == 0) {
-                ccl_conf_error(where, "duplicate cluster \"%s\"", args[0]);
-                goto done;
-            }
-        }
-
-        nc = realloc(c->kafka_creds,
-                     (c->nkafka_creds + 1) * sizeof(ccl_kafka_cred_t));
-        if (nc == NULL) {
-            goto done;
-        }
-
-        c->kafka_creds = nc;
-        k = &c->kafka_creds[c->nkafka_creds++];
-        k->cluster = ccl_strdup(args[0]);
-        k->key = ccl_strdup(args[1]);
-        k->secret = ccl_strdup(args[2]);
-
-        if (k->cluster == NULL || k->key == NULL || k->secret == NULL) {
-            goto done;
-        }
-    }
-
-    rc = 0;
-
-done:
-
-    explicit_bzero(line, sizeof(line));
-
-    return rc;
-}
-
-
-const ccl_kafka_cred_t *
-ccl_conf_kafka_cred(const ccl_conf_t *c, const char *cluster)
-{
-    size_t  i;
-
-    for (i = 0; i < c->nkafka_creds; i++) {
-        if (strcmp(c->kafka_creds[i].cluster, cluster) == 0) {
-            return &c->kafka_creds[i];
-        }
-    }
-
-    return NULL;
-}
-
-
 const char *
 ccl_conf_kafka_addr(const ccl_conf_t *c, const char *cluster)
 {
@@ -1383,55 +886,4 @@ ccl_conf_service_name(unsigned service)
     }
 
     return "UNKNOWN";
-}
-
-
-/* the client folder's options (ccl_client.h) */
-static int
-ccl_conf_finish_client(ccl_conf_t *c, const char *where)
-{
-    unsigned char  addr[16];
-    const char    *p;
-
-    if (c->client_dir == NULL
-        && ccl_conf_set_str(&c->client_dir, "client") != 0)
-    {
-        return -1;
-    }
-
-    if (c->client_dns_address != NULL
-        && inet_pton(AF_INET, c->client_dns_address, addr) != 1
-        && inet_pton(AF_INET6, c->client_dns_address, addr) != 1)
-    {
-        ccl_log(CCL_LOG_ERROR, "config_error",
-                "where=%s option=client_dns_address value=%s error=%s",
-                where, c->client_dns_address, "not an IPv4 or IPv6 address");
-        return -1;
-    }
-
-    if (c->client_url == NULL) {
-        return 0;
-    }
-
-    /* it goes into shell commands and a web page: no quoting needed */
-    for (p = c->client_url; *p != '\0'; p++) {
-        if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                   "0123456789.-_~:/[]%", *p) == NULL)
-        {
-            break;
-        }
-    }
-
-    if (*p != '\0'
-        || (!ccl_str_has_prefix(c->client_url, "http://")
-            && !ccl_str_has_prefix(c->client_url, "https://")))
-    {
-        ccl_log(CCL_LOG_ERROR, "config_error",
-                "where=%s option=client_url value=\"%s\" error=%s", where,
-                c->client_url, "use an http:// or https:// URL of letters, "
-                "digits and . - _ ~ : / [ ] %");
-        return -1;
-    }
-
-    return 0;
 }

@@ -2,7 +2,8 @@
  * Copyright (C) cclink authors
  *
  * Configuration: the sidecar's file (see conf-templates/cclink-sidecar.conf
- * and docs/sidecar.md), command-line overrides, and credentials.
+ * and docs/sidecar.md), command-line overrides; credentials in
+ * ccl_cred.h.
  *
  * File format: one option per line, "name value...", fields separated by
  * blanks, '#' starts a comment, double quotes group a value with blanks.
@@ -40,6 +41,10 @@
 #define CCL_CONF_DEFAULT_PATH   "/etc/cclink/cclink-sidecar.conf"
 #define CCL_CONF_DEFAULT_API    "https://api.confluent.cloud"
 #define CCL_CONF_MAX_PORTS      8
+/* the longest line of the configuration and credentials files */
+#define CCL_CONF_MAX_LINE       4096
+/* the most fields on one line */
+#define CCL_CONF_MAX_FIELDS     16
 
 
 typedef enum {
@@ -180,21 +185,6 @@ int ccl_conf_parse(ccl_conf_t *c, const char *path, const char *text,
 int ccl_conf_override(ccl_conf_t *c, const ccl_conf_overrides_t *o);
 int ccl_conf_finish(ccl_conf_t *c);
 
-/*
- * Cloud API key: CONFLUENT_CLOUD_API_KEY and CONFLUENT_CLOUD_API_SECRET
- * when both are set, else credentials_file ("api_key KEY" and
- * "api_secret SECRET" lines). Then the Kafka credentials file, if any.
- * Files must not be accessible by group or others.
- */
-int ccl_conf_load_credentials(ccl_conf_t *c);
-
-int ccl_conf_parse_cloud_credentials(ccl_conf_t *c, const char *path,
-    const char *text, size_t len);
-int ccl_conf_parse_kafka_credentials(ccl_conf_t *c, const char *path,
-    const char *text, size_t len);
-
-const ccl_kafka_cred_t *ccl_conf_kafka_cred(const ccl_conf_t *c,
-    const char *cluster);
 const char *ccl_conf_kafka_addr(const ccl_conf_t *c, const char *cluster);
 
 /* Resolves an output file name against output_dir into out. */
@@ -202,6 +192,33 @@ int ccl_conf_path(const ccl_conf_t *c, const char *name, char *out,
     size_t size);
 
 const char *ccl_conf_service_name(unsigned service);
+
+/*
+ * For the configuration's own files (ccl_conf.c, ccl_conf_check.c,
+ * ccl_cred.c): the lines of a file's text, each one's fields to a
+ * function (ccl_conf_each_line, in ccl_conf.c); the next line of text
+ * into line (1, or 0 at the end, -1
+ * when too long), an error naming where it is, a string option's copy,
+ * and the check of a name of [A-Za-z0-9._-] (cclink_common.h).
+ */
+int ccl_conf_next_line(const char *text, size_t len, size_t *pos,
+    char *line, size_t size, unsigned *lineno);
+void ccl_conf_error(const char *where, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int ccl_conf_set_str(char **dst, const char *value);
+int ccl_conf_valid_name(const char *s, size_t max);
+
+/* one line's fields (ccl_conf_each_line): 0, or -1 (logged) to stop */
+typedef int (*ccl_conf_line_pt)(ccl_conf_t *c, const char *where,
+    char **args, int nargs, void *data);
+
+int ccl_conf_each_line(ccl_conf_t *c, const char *path, const char *text,
+    size_t len, int max, const char *too_long, ccl_conf_line_pt handle,
+    void *data);
+
+
+/* the credentials' API: its data lives in ccl_conf_t */
+#include "ccl_cred.h"
 
 
 #endif /* _CCL_CONF_H_INCLUDED_ */

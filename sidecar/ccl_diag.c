@@ -1,5 +1,8 @@
 /*
  * Copyright (C) cclink authors
+ *
+ * "diagnose HOST[:PORT]": a name followed along a client's path through
+ * this proxy (ccl_diag.h).
  */
 
 
@@ -78,7 +81,7 @@ ccl_diag_now_ms(void)
 static int
 ccl_diag_split(const char *target, char *host, unsigned *port)
 {
-    char            buf[CCL_HOST_MAX + 16];
+    char            buf[CCLINK_NAME_MAX + 16];
     char           *colon;
     unsigned long   p;
 
@@ -103,7 +106,7 @@ ccl_diag_split(const char *target, char *host, unsigned *port)
 
     ccl_str_lower(buf);
 
-    return ccl_strlcpy(host, buf, CCL_HOST_MAX + 1);
+    return ccl_strlcpy(host, buf, CCLINK_NAME_MAX + 1);
 }
 
 
@@ -371,7 +374,7 @@ int
 ccl_diag_run(const ccl_conf_t *conf, const char *target, FILE *out)
 {
     int                       fd;
-    char                      host[CCL_HOST_MAX + 1], path[PATH_MAX];
+    char                      host[CCLINK_NAME_MAX + 1], path[PATH_MAX];
     char                      err[CCLINK_RT_ERRLEN], text[128];
     uint32_t                  i;
     unsigned                  port, use;

@@ -1,5 +1,7 @@
 /*
  * Copyright (C) cclink authors
+ *
+ * Unified diffs of two texts, as "diff -u" writes them (ccl_diff.h).
  */
 
 

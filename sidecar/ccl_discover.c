@@ -1,5 +1,8 @@
 /*
  * Copyright (C) cclink authors
+ *
+ * One discovery: the Confluent Cloud API calls in order, then Kafka
+ * metadata for brokers (ccl_discover.h).
  */
 
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cclink_common.h"
 #include "ccl_dnssetup.h"
 #include "ccl_hostsh.h"
 #include "ccl_log.h"
@@ -425,28 +426,18 @@ ccl_dnssetup_route_zone(const char *key, int kind, char *out, size_t size)
 static int
 ccl_dnssetup_valid_zone(const char *z)
 {
-    size_t       label;
-    const char  *p;
+    size_t  i, len;
 
-    label = 0;
+    len = strlen(z);
 
-    for (p = z; *p != '\0'; p++) {
-        if (*p == '.') {
-            if (label == 0) {
-                return 0;
-            }
-            label = 0;
-            continue;
-        }
-
-        if (!(islower((unsigned char) *p) || isdigit((unsigned char) *p)
-              || *p == '-' || *p == '_') || ++label > 63)
-        {
+    /* a host name, in lower case */
+    for (i = 0; i < len; i++) {
+        if (isupper((unsigned char) z[i])) {
             return 0;
         }
     }
 
-    return label > 0 && p - z <= 253;
+    return cclink_valid_host(z, len);
 }
 
 

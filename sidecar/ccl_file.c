@@ -1,5 +1,7 @@
 /*
  * Copyright (C) cclink authors
+ *
+ * Files: bounded reads and atomic replacement (ccl_file.h).
  */
 
 

@@ -1,5 +1,7 @@
 /*
  * Copyright (C) cclink authors
+ *
+ * Editing a hosts file between this proxy's markers (ccl_hosts.h).
  */
 
 

@@ -1,5 +1,7 @@
 /*
  * Copyright (C) cclink authors
+ *
+ * HTTPS GET with libcurl, configured defensively (ccl_http.h).
  */
 
 
@@ -8,13 +10,9 @@
 
 #include <curl/curl.h>
 
+#include "cclink_common.h"
 #include "ccl_http.h"
 #include "ccl_log.h"
-
-
-#ifndef CCL_VERSION
-#define CCL_VERSION  "0.0.0"
-#endif
 
 
 static size_t ccl_http_write(char *ptr, size_t size, size_t n, void *data);
@@ -258,7 +256,7 @@ ccl_http_get(ccl_http_t *h, const char *url, const char *user,
                      (curl_off_t) h->opts.max_bytes);
     curl_easy_setopt(c, CURLOPT_MAXLIFETIME_CONN, 300L);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "cclink-sidecar/" CCL_VERSION);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "cclink-sidecar/" CCLINK_VERSION);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, h->errbuf);

@@ -1,5 +1,8 @@
 /*
  * Copyright (C) cclink authors
+ *
+ * Broker host names from the Kafka Metadata response, through
+ * librdkafka (ccl_kafka.h).
  */
 
 

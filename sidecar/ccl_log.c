@@ -1,5 +1,7 @@
 /*
  * Copyright (C) cclink authors
+ *
+ * Logging: one event per line on stderr, logfmt style (ccl_log.h).
  */
 
 

@@ -25,6 +25,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include "cclink_common.h"
 #include "ccl_api.h"
 #include "ccl_apply.h"
 #include "ccl_backoff.h"
@@ -36,11 +37,6 @@
 #include "ccl_log.h"
 #include "ccl_render.h"
 #include "ccl_state.h"
-
-
-#ifndef CCL_VERSION
-#define CCL_VERSION  "0.0.0"
-#endif
 
 
 #define CCL_EXIT_OK       0
@@ -147,8 +143,9 @@ ccl_version(void)
     pcre2_config(PCRE2_CONFIG_VERSION, pcre);
 
     printf("cclink-sidecar %s (libcurl %s, jansson %s, librdkafka %s, "
-           "%s, PCRE2 %s)\n", CCL_VERSION, cv->version, jansson_version_str(),
-           rd_kafka_version_str(), OpenSSL_version(OPENSSL_VERSION), pcre);
+           "%s, PCRE2 %s)\n", CCLINK_VERSION, cv->version,
+           jansson_version_str(), rd_kafka_version_str(),
+           OpenSSL_version(OPENSSL_VERSION), pcre);
 }
 
 
@@ -275,7 +272,7 @@ ccl_cmd_run(const ccl_cmdline_t *cl)
     o.diff_out = NULL;
 
     ccl_log(CCL_LOG_INFO, "started", "version=%s config=%s api_url=%s "
-            "mode=%s poll_interval=%ld pid=%ld", CCL_VERSION, c.path,
+            "mode=%s poll_interval=%ld pid=%ld", CCLINK_VERSION, c.path,
             c.api_url, c.mode == CCL_MODE_NGINX ? "nginx" : "module",
             c.poll_interval, (long) getpid());
 

@@ -49,10 +49,12 @@
 
 #include <jansson.h>
 
+#include "cclink_common.h"
 #include "ccl_buf.h"
 
 
-#define CCL_HOST_MAX  253
+/* the longest host name: cclink_common.h's (the tests' name for it) */
+#define CCL_HOST_MAX  CCLINK_NAME_MAX
 
 
 typedef enum {
@@ -190,7 +192,7 @@ const ccl_cluster_t *ccl_model_cluster(const ccl_model_t *m,
 /*
  * Host names from API strings: strips a scheme ("https://", "SASL_SSL://",
  * any "x://"), a path, and a port (returned in *port, 0 if none), then
- * validates and lower-cases into host[CCL_HOST_MAX + 1]. Returns 0 or -1.
+ * validates and lower-cases into host[CCLINK_NAME_MAX + 1]. Returns 0 or -1.
  */
 int ccl_model_host(const char *endpoint, char *host, unsigned *port);
 

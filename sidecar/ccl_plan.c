@@ -1,5 +1,8 @@
 /*
  * Copyright (C) cclink authors
+ *
+ * The route plan's data and its building from a discovered model
+ * (ccl_plan.h); merging with the previous plan is in ccl_plan_merge.c.
  */
 
 
@@ -12,11 +15,7 @@
 #include "ccl_target.h"
 
 
-static void ccl_route_release(ccl_route_t *r);
 static uint32_t ccl_plan_hash(const char *key);
-static int ccl_plan_reindex(ccl_plan_t *p);
-static int ccl_plan_parent_group(ccl_plan_t *out, const ccl_plan_t *cur,
-    const ccl_plan_t *prev, const char *name, char *parent, size_t size);
 static void ccl_group_release(ccl_group_t *g);
 static int ccl_route_cmp(const void *a, const void *b);
 static int ccl_group_cmp(const void *a, const void *b);
@@ -45,7 +44,7 @@ ccl_plan_init(ccl_plan_t *p)
 }
 
 
-static void
+void
 ccl_route_release(ccl_route_t *r)
 {
     free(r->key);
@@ -100,22 +99,12 @@ ccl_plan_group(const ccl_plan_t *p, const char *name)
 static uint32_t
 ccl_plan_hash(const char *key)
 {
-    uint32_t  h;
-
-    /* FNV-1a */
-    h = 2166136261u;
-
-    for ( /* void */ ; *key != '\0'; key++) {
-        h ^= (unsigned char) *key;
-        h *= 16777619u;
-    }
-
-    return h;
+    return cclink_fnv1a(key, strlen(key));
 }
 
 
 /* rebuilds the index for the routes in place, at most half full */
-static int
+int
 ccl_plan_reindex(ccl_plan_t *p)
 {
     size_t     cap, i, j;
@@ -190,7 +179,7 @@ ccl_plan_add_group(ccl_plan_t *p, const char *name)
         return g;
     }
 
-    if (strlen(name) > CCL_GROUP_NAME_MAX) {
+    if (strlen(name) > CCLINK_GROUP_MAX) {
         ccl_log(CCL_LOG_ERROR, "plan_error", "group=%s error=%s", name,
                 "group name too long");
         return NULL;
@@ -220,7 +209,7 @@ ccl_plan_group_add_addr(ccl_group_t *g, const char *text, const char *zone)
         zone = "";
     }
 
-    if (strlen(text) >= CCL_ADDR_TEXT_MAX || strlen(zone) > CCL_ZONE_MAX) {
+    if (strlen(text) >= CCLINK_ADDR_TEXT || strlen(zone) > CCLINK_ZONE_MAX) {
         return -1;
     }
 
@@ -459,7 +448,7 @@ ccl_plan_host_glb_match(const char *host, const char *zone_label,
 static const ccl_domain_t *
 ccl_plan_find_domain(const ccl_model_t *m, const char *host, const char *env)
 {
-    char                 label[64], rest[CCL_HOST_MAX + 32];
+    char                 label[64], rest[CCLINK_NAME_MAX + 32];
     size_t               i, len, best_len;
     int                  same, best_same;
     const ccl_domain_t  *d, *best;
@@ -523,7 +512,7 @@ ccl_plan_find_domain(const ccl_model_t *m, const char *host, const char *env)
 static const ccl_zone_t *
 ccl_plan_find_zone(const ccl_domain_t *d, const char *host)
 {
-    char               label[64], rest[CCL_HOST_MAX + 32];
+    char               label[64], rest[CCLINK_NAME_MAX + 32];
     size_t             i;
     int                glb;
     const ccl_zone_t  *z;
@@ -634,10 +623,10 @@ static int
 ccl_plan_domain_routes(ccl_plan_t *p, const ccl_domain_t *d,
     const ccl_plan_t *groups)
 {
-    char               key[CCL_HOST_MAX * 2 + 64];
-    char               gname[CCL_GROUP_NAME_MAX * 2];
-    char               label[64], rest[CCL_HOST_MAX + 32];
-    char               erest[CCL_HOST_MAX * 2 + 64];
+    char               key[CCLINK_NAME_MAX * 2 + 64];
+    char               gname[CCLINK_GROUP_MAX * 2];
+    char               label[64], rest[CCLINK_NAME_MAX + 32];
+    char               erest[CCLINK_NAME_MAX * 2 + 64];
     size_t             i;
     int                glb;
     const ccl_zone_t  *z;
@@ -728,7 +717,7 @@ ccl_plan_domain_routes(ccl_plan_t *p, const ccl_domain_t *d,
 static int
 ccl_plan_domain_serves(const ccl_domain_t *d, const char *host)
 {
-    char    label[64], rest[CCL_HOST_MAX + 32], want[CCL_HOST_MAX + 100];
+    char    label[64], rest[CCLINK_NAME_MAX + 32], want[CCLINK_NAME_MAX + 100];
     size_t  i, hlen, slen;
 
     if (ccl_plan_host_in_domain(host, d->dns_domain)) {
@@ -772,7 +761,7 @@ int
 ccl_plan_build(ccl_plan_t *p, const ccl_conf_t *conf, const ccl_model_t *m,
     const ccl_plan_t *groups)
 {
-    char                 buf[CCL_GROUP_NAME_MAX * 2];
+    char                 buf[CCLINK_GROUP_MAX * 2];
     size_t               i;
     const char          *g;
     const ccl_name_t    *n;
@@ -854,214 +843,6 @@ ccl_plan_build(ccl_plan_t *p, const ccl_conf_t *conf, const ccl_model_t *m,
     ccl_plan_sort(p);
 
     return 0;
-}
-
-
-static int
-ccl_plan_parent_group(ccl_plan_t *out, const ccl_plan_t *cur,
-    const ccl_plan_t *prev, const char *name, char *parent, size_t size)
-{
-    const char         *dot;
-    const ccl_group_t  *g;
-
-    dot = strchr(name, '.');
-
-    if (dot == NULL || (size_t) (dot - name) >= size) {
-        return -1;
-    }
-
-    memcpy(parent, name, (size_t) (dot - name));
-    parent[dot - name] = '\0';
-
-    if (ccl_plan_group(out, parent) != NULL) {
-        return 0;
-    }
-
-    g = ccl_plan_group(cur, parent);
-    if (g == NULL || g->naddrs == 0) {
-        g = ccl_plan_group(prev, parent);
-    }
-
-    if (g == NULL || g->naddrs == 0) {
-        return -1;
-    }
-
-    return ccl_plan_copy_group(out, g);
-}
-
-
-int
-ccl_plan_merge(const ccl_plan_t *prev, const ccl_plan_t *cur, int complete,
-    unsigned drop_after, ccl_plan_t *out, ccl_plan_stats_t *stats)
-{
-    char                parent[CCL_GROUP_NAME_MAX + 1];
-    size_t              i, j;
-    unsigned            absent;
-    ccl_route_t        *r;
-    const ccl_route_t  *pr;
-    const ccl_group_t  *cg, *pg;
-    ccl_group_t        *g;
-
-    memset(stats, 0, sizeof(*stats));
-    stats->previous = prev->nroutes;
-
-    for (i = 0; i < cur->nroutes; i++) {
-        r = &cur->routes[i];
-        pr = ccl_plan_route(prev, r->key);
-
-        if (pr == NULL) {
-            stats->added++;
-
-        } else if (!complete && strcmp(pr->group, r->group) != 0) {
-            /* an incomplete discovery adds; it does not move routes */
-            ccl_log(CCL_LOG_WARN, "route_kept", "key=%s group=%s "
-                    "new_group=%s reason=%s", r->key, pr->group, r->group,
-                    "discovery incomplete");
-
-            if (ccl_plan_add_route(out, pr->key, pr->group, pr->kind,
-                                   pr->prio, pr->names, pr->service,
-                                   pr->resource, 0) != 0)
-            {
-                return -1;
-            }
-
-            continue;
-        }
-
-        if (ccl_plan_add_route(out, r->key, r->group, r->kind, r->prio,
-                               r->names, r->service, r->resource, 0) != 0)
-        {
-            return -1;
-        }
-    }
-
-    for (i = 0; i < prev->nroutes; i++) {
-        pr = &prev->routes[i];
-
-        if (ccl_plan_route(cur, pr->key) != NULL) {
-            continue;
-        }
-
-        absent = pr->absent;
-
-        if (complete) {
-            absent++;
-
-            if (absent >= drop_after) {
-                stats->dropped++;
-                ccl_log(CCL_LOG_INFO, "route_dropped",
-                        "key=%s group=%s absent=%u", pr->key, pr->group,
-                        absent);
-                continue;
-            }
-        }
-
-        stats->kept_absent++;
-
-        if (ccl_plan_add_route(out, pr->key, pr->group, pr->kind, pr->prio,
-                               pr->names, pr->service, pr->resource, absent)
-            != 0)
-        {
-            return -1;
-        }
-    }
-
-    /* the groups the routes need: fresh addresses, else the last known */
-
-    for (i = 0; i < out->nroutes; i++) {
-        r = &out->routes[i];
-
-        if (ccl_plan_group(out, r->group) != NULL) {
-            continue;
-        }
-
-        cg = ccl_plan_group(cur, r->group);
-        pg = ccl_plan_group(prev, r->group);
-
-        if (cg != NULL && cg->naddrs > 0) {
-            if (ccl_plan_copy_group(out, cg) != 0) {
-                return -1;
-            }
-
-        } else if (pg != NULL && pg->naddrs > 0) {
-            if (ccl_plan_copy_group(out, pg) != 0) {
-                return -1;
-            }
-
-            g = ccl_plan_group(out, r->group);
-            g->stale = 1;
-
-            if (cg != NULL && cg->error != NULL) {
-                free(g->error);
-                g->error = ccl_strdup(cg->error);
-            }
-
-            ccl_log(CCL_LOG_WARN, "group_stale",
-                    "group=%s error=%s", r->group,
-                    "not resolved in this cycle: keeping the last known "
-                    "addresses");
-        }
-    }
-
-    /*
-     * A zone's group without any address: the route falls back to the
-     * whole group ("n-x.az1" -> "n-x") rather than being left out.
-     */
-
-    for (i = 0; i < out->nroutes; i++) {
-        r = &out->routes[i];
-
-        if (ccl_plan_group(out, r->group) != NULL) {
-            continue;
-        }
-
-        if (ccl_plan_parent_group(out, cur, prev, r->group, parent,
-                                  sizeof(parent)) != 0)
-        {
-            continue;
-        }
-
-        ccl_log(CCL_LOG_WARN, "route_fallback", "key=%s group=%s "
-                "fallback=%s reason=%s", r->key, r->group, parent,
-                "the zone's group has no address");
-
-        free(r->group);
-        r->group = ccl_strdup(parent);
-        if (r->group == NULL) {
-            return -1;
-        }
-    }
-
-    /* routes to groups without any address cannot be written */
-
-    j = 0;
-
-    for (i = 0; i < out->nroutes; i++) {
-        r = &out->routes[i];
-
-        if (ccl_plan_group(out, r->group) == NULL) {
-            ccl_log(CCL_LOG_WARN, "route_skipped",
-                    "key=%s group=%s error=%s", r->key, r->group,
-                    "the group has no address");
-            stats->skipped++;
-
-            /* counted as added above: it is not */
-            if (stats->added > 0 && ccl_plan_route(prev, r->key) == NULL) {
-                stats->added--;
-            }
-
-            ccl_route_release(r);
-            continue;
-        }
-
-        out->routes[j++] = *r;
-    }
-
-    out->nroutes = j;
-
-    ccl_plan_sort(out);
-
-    return ccl_plan_reindex(out);
 }
 
 

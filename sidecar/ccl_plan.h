@@ -55,13 +55,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cclink_common.h"
 #include "ccl_conf.h"
 #include "ccl_model.h"
-
-
-#define CCL_GROUP_NAME_MAX  64
-#define CCL_ZONE_MAX        32
-#define CCL_ADDR_TEXT_MAX   64
 
 
 typedef enum {
@@ -72,13 +68,13 @@ typedef enum {
 
 
 typedef struct {
-    char                 text[CCL_ADDR_TEXT_MAX];   /* route table form */
-    char                 zone[CCL_ZONE_MAX + 1];    /* "" when none */
+    char                 text[CCLINK_ADDR_TEXT];   /* route table form */
+    char                 zone[CCLINK_ZONE_MAX + 1];    /* "" when none */
 } ccl_addr_t;
 
 
 typedef struct {
-    char                 name[CCL_GROUP_NAME_MAX + 1];
+    char                 name[CCLINK_GROUP_MAX + 1];
     ccl_addr_t          *addrs;
     size_t               naddrs;
     int                  stale;      /* addresses from an earlier cycle */
@@ -145,6 +141,14 @@ ccl_route_t *ccl_plan_route(const ccl_plan_t *p, const char *key);
 
 /* Copies a group with its addresses into p (replacing one of that name). */
 int ccl_plan_copy_group(ccl_plan_t *p, const ccl_group_t *g);
+
+/*
+ * For the plan's own files (ccl_plan.c, ccl_plan_merge.c): frees what a
+ * route owns (not the route itself); rebuilds the lookup index after
+ * routes or groups were added, removed or sorted.
+ */
+void ccl_route_release(ccl_route_t *r);
+int ccl_plan_reindex(ccl_plan_t *p);
 
 /*
  * The clusters that have a bootstrap route but no broker route, sorted:

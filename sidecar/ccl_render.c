@@ -1,5 +1,7 @@
 /*
  * Copyright (C) cclink authors
+ *
+ * Rendering a plan into the files cclink-sidecar writes (ccl_render.h).
  */
 
 

@@ -1,5 +1,8 @@
 /*
  * Copyright (C) cclink authors
+ *
+ * The state file (JSON): reading it, or the route table in place when it
+ * is missing (ccl_state.h); writing it is in ccl_state_render.c.
  */
 
 
@@ -21,26 +24,15 @@
 #include "ccl_state.h"
 
 
-#ifndef CCL_VERSION
-#define CCL_VERSION  "0.0.0"
-#endif
-
-
 static int ccl_state_bad(const char *path, const char *field,
     const char *error);
 static int ccl_state_parse_groups(const char *path, json_t *groups,
     ccl_plan_t *p);
 static int ccl_state_parse_routes(const char *path, json_t *routes,
     ccl_plan_t *p);
-static json_t *ccl_state_names_json(unsigned names);
 static unsigned ccl_state_names_parse(json_t *a);
-static const char *ccl_state_kind_name(int kind);
 static int ccl_state_kind_parse(const char *s);
 static int ccl_state_valid_name(const char *s, size_t max);
-static json_t *ccl_state_time(time_t t);
-static json_t *ccl_state_str(const char *s);
-static int ccl_state_set(json_t *obj, const char *key, json_t *v);
-static json_t *ccl_state_discovered(const ccl_model_t *m);
 
 
 static const char  *ccl_state_name_bits[] = {
@@ -76,22 +68,11 @@ ccl_state_bad(const char *path, const char *field, const char *error)
 static int
 ccl_state_valid_name(const char *s, size_t max)
 {
-    size_t  n;
-
-    for (n = 0; s[n] != '\0'; n++) {
-        if (!((s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z')
-              || (s[n] >= '0' && s[n] <= '9') || s[n] == '-' || s[n] == '_'
-              || s[n] == '.'))
-        {
-            return 0;
-        }
-    }
-
-    return n > 0 && n <= max;
+    return cclink_valid_name(s, strlen(s), max);
 }
 
 
-static const char *
+const char *
 ccl_state_kind_name(int kind)
 {
     switch (kind) {
@@ -124,7 +105,7 @@ ccl_state_kind_parse(const char *s)
 }
 
 
-static json_t *
+json_t *
 ccl_state_names_json(unsigned names)
 {
     size_t   i;
@@ -185,7 +166,7 @@ ccl_state_parse_groups(const char *path, json_t *groups, ccl_plan_t *p)
         name = json_string_value(json_object_get(g, "name"));
         addrs = json_object_get(g, "addresses");
 
-        if (name == NULL || !ccl_state_valid_name(name, CCL_GROUP_NAME_MAX)
+        if (name == NULL || !ccl_state_valid_name(name, CCLINK_GROUP_MAX)
             || !json_is_array(addrs))
         {
             return ccl_state_bad(path, field, "invalid group");
@@ -203,10 +184,10 @@ ccl_state_parse_groups(const char *path, json_t *groups, ccl_plan_t *p)
             zone = json_string_value(json_object_get(a, "zone"));
 
             if (text == NULL || text[0] == '\0'
-                || strlen(text) >= CCL_ADDR_TEXT_MAX
+                || strlen(text) >= CCLINK_ADDR_TEXT
                 || strspn(text, "0123456789abcdefABCDEF.:[]") != strlen(text)
                 || (zone != NULL && zone[0] != '\0'
-                    && !ccl_state_valid_name(zone, CCL_ZONE_MAX)))
+                    && !ccl_state_valid_name(zone, CCLINK_ZONE_MAX)))
             {
                 return ccl_state_bad(path, field, "invalid address");
             }
@@ -255,7 +236,7 @@ ccl_state_parse_routes(const char *path, json_t *routes, ccl_plan_t *p)
 
         kind = ccl_state_kind_parse(kind_s);
 
-        if (kind < 0 || !ccl_state_valid_name(group, CCL_GROUP_NAME_MAX)
+        if (kind < 0 || !ccl_state_valid_name(group, CCLINK_GROUP_MAX)
             || strlen(key) == 0 || strlen(key) > CCLINK_RT_MAX_REGEX + 1
             || (resource != NULL && !ccl_state_valid_name(resource, 255)))
         {
@@ -381,8 +362,8 @@ ccl_state_import_routes(const char *path, ccl_state_t *st)
     int                       kind;
     char                      err[CCLINK_RT_ERRLEN], key[CCLINK_RT_MAX_REGEX
                                                          + 8];
-    char                      name[CCLINK_RT_MAX_GROUP_NAME + 1];
-    char                      zone[CCLINK_RT_MAX_ZONE + 1];
+    char                      name[CCLINK_GROUP_MAX + 1];
+    char                      zone[CCLINK_ZONE_MAX + 1];
     char                      text[CCLINK_RT_ADDR_TEXT + 1];
     uint32_t                  i, k;
     ccl_buf_t                 b;
@@ -479,385 +460,4 @@ ccl_state_import_routes(const char *path, ccl_state_t *st)
     ccl_buf_release(&b);
 
     return 0;
-}
-
-
-static json_t *
-ccl_state_time(time_t t)
-{
-    char  buf[32];
-
-    if (t == 0) {
-        return json_null();
-    }
-
-    ccl_render_time(t, buf, sizeof(buf));
-
-    return json_string(buf);
-}
-
-
-static json_t *
-ccl_state_discovered(const ccl_model_t *m)
-{
-    size_t               i, k;
-    json_t              *root, *names, *domains, *o, *zones, *srcs;
-    const ccl_name_t    *n;
-    const ccl_domain_t  *d;
-
-    static const char   *kinds[] = {
-        "network", "private_link_attachment", "access_point"
-    };
-
-    root = json_object();
-    names = json_array();
-    domains = json_array();
-
-    if (root == NULL || names == NULL || domains == NULL) {
-        json_decref(root);
-        json_decref(names);
-        json_decref(domains);
-        return NULL;
-    }
-
-    for (i = 0; i < m->nnames; i++) {
-        n = &m->names[i];
-        srcs = json_array();
-
-        for (k = 0; srcs != NULL && k < CCL_SRC_COUNT; k++) {
-            if (n->sources & (1u << k)) {
-                json_array_append_new(srcs, json_string(
-                                      ccl_model_source_name((unsigned) k)));
-            }
-        }
-
-        o = json_pack("{s:s, s:o, s:s, s:s?, s:s?, s:s?, s:s, s:o?}",
-                      "host", n->host,
-                      "names", ccl_state_names_json(n->kinds),
-                      "service", ccl_conf_service_name(n->service),
-                      "resource", n->resource,
-                      "environment", n->env,
-                      "network", n->network,
-                      "source", n->source ? n->source : "",
-                      "sources", srcs);
-        if (o != NULL) {
-            json_array_append_new(names, o);
-        }
-    }
-
-    for (i = 0; i < m->ndomains; i++) {
-        d = &m->domains[i];
-        zones = json_object();
-
-        for (k = 0; zones != NULL && k < d->nzones; k++) {
-            json_object_set_new(zones, d->zones[k].zone,
-                                json_string(d->zones[k].subdomain));
-        }
-
-        o = json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:o?}",
-                      "id", d->id,
-                      "kind", kinds[d->kind],
-                      "environment", d->env,
-                      "dns_domain", d->dns_domain,
-                      "endpoint_suffix", d->endpoint_suffix,
-                      "zonal_subdomains", zones);
-        if (o != NULL) {
-            json_array_append_new(domains, o);
-        }
-    }
-
-    json_object_set_new(root, "names", names);
-    json_object_set_new(root, "domains", domains);
-
-    return root;
-}
-
-
-/*
- * A JSON string of a text that may come from the network: invalid UTF-8
- * (which jansson refuses, and which would leave the state unwritable) is
- * replaced, a character cut at the end dropped.
- */
-static json_t *
-ccl_state_str(const char *s)
-{
-    char    *copy;
-    json_t  *j;
-
-    j = json_string(s);
-
-    if (j != NULL || s == NULL) {
-        return j;
-    }
-
-    copy = ccl_strdup(s);
-    if (copy == NULL) {
-        return NULL;
-    }
-
-    (void) ccl_utf8_fix(copy);
-    j = json_string(copy);
-    free(copy);
-
-    return j;
-}
-
-
-static int
-ccl_state_set(json_t *obj, const char *key, json_t *v)
-{
-    if (v == NULL) {
-        return -1;
-    }
-
-    return json_object_set_new(obj, key, v);
-}
-
-
-int
-ccl_state_render(const ccl_state_t *st, const ccl_state_cycle_t *cy,
-    ccl_buf_t *out)
-{
-    int                  rc;
-    char                *text;
-    size_t               i, j;
-    json_t              *root, *d, *a, *o, *addrs, *counts, *ao;
-    ccl_strv_t           missing;
-    const ccl_call_t    *c;
-    const ccl_group_t   *g;
-    const ccl_route_t   *r;
-
-    static const char   *outcomes[] = { "ok", "unavailable" };
-
-    root = json_object();
-    d = json_object();
-
-    if (root == NULL || d == NULL) {
-        json_decref(root);
-        json_decref(d);
-        return -1;
-    }
-
-    rc = 0;
-
-    rc |= ccl_state_set(root, "format", json_integer(CCL_STATE_FORMAT));
-    rc |= ccl_state_set(root, "written_by",
-                        ccl_state_str("cclink-sidecar " CCL_VERSION));
-    rc |= ccl_state_set(root, "serial", json_integer((json_int_t)
-                                                     st->serial));
-    rc |= ccl_state_set(root, "generated", ccl_state_str(st->generated));
-    rc |= ccl_state_set(root, "content_sha256",
-                        ccl_state_str(st->content_sha256));
-    rc |= ccl_state_set(root, "last_complete_discovery",
-                        st->last_complete[0]
-                        ? ccl_state_str(st->last_complete) : json_null());
-
-    if (cy != NULL) {
-        rc |= ccl_state_set(d, "api_url", ccl_state_str(cy->api_url
-                                                      ? cy->api_url : ""));
-        rc |= ccl_state_set(d, "started", ccl_state_time(cy->started));
-        rc |= ccl_state_set(d, "finished", ccl_state_time(cy->finished));
-        rc |= ccl_state_set(d, "complete", json_boolean(cy->complete));
-        rc |= ccl_state_set(d, "result", ccl_state_str(cy->result
-                                                     ? cy->result : ""));
-        rc |= ccl_state_set(d, "reason", cy->reason
-                            ? ccl_state_str(cy->reason) : json_null());
-
-        a = json_array();
-        for (i = 0; a != NULL && cy->environments != NULL
-                    && i < cy->environments->n; i++)
-        {
-            json_array_append_new(a,
-                                  ccl_state_str(cy->environments->v[i]));
-        }
-        rc |= ccl_state_set(d, "environments", a);
-
-        if (cy->model != NULL) {
-            rc |= ccl_state_set(d, "discovered",
-                                ccl_state_discovered(cy->model));
-        }
-
-        a = json_array();
-        for (i = 0; a != NULL && cy->calls != NULL && i < cy->calls->n; i++) {
-            c = &cy->calls->v[i];
-            o = json_object();
-            if (o == NULL) {
-                rc = -1;
-                break;
-            }
-            rc |= ccl_state_set(o, "call", ccl_state_str(c->call));
-            rc |= ccl_state_set(o, "outcome",
-                                ccl_state_str(c->outcome == CCL_API_FAILED
-                                            ? "failed"
-                                            : outcomes[c->outcome]));
-            rc |= ccl_state_set(o, "status", json_integer(c->status));
-            rc |= ccl_state_set(o, "attempts", json_integer(c->attempts));
-            rc |= ccl_state_set(o, "pages", json_integer(c->pages));
-            rc |= ccl_state_set(o, "items", json_integer(c->items));
-            rc |= ccl_state_set(o, "elapsed_ms",
-                                json_integer((json_int_t) c->elapsed_ms));
-            rc |= ccl_state_set(o, "error", c->error
-                                ? ccl_state_str(c->error) : json_null());
-            json_array_append_new(a, o);
-        }
-        rc |= ccl_state_set(d, "calls", a);
-
-        a = json_array();
-        for (i = 0; a != NULL && i < cy->nclusters; i++) {
-            o = json_object();
-            if (o == NULL) {
-                rc = -1;
-                break;
-            }
-            rc |= ccl_state_set(o, "cluster",
-                                ccl_state_str(cy->clusters[i].cluster));
-            rc |= ccl_state_set(o, "brokers", cy->clusters[i].brokers < 0
-                                ? json_null()
-                                : json_integer(cy->clusters[i].brokers));
-            rc |= ccl_state_set(o, "error", cy->clusters[i].error[0]
-                                ? ccl_state_str(cy->clusters[i].error)
-                                : json_null());
-            json_array_append_new(a, o);
-        }
-        rc |= ccl_state_set(d, "broker_discovery", a);
-
-        a = json_array();
-        for (i = 0; a != NULL && cy->errors != NULL && i < cy->errors->n;
-             i++)
-        {
-            json_array_append_new(a, ccl_state_str(cy->errors->v[i]));
-        }
-        rc |= ccl_state_set(d, "errors", a);
-
-        a = json_array();
-        for (i = 0; a != NULL && cy->mismatches != NULL
-                    && i < cy->mismatches->n; i++)
-        {
-            json_array_append_new(a, ccl_state_str(cy->mismatches->v[i]));
-        }
-        rc |= ccl_state_set(d, "source_mismatches", a);
-
-        counts = json_object();
-        if (counts != NULL) {
-            rc |= ccl_state_set(counts, "names",
-                                json_integer((json_int_t) cy->names));
-            rc |= ccl_state_set(counts, "domains",
-                                json_integer((json_int_t) cy->domains));
-            rc |= ccl_state_set(counts, "source_mismatches",
-                                json_integer((json_int_t)
-                                             (cy->mismatches != NULL
-                                              ? cy->mismatches->n : 0)));
-            rc |= ccl_state_set(counts, "routes",
-                                json_integer((json_int_t)
-                                             st->plan.nroutes));
-            rc |= ccl_state_set(counts, "groups",
-                                json_integer((json_int_t)
-                                             st->plan.ngroups));
-            if (cy->stats != NULL) {
-                rc |= ccl_state_set(counts, "added", json_integer(
-                                    (json_int_t) cy->stats->added));
-                rc |= ccl_state_set(counts, "kept_absent", json_integer(
-                                    (json_int_t) cy->stats->kept_absent));
-                rc |= ccl_state_set(counts, "dropped", json_integer(
-                                    (json_int_t) cy->stats->dropped));
-                rc |= ccl_state_set(counts, "skipped", json_integer(
-                                    (json_int_t) cy->stats->skipped));
-            }
-        }
-        rc |= ccl_state_set(d, "counts", counts);
-
-        rc |= ccl_state_set(root, "last_discovery", d);
-        d = NULL;
-    }
-
-    json_decref(d);
-
-    ccl_strv_init(&missing);
-    (void) ccl_plan_clusters_without_brokers(&st->plan, &missing);
-
-    a = json_array();
-    for (i = 0; a != NULL && i < missing.n; i++) {
-        json_array_append_new(a, ccl_state_str(missing.v[i]));
-    }
-    rc |= ccl_state_set(root, "clusters_without_brokers", a);
-    ccl_strv_release(&missing);
-
-    a = json_array();
-    for (i = 0; a != NULL && i < st->plan.ngroups; i++) {
-        g = &st->plan.groups[i];
-        o = json_object();
-        addrs = json_array();
-        if (o == NULL || addrs == NULL) {
-            json_decref(o);
-            json_decref(addrs);
-            rc = -1;
-            break;
-        }
-        for (j = 0; j < g->naddrs; j++) {
-            ao = json_object();
-            if (ao == NULL) {
-                rc = -1;
-                break;
-            }
-            rc |= ccl_state_set(ao, "address",
-                                ccl_state_str(g->addrs[j].text));
-            rc |= ccl_state_set(ao, "zone", g->addrs[j].zone[0]
-                                ? ccl_state_str(g->addrs[j].zone)
-                                : json_null());
-            json_array_append_new(addrs, ao);
-        }
-        rc |= ccl_state_set(o, "name", ccl_state_str(g->name));
-        rc |= ccl_state_set(o, "stale", json_boolean(g->stale));
-        rc |= ccl_state_set(o, "error", g->error
-                            ? ccl_state_str(g->error) : json_null());
-        rc |= ccl_state_set(o, "addresses", addrs);
-        json_array_append_new(a, o);
-    }
-    rc |= ccl_state_set(root, "groups", a);
-
-    a = json_array();
-    for (i = 0; a != NULL && i < st->plan.nroutes; i++) {
-        r = &st->plan.routes[i];
-        o = json_object();
-        if (o == NULL) {
-            rc = -1;
-            break;
-        }
-        rc |= ccl_state_set(o, "key", ccl_state_str(r->key));
-        rc |= ccl_state_set(o, "group", ccl_state_str(r->group));
-        rc |= ccl_state_set(o, "kind",
-                            ccl_state_str(ccl_state_kind_name(r->kind)));
-        rc |= ccl_state_set(o, "prio", json_integer(r->prio));
-        rc |= ccl_state_set(o, "names", ccl_state_names_json(r->names));
-        rc |= ccl_state_set(o, "service", json_integer(r->service));
-        rc |= ccl_state_set(o, "service_name", r->service
-                            ? ccl_state_str(ccl_conf_service_name(r->service))
-                            : json_null());
-        rc |= ccl_state_set(o, "resource", r->resource
-                            ? ccl_state_str(r->resource) : json_null());
-        rc |= ccl_state_set(o, "absent", json_integer(r->absent));
-        json_array_append_new(a, o);
-    }
-    rc |= ccl_state_set(root, "routes", a);
-
-    text = NULL;
-
-    if (rc == 0) {
-        text = json_dumps(root, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-    }
-
-    json_decref(root);
-
-    if (text == NULL) {
-        ccl_log(CCL_LOG_ERROR, "state_error", "error=%s",
-                "cannot encode the state");
-        return -1;
-    }
-
-    rc = ccl_buf_adds(out, text);
-    rc = (rc == 0) ? ccl_buf_addc(out, '\n') : rc;
-
-    free(text);
-
-    return rc;
 }

@@ -44,6 +44,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "ccl_api.h"
 #include "ccl_buf.h"
 #include "ccl_model.h"
@@ -100,6 +102,13 @@ int ccl_state_parse(const char *path, const char *text, size_t len,
 int ccl_state_import_routes(const char *path, ccl_state_t *st);
 int ccl_state_render(const ccl_state_t *st, const ccl_state_cycle_t *cy,
     ccl_buf_t *out);
+
+/*
+ * For the state's own files (ccl_state.c, ccl_state_render.c): the JSON
+ * array of a route's name bits, and a route kind's name.
+ */
+json_t *ccl_state_names_json(unsigned names);
+const char *ccl_state_kind_name(int kind);
 
 
 #endif /* _CCL_STATE_H_INCLUDED_ */

@@ -1,5 +1,8 @@
 /*
  * Copyright (C) cclink authors
+ *
+ * Targets: the addresses behind each endpoint group, resolved on every
+ * cycle (ccl_target.h).
  */
 
 
@@ -61,7 +64,7 @@ ccl_target_group_name(const char *key, char *out, size_t size)
 {
     char  hex[65];
 
-    if (strlen(key) <= CCL_GROUP_NAME_MAX) {
+    if (strlen(key) <= CCLINK_GROUP_MAX) {
         return ccl_strlcpy(out, key, size);
     }
 
@@ -197,7 +200,7 @@ ccl_target_add_name(const ccl_conf_t *conf, ccl_plan_t *groups,
     const char *zone, char *err, size_t errlen)
 {
     int               rc, n, refused;
-    char              text[CCL_ADDR_TEXT_MAX];
+    char              text[CCLINK_ADDR_TEXT];
     const char       *why, *first_why;
     ccl_group_t      *g;
     struct addrinfo  *res, *ai;
@@ -276,7 +279,7 @@ ccl_target_add_conf(const ccl_conf_t *conf, ccl_plan_t *groups,
     const ccl_target_conf_t *t, const char *gname, const char *id)
 {
     int           rc;
-    char          text[CCL_ADDR_TEXT_MAX], host[256], zg[160], err[512];
+    char          text[CCLINK_ADDR_TEXT], host[256], zg[160], err[512];
     unsigned      port;
     const char   *zgname, *why;
     ccl_group_t  *g;
@@ -301,7 +304,7 @@ ccl_target_add_conf(const ccl_conf_t *conf, ccl_plan_t *groups,
     if (rc < 0) {
         why = "not an address or host name";
 
-    } else if (t->zone != NULL && strlen(t->zone) > CCL_ZONE_MAX) {
+    } else if (t->zone != NULL && strlen(t->zone) > CCLINK_ZONE_MAX) {
         why = "zone name too long";
 
     } else if (rc == 1 && !conf->allow_local_targets) {
@@ -364,7 +367,7 @@ ccl_target_domain(const ccl_conf_t *conf, const ccl_domain_t *d,
     ccl_plan_t *groups)
 {
     int                 configured, ok;
-    char                zg[160], name[CCL_HOST_MAX + 80], err[512];
+    char                zg[160], name[CCLINK_NAME_MAX + 80], err[512];
     size_t              i;
     ccl_group_t        *g, *zgp;
     const ccl_zone_t   *z;
@@ -378,7 +381,7 @@ ccl_target_domain(const ccl_conf_t *conf, const ccl_domain_t *d,
 
     for (i = 0; i < d->nzones; i++) {
         if (ccl_snprintf(zg, sizeof(zg), "%s.%s", d->id, d->zones[i].zone)
-            == 0 && strlen(zg) <= CCL_GROUP_NAME_MAX)
+            == 0 && strlen(zg) <= CCLINK_GROUP_MAX)
         {
             if (ccl_plan_add_group(groups, zg) == NULL) {
                 return -1;
@@ -473,7 +476,7 @@ int
 ccl_target_resolve(const ccl_conf_t *conf, const ccl_model_t *m,
     ccl_plan_t *groups)
 {
-    char                 gname[CCL_GROUP_NAME_MAX + 1];
+    char                 gname[CCLINK_GROUP_MAX + 1];
     size_t               i, j;
     int                  known;
     ccl_group_t         *g;

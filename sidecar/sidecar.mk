@@ -9,11 +9,12 @@ SIDECAR_BUILD  := $(BUILD)/sidecar
 SIDECAR_BIN    := $(SIDECAR_BUILD)/cclink-sidecar
 SIDECAR_UNIT   := $(SIDECAR_BUILD)/cclink-sidecar-unit
 SIDECAR_PKGS   := libcurl jansson rdkafka libssl libcrypto libpcre2-8
-SIDECAR_VERSION ?= 0.1.0
+# the version is cclink_common.h's CCLINK_VERSION; packaging passes its own
+SIDECAR_VERSION ?=
 
 SIDECAR_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -pthread \
                   -I$(SIDECAR_DIR) -I$(MODULE_DIR) \
-                  -DCCL_VERSION='"$(SIDECAR_VERSION)"' \
+                  $(if $(SIDECAR_VERSION),-DCCLINK_VERSION='"$(SIDECAR_VERSION)"') \
                   $(shell pkg-config --cflags $(SIDECAR_PKGS) 2>/dev/null)
 SIDECAR_LIBS   := $(shell pkg-config --libs $(SIDECAR_PKGS) 2>/dev/null \
                     || echo -lcurl -ljansson -lrdkafka -lssl -lcrypto \

@@ -55,7 +55,6 @@ FUZZ_SIDECAR_TARGETS := sidecar_conf sidecar_hosts sidecar_model sidecar_log
 FUZZ_SIDECAR_PKGS    := libcurl jansson rdkafka libssl libcrypto libpcre2-8
 FUZZ_SIDECAR_CFLAGS  := -std=gnu11 -D_GNU_SOURCE -pthread -Isidecar \
                         -Itests/sidecar \
-                        -DCCL_VERSION='"fuzz"' \
                         $(shell pkg-config --cflags $(FUZZ_SIDECAR_PKGS) \
                                 2>/dev/null)
 FUZZ_SIDECAR_LIBS    := $(shell pkg-config --libs $(FUZZ_SIDECAR_PKGS) \
@@ -155,10 +154,14 @@ FUZZ_COV_hello         := $(MODULE_DIR)/cclink_hello.c
 FUZZ_COV_hello_gen     := $(MODULE_DIR)/cclink_hello.c
 FUZZ_COV_dns           := $(MODULE_DIR)/cclink_dns.c
 FUZZ_COV_connect       := $(MODULE_DIR)/cclink_connect_parse.c
-FUZZ_COV_sidecar_conf  := sidecar/ccl_conf.c sidecar/ccl_buf.c
+FUZZ_COV_sidecar_conf  := sidecar/ccl_conf.c sidecar/ccl_conf_check.c \
+                          sidecar/ccl_cred.c sidecar/ccl_buf.c
 FUZZ_COV_sidecar_hosts := sidecar/ccl_hosts.c
-FUZZ_COV_sidecar_model := sidecar/ccl_model.c sidecar/ccl_target.c \
-                          sidecar/ccl_plan.c sidecar/ccl_render.c
+FUZZ_COV_sidecar_model := sidecar/ccl_model.c sidecar/ccl_model_json.c \
+                          sidecar/ccl_model_cluster.c \
+                          sidecar/ccl_model_network.c sidecar/ccl_target.c \
+                          sidecar/ccl_plan.c sidecar/ccl_plan_merge.c \
+                          sidecar/ccl_render.c
 FUZZ_COV_sidecar_log   := sidecar/ccl_log.c
 
 fuzz-coverage: $(patsubst %,$(FUZZ_BUILD)/cov_%,$(FUZZ_TARGETS))
