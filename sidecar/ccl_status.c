@@ -290,7 +290,7 @@ ccl_status_publish(const ccl_conf_t *conf, const ccl_state_t *st,
     s.complete = cy->complete;
     s.errors = cy->errors ? cy->errors->n : 0;
     s.result = cy->result;
-    s.written_by = "cclink-sidecar " CCL_VERSION;
+    s.written_by = "cclink-sidecar " CCLINK_VERSION;
     s.generated = st->generated;
     s.reason = cy->reason;
     s.calls = cy->calls;
