@@ -223,6 +223,46 @@ def check_dns(rep, workdir, proxy, bootstrap, ca_file):
               "example.com: REFUSED (no open resolver)")
 
 
+def check_connect(rep, proxy, rest_name, cluster, ca_file, auth):
+    """The CONNECT entrance and the PAC file, as a browser or the
+    Confluent CLI would use them: curl -x to the cluster's REST name (the
+    name is resolved by nobody but the proxy), then the served PAC."""
+    port = getattr(proxy, "connect_port", None)
+    if port is None:
+        rep.skip("connect", "no CONNECT entrance in this mode")
+        return
+    entrance = "http://%s:%d" % (proxy.address, port)
+    url = "https://%s/kafka/v3/clusters/%s/topics" % (rest_name, cluster)
+    r = subprocess.run(["curl", "-sS", "-x", entrance, "--cacert", ca_file,
+                        "-u", "%s:%s" % auth, "-o", "-", "-w",
+                        "\n%{http_code}", url], capture_output=True,
+                       text=True, timeout=30)
+    body, _, code = r.stdout.rpartition("\n")
+    try:
+        topics = sorted(t["topic_name"]
+                        for t in json.loads(body).get("data", []))
+    except ValueError:
+        topics = []
+    rep.check("connect", r.returncode == 0 and code == "200" and topics,
+              "curl -x %s %s -> %s: %s" % (entrance, url, code,
+                                           ", ".join(topics)
+                                           or r.stderr.strip()[:200]))
+    pac_url = "http://%s:%d/cclink/proxy.pac" % (proxy.address,
+                                                 proxy.status_port)
+    r = subprocess.run(["curl", "-sS", "-D", "-", pac_url],
+                       capture_output=True, text=True, timeout=30)
+    head, _, pac = r.stdout.partition("\n\n")    # text mode: no CR
+    ctype = [ln.split(":", 1)[1].strip() for ln in head.splitlines()
+             if ln.lower().startswith("content-type:")]
+    ok = (r.returncode == 0 and " 200 " in head.splitlines()[0]
+          and ctype == ["application/x-ns-proxy-autoconfig"]
+          and ("PROXY %s:%d" % (proxy.address, port)) in pac
+          and rest_name in pac)
+    rep.check("pac file", ok, "GET %s -> %s, %d bytes, names the REST "
+              "name and PROXY %s:%d" % (pac_url, ", ".join(ctype) or "?",
+                                        len(pac), proxy.address, port))
+
+
 def check_status(rep, proxy):
     try:
         st = proxy.status()
@@ -409,6 +449,11 @@ def run_simulator(args, rep):
         Report.head("check: a client with the proxy's DNS as its only "
                     "name service")
         check_dns(rep, workdir, proxy, site.bootstrap, cloud.ca.cert)
+        Report.head("check: a browser or CLI through the CONNECT entrance, "
+                    "and the PAC file")
+        check_connect(rep, proxy, site.rest_name, SIM_CLUSTER,
+                      cloud.ca.cert, (stack.CLUSTER_KEY,
+                                      stack.CLUSTER_SECRET))
         check_status(rep, proxy)
         check_logs(rep, proxy, cloud)
 

@@ -50,7 +50,7 @@ def test_demo_check_on_the_simulator(e2e_dir):
         "kafka produce": "ok", "kafka consume": "ok", "by name": "ok",
         "rest (443)": "ok", "unknown name": "ok", "status page": "ok",
         "error logs": "ok", "dig (DNS)": "ok", "kcat (DNS)": "ok",
-        "dig outside": "ok"}, out
+        "dig outside": "ok", "connect": "ok", "pac file": "ok"}, out
     # the laptop set itself up with the line it printed: curl from the
     # proxy's client folder, then hosts-apply.sh
     assert re.search(r"^  cd \S+/laptop && curl -fsSO http://\S+:\d+/cclink/"
