@@ -51,8 +51,20 @@ def fleet_host(tmp_path, api, i, zone, content_serial=True):
 
 
 def outputs(sc):
-    return sorted(n for n in os.listdir(sc.out)
-                  if not n.startswith(".") and n not in PER_HOST)
+    """The files a host writes, by path under its output directory: the
+    top-level ones and those of the client folder in force
+    (client/current/..., whose generation directories have names of their
+    own on each host)."""
+    names = []
+    for n in os.listdir(sc.out):
+        if n.startswith(".") or n in PER_HOST:
+            continue
+        if n == "client":
+            current = os.path.join(sc.out, "client", "current")
+            names += ["client/current/" + f for f in os.listdir(current)]
+            continue
+        names.append(n)
+    return sorted(names)
 
 
 def read_bytes(sc, name):
@@ -71,7 +83,9 @@ def test_three_hosts_write_identical_outputs(tmp_path, sim_api):
 
     names = outputs(hosts[0])
     for n in ("routes.conf", "hosts-linux.txt", "hosts-windows.txt",
-              "hosts-apply.ps1", "nginx-cclink.conf"):
+              "hosts-apply.ps1", "nginx-cclink.conf",
+              "client/current/hosts-apply.sh", "client/current/index.html",
+              "client/current/dns-zones.txt"):
         assert n in names
     for sc in hosts[1:]:
         assert outputs(sc) == names
