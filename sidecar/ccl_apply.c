@@ -437,7 +437,8 @@ ccl_apply_setup(ccl_cycle_t *c, const ccl_conf_t *conf, ccl_api_t *api,
 static int
 ccl_apply_take_dir(ccl_cycle_t *c)
 {
-    int  i;
+    int   i;
+    char  path[PATH_MAX];
 
     if (ccl_file_mkdirs(c->conf->output_dir) != 0) {
         return -1;
@@ -455,6 +456,14 @@ ccl_apply_take_dir(ccl_cycle_t *c)
     }
 
     ccl_file_sweep(c->state_path);
+
+    if (c->conf->status_file != NULL
+        && strcmp(c->conf->status_file, "off") != 0
+        && ccl_conf_path(c->conf, c->conf->status_file, path,
+                         sizeof(path)) == 0)
+    {
+        ccl_file_sweep(path);
+    }
 
     return 0;
 }
