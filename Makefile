@@ -21,6 +21,11 @@ MODULE_CC_OPT ?=
 MODULE_LD_OPT ?=
 
 MODULE_DIR := ngx_cclink_module
+# the route table library (parser, blob, matcher), plain C: shared by the
+# module, the sidecar, the unit tests and the fuzzers
+RT_SRCS    := $(MODULE_DIR)/cclink_routes_parse.c \
+              $(MODULE_DIR)/cclink_routes_build.c \
+              $(MODULE_DIR)/cclink_routes_match.c
 MODULE_SRCS := $(wildcard $(MODULE_DIR)/*.c $(MODULE_DIR)/*.h) config
 
 .PHONY: all module deps test unit integration clean demo demo-check \
@@ -62,7 +67,7 @@ $(MODULE_SO): $(NGX_BUILD)/objs/Makefile $(MODULE_SRCS)
 UNIT_BIN := $(BUILD)/unit/cclink_unit
 UNIT_SRCS := tests/unit/unit_main.c tests/unit/test_routes.c \
              tests/unit/test_hello.c \
-             $(MODULE_DIR)/cclink_routes.c $(MODULE_DIR)/cclink_hello.c \
+             $(RT_SRCS) $(MODULE_DIR)/cclink_hello.c \
              tests/unit/test_dns.c $(MODULE_DIR)/cclink_dns.c
 UNIT_SRCS += tests/unit/test_connect_parse.c tests/unit/test_pac.c \
              $(MODULE_DIR)/cclink_connect_parse.c $(MODULE_DIR)/cclink_pac.c

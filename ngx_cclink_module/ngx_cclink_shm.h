@@ -219,7 +219,7 @@ ngx_cclink_addr_stat_t *ngx_cclink_addr_stat(ngx_slab_pool_t *shpool,
 
 void ngx_cclink_count_connect(ngx_cclink_addr_stat_t *as, ngx_msec_t ms);
 
-void ngx_cclink_refused(ngx_cclink_shm_t *sh, ngx_uint_t reason,
+void ngx_cclink_count_refusal(ngx_cclink_shm_t *sh, ngx_uint_t reason,
     ngx_str_t *name, ngx_str_t *client);
 
 ngx_int_t ngx_cclink_publish(ngx_slab_pool_t *shpool, ngx_cclink_shm_t *sh,

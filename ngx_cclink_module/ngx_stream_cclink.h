@@ -61,6 +61,16 @@ ngx_int_t ngx_stream_cclink_connect_target(ngx_stream_session_t *s,
     const char *name, size_t len, in_port_t *port);
 
 
+/*
+ * The bytes the preread phase read (the ClientHello), which nginx adds to
+ * no counter: returned while the preread buffer is held; with release,
+ * moved into s->received and the buffer freed (then 0). The one place
+ * that decides how they are counted (ngx_stream_cclink_account.c).
+ */
+off_t ngx_stream_cclink_hello_bytes(ngx_stream_session_t *s,
+    ngx_uint_t release);
+
+
 extern ngx_module_t  ngx_stream_cclink_module;
 
 

@@ -20,6 +20,8 @@
 
 #include <sys/mman.h>
 
+#include "ngx_stream_cclink.h"
+
 
 /* free buffers a server keeps per worker beyond which memory is returned */
 #define NGX_STREAM_CCLINK_PASS_KEEP   64
@@ -727,7 +729,6 @@ ngx_stream_cclink_pass_get_buf(ngx_stream_session_t *s, ngx_buf_t *b)
 static void
 ngx_stream_cclink_pass_put_buf(ngx_stream_session_t *s, ngx_buf_t *b)
 {
-    ngx_connection_t                   *c;
     ngx_stream_cclink_pass_ctx_t       *ctx;
     ngx_stream_cclink_pass_free_t      *f;
     ngx_stream_cclink_pass_srv_conf_t  *pcf;
@@ -740,18 +741,9 @@ ngx_stream_cclink_pass_put_buf(ngx_stream_session_t *s, ngx_buf_t *b)
 
     if (b == &s->upstream->downstream_buf && ctx->preread) {
 
-        /*
-         * The preread buffer: its bytes were counted by nobody yet (the
-         * preread phase does not add to $bytes_received); they were
-         * received from the client all the same.
-         */
+        /* the preread buffer: sent, counted in s->received, and freed */
 
-        c = s->connection;
-
-        s->received += c->buffer->last - c->buffer->start;
-
-        (void) ngx_pfree(c->pool, c->buffer->start);
-        c->buffer = NULL;
+        (void) ngx_stream_cclink_hello_bytes(s, 1);
         ctx->preread = 0;
 
         ngx_memzero(b, sizeof(ngx_buf_t));
