@@ -18,44 +18,8 @@
 #include <ngx_core.h>
 #include <ngx_stream.h>
 
-#include <sys/mman.h>
-
 #include "ngx_stream_cclink.h"
-
-
-/* free buffers a server keeps per worker beyond which memory is returned */
-#define NGX_STREAM_CCLINK_PASS_KEEP   64
-
-
-typedef struct ngx_stream_cclink_pass_free_s  ngx_stream_cclink_pass_free_t;
-
-struct ngx_stream_cclink_pass_free_s {
-    ngx_stream_cclink_pass_free_t  *next;
-};
-
-
-typedef struct {
-    ngx_stream_upstream_srv_conf_t *upstream;
-    ngx_msec_t                      connect_timeout;
-    ngx_msec_t                      timeout;
-    size_t                          buffer_size;
-    ngx_uint_t                      next_upstream_tries;
-    ngx_flag_t                      socket_keepalive;
-
-    /* per worker process: buffers not lent out */
-    ngx_stream_cclink_pass_free_t  *free;
-    ngx_uint_t                      nfree;
-} ngx_stream_cclink_pass_srv_conf_t;
-
-
-typedef struct {
-    /* the preread buffer is being sent upstream as the first bytes */
-    unsigned                        preread:1;
-
-    /* a FIN passed on: the write side of that connection is shut down */
-    unsigned                        client_shut:1;
-    unsigned                        upstream_shut:1;
-} ngx_stream_cclink_pass_ctx_t;
+#include "ngx_stream_cclink_pass_module.h"
 
 
 static void ngx_stream_cclink_pass_handler(ngx_stream_session_t *s);
@@ -70,10 +34,6 @@ static void ngx_stream_cclink_pass_event(ngx_event_t *ev,
     ngx_uint_t from_upstream);
 static ngx_int_t ngx_stream_cclink_pass_relay(ngx_stream_session_t *s,
     ngx_uint_t from_upstream);
-static ngx_int_t ngx_stream_cclink_pass_get_buf(ngx_stream_session_t *s,
-    ngx_buf_t *b);
-static void ngx_stream_cclink_pass_put_buf(ngx_stream_session_t *s,
-    ngx_buf_t *b);
 static void ngx_stream_cclink_pass_finalize(ngx_stream_session_t *s,
     ngx_uint_t rc);
 static void ngx_stream_cclink_pass_reset(ngx_stream_session_t *s,
@@ -683,86 +643,6 @@ ngx_stream_cclink_pass_relay(ngx_stream_session_t *s,
     ngx_add_timer(c->write, pcf->timeout);
 
     return NGX_OK;
-}
-
-
-/*
- * Buffers come from the server's per-worker free list, or are mapped
- * anew; pages of buffers beyond what the list keeps go back to the
- * system, so that a burst does not stay in the worker's memory.
- */
-
-static ngx_int_t
-ngx_stream_cclink_pass_get_buf(ngx_stream_session_t *s, ngx_buf_t *b)
-{
-    u_char                             *p;
-    ngx_stream_cclink_pass_srv_conf_t  *pcf;
-
-    pcf = ngx_stream_get_module_srv_conf(s, ngx_stream_cclink_pass_module);
-
-    if (pcf->free) {
-        p = (u_char *) pcf->free;
-        pcf->free = pcf->free->next;
-        pcf->nfree--;
-
-    } else {
-        p = mmap(NULL, pcf->buffer_size, PROT_READ|PROT_WRITE,
-                 MAP_PRIVATE|MAP_ANONYMOUS, -1, 0);
-
-        if (p == MAP_FAILED) {
-            ngx_log_error(NGX_LOG_ALERT, s->connection->log, ngx_errno,
-                          "mmap(%uz) for a relay buffer failed",
-                          pcf->buffer_size);
-            return NGX_ERROR;
-        }
-    }
-
-    b->start = p;
-    b->pos = p;
-    b->last = p;
-    b->end = p + pcf->buffer_size;
-
-    return NGX_OK;
-}
-
-
-static void
-ngx_stream_cclink_pass_put_buf(ngx_stream_session_t *s, ngx_buf_t *b)
-{
-    ngx_stream_cclink_pass_ctx_t       *ctx;
-    ngx_stream_cclink_pass_free_t      *f;
-    ngx_stream_cclink_pass_srv_conf_t  *pcf;
-
-    if (b->start == NULL) {
-        return;
-    }
-
-    ctx = ngx_stream_get_module_ctx(s, ngx_stream_cclink_pass_module);
-
-    if (b == &s->upstream->downstream_buf && ctx->preread) {
-
-        /* the preread buffer: sent, counted in s->received, and freed */
-
-        (void) ngx_stream_cclink_hello_bytes(s, 1);
-        ctx->preread = 0;
-
-        ngx_memzero(b, sizeof(ngx_buf_t));
-        return;
-    }
-
-    pcf = ngx_stream_get_module_srv_conf(s, ngx_stream_cclink_pass_module);
-
-    if (pcf->nfree < NGX_STREAM_CCLINK_PASS_KEEP) {
-        f = (ngx_stream_cclink_pass_free_t *) b->start;
-        f->next = pcf->free;
-        pcf->free = f;
-        pcf->nfree++;
-
-    } else {
-        (void) munmap(b->start, pcf->buffer_size);
-    }
-
-    ngx_memzero(b, sizeof(ngx_buf_t));
 }
 
 
