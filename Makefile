@@ -12,6 +12,8 @@ BUILD      ?= $(CURDIR)/build
 NGX_SRC    ?= /usr/share/nginx/src
 NGX_BUILD  := $(BUILD)/nginx
 MODULE_SO  := $(BUILD)/modules/ngx_stream_cclink_module.so
+# the http modules (status page, health, PAC): loaded after MODULE_SO
+HTTP_SO    := $(BUILD)/modules/ngx_http_cclink_module.so
 CC         ?= cc
 CFLAGS     ?= -g -O2
 WARN       := -Wall -Wextra -Wno-unused-parameter -Wpointer-arith \
@@ -36,7 +38,7 @@ all: module
 deps:
 	./tools/install-deps.sh
 
-module: $(MODULE_SO)
+module: $(MODULE_SO) $(HTTP_SO)
 
 # Configure a private copy of Debian's nginx sources (nginx-dev) with the
 # flags the distribution's nginx was built with, so that the module's
@@ -55,11 +57,11 @@ $(NGX_BUILD)/objs/Makefile: config
 	        --add-dynamic-module=$(CURDIR) > $(BUILD)/nginx-configure.log 2>&1 \
 	    || { tail -20 $(BUILD)/nginx-configure.log; exit 1; }
 
-$(MODULE_SO): $(NGX_BUILD)/objs/Makefile $(MODULE_SRCS)
-	$(MAKE) -s -C $(NGX_BUILD) -f objs/Makefile \
-	    objs/ngx_stream_cclink_module.so
+$(MODULE_SO) $(HTTP_SO): $(BUILD)/modules/%.so: $(NGX_BUILD)/objs/Makefile \
+                                               $(MODULE_SRCS)
+	$(MAKE) -s -C $(NGX_BUILD) -f objs/Makefile objs/$*.so
 	mkdir -p $(dir $@)
-	cp $(NGX_BUILD)/objs/ngx_stream_cclink_module.so $@
+	cp $(NGX_BUILD)/objs/$*.so $@
 
 # ---------------------------------------------------------------------------
 # unit tests: plain C, no nginx

@@ -7,8 +7,8 @@
  * Invariants
  *
  *  - The zone's slab holds the route table in force (a blob from
- *    cclink_routes.c, see cclink_routes.h) and the tables it replaced that
- *    some worker may still be reading ("retired").
+ *    cclink_routes_build.c, see cclink_routes.h) and the tables it
+ *    replaced that some worker may still be reading ("retired").
  *  - A new table is published by storing its pointer and then bumping
  *    "generation", both under the slab mutex. Readers take no lock: they
  *    load "table" once and use it within one event handler.

@@ -23,6 +23,9 @@ BUILD = os.environ.get("CCLINK_BUILD",
                                     "build"))
 MODULE = os.path.abspath(os.path.join(BUILD, "modules",
                                       "ngx_stream_cclink_module.so"))
+# the http modules (status page, health, PAC), loaded after MODULE
+HTTP_MODULE = os.path.abspath(os.path.join(BUILD, "modules",
+                                           "ngx_http_cclink_module.so"))
 STREAM_SO = "/usr/lib/nginx/modules/ngx_stream_module.so"
 
 
@@ -109,6 +112,7 @@ class Nginx:
         loads = "load_module %s;\n" % STREAM_SO
         if module:
             loads += "load_module %s;\n" % MODULE
+            loads += "load_module %s;\n" % HTTP_MODULE
         text = (loads +
                 "worker_processes %d;\n" % workers +
                 "error_log %s info;\n" % self.err +
