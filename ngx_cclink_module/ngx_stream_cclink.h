@@ -62,13 +62,41 @@ ngx_int_t ngx_stream_cclink_connect_target(ngx_stream_session_t *s,
 
 
 /*
- * The bytes the preread phase read (the ClientHello), which nginx adds to
- * no counter: returned while the preread buffer is held; with release,
- * moved into s->received and the buffer freed (then 0). The one place
- * that decides how they are counted (ngx_stream_cclink_account.c).
+ * The one place that counts the bytes the preread phase read (the
+ * ClientHello): nginx adds them to no counter, yet they came from the
+ * client and go upstream. While the preread buffer exists they are not in
+ * s->received: they are returned, for the caller to add (the accounting
+ * of ngx_stream_cclink_module). With release (cclink_pass, once it has
+ * sent them upstream) they are moved into s->received, the buffer is
+ * freed, and 0 is returned: from then on s->received holds them. Counted
+ * either way, never twice. Inline: it runs for every connection.
  */
-off_t ngx_stream_cclink_hello_bytes(ngx_stream_session_t *s,
-    ngx_uint_t release);
+
+static ngx_inline off_t
+ngx_stream_cclink_hello_bytes(ngx_stream_session_t *s, ngx_uint_t release)
+{
+    off_t              n;
+    ngx_connection_t  *c;
+
+    c = s->connection;
+
+    if (c->buffer == NULL) {
+        return 0;
+    }
+
+    n = c->buffer->last - c->buffer->start;
+
+    if (!release) {
+        return n;
+    }
+
+    s->received += n;
+
+    (void) ngx_pfree(c->pool, c->buffer->start);
+    c->buffer = NULL;
+
+    return 0;
+}
 
 
 extern ngx_module_t  ngx_stream_cclink_module;

@@ -6,10 +6,10 @@
  * replaced in place when its file changes; refuses everything else before
  * any upstream connection. This file: the directives, the configuration,
  * the phase handlers' registration and the worker's start and exit.
- * Routing is in ngx_stream_cclink_preread.c, counting in
- * ngx_stream_cclink_account.c, loop detection in ngx_stream_cclink_local.c,
- * table loading in ngx_stream_cclink_table.c; the balancer is its own
- * module (ngx_stream_cclink_balancer_module.c).
+ * Routing (with loop detection) is in ngx_stream_cclink_preread.c,
+ * counting in ngx_stream_cclink_account.c, table loading in
+ * ngx_stream_cclink_table.c; the balancer is its own module
+ * (ngx_stream_cclink_balancer_module.c).
  */
 
 #include <ngx_config.h>

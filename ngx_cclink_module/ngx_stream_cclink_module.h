@@ -149,9 +149,7 @@ void ngx_stream_cclink_cleanup(void *data);
 void ngx_stream_cclink_account(ngx_stream_cclink_ctx_t *ctx,
     ngx_uint_t final);
 
-/* ngx_stream_cclink_local.c: this proxy's own addresses (loops) */
-ngx_uint_t ngx_stream_cclink_own(ngx_stream_cclink_main_conf_t *mcf,
-    struct sockaddr *sa, socklen_t socklen);
+/* this proxy's own addresses (loop detection), read now and then */
 void ngx_stream_cclink_read_local(ngx_stream_cclink_main_conf_t *mcf,
     ngx_log_t *log);
 

@@ -18,11 +18,12 @@
 #include <ngx_core.h>
 #include <ngx_stream.h>
 
+#include <sys/mman.h>
+
 #include "ngx_stream_cclink.h"
 #include "ngx_stream_cclink_pass_module.h"
 
 
-static void ngx_stream_cclink_pass_handler(ngx_stream_session_t *s);
 static void ngx_stream_cclink_pass_connect(ngx_stream_session_t *s);
 static void ngx_stream_cclink_pass_connect_handler(ngx_event_t *ev);
 static ngx_int_t ngx_stream_cclink_pass_test_connect(ngx_connection_t *c);
@@ -34,6 +35,10 @@ static void ngx_stream_cclink_pass_event(ngx_event_t *ev,
     ngx_uint_t from_upstream);
 static ngx_int_t ngx_stream_cclink_pass_relay(ngx_stream_session_t *s,
     ngx_uint_t from_upstream);
+static ngx_int_t ngx_stream_cclink_pass_get_buf(ngx_stream_session_t *s,
+    ngx_buf_t *b);
+static void ngx_stream_cclink_pass_put_buf(ngx_stream_session_t *s,
+    ngx_buf_t *b);
 static void ngx_stream_cclink_pass_finalize(ngx_stream_session_t *s,
     ngx_uint_t rc);
 static void ngx_stream_cclink_pass_reset(ngx_stream_session_t *s,
@@ -42,11 +47,6 @@ static void ngx_stream_cclink_pass_closed(ngx_stream_session_t *s,
     const char *what);
 static u_char *ngx_stream_cclink_pass_log_error(ngx_log_t *log, u_char *buf,
     size_t len);
-static void *ngx_stream_cclink_pass_create_srv_conf(ngx_conf_t *cf);
-static char *ngx_stream_cclink_pass_merge_srv_conf(ngx_conf_t *cf,
-    void *parent, void *child);
-static char *ngx_stream_cclink_pass(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
 
 
 static ngx_conf_num_bounds_t  ngx_stream_cclink_pass_buffer_bounds = {
@@ -130,7 +130,7 @@ ngx_module_t  ngx_stream_cclink_pass_module = {
 };
 
 
-static void
+void
 ngx_stream_cclink_pass_handler(ngx_stream_session_t *s)
 {
     ngx_connection_t                   *c;
@@ -647,6 +647,86 @@ ngx_stream_cclink_pass_relay(ngx_stream_session_t *s,
 
 
 /*
+ * Buffers come from the server's per-worker free list, or are mapped
+ * anew; pages of buffers beyond what the list keeps go back to the
+ * system, so that a burst does not stay in the worker's memory.
+ */
+
+static ngx_int_t
+ngx_stream_cclink_pass_get_buf(ngx_stream_session_t *s, ngx_buf_t *b)
+{
+    u_char                             *p;
+    ngx_stream_cclink_pass_srv_conf_t  *pcf;
+
+    pcf = ngx_stream_get_module_srv_conf(s, ngx_stream_cclink_pass_module);
+
+    if (pcf->free) {
+        p = (u_char *) pcf->free;
+        pcf->free = pcf->free->next;
+        pcf->nfree--;
+
+    } else {
+        p = mmap(NULL, pcf->buffer_size, PROT_READ|PROT_WRITE,
+                 MAP_PRIVATE|MAP_ANONYMOUS, -1, 0);
+
+        if (p == MAP_FAILED) {
+            ngx_log_error(NGX_LOG_ALERT, s->connection->log, ngx_errno,
+                          "mmap(%uz) for a relay buffer failed",
+                          pcf->buffer_size);
+            return NGX_ERROR;
+        }
+    }
+
+    b->start = p;
+    b->pos = p;
+    b->last = p;
+    b->end = p + pcf->buffer_size;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_stream_cclink_pass_put_buf(ngx_stream_session_t *s, ngx_buf_t *b)
+{
+    ngx_stream_cclink_pass_ctx_t       *ctx;
+    ngx_stream_cclink_pass_free_t      *f;
+    ngx_stream_cclink_pass_srv_conf_t  *pcf;
+
+    if (b->start == NULL) {
+        return;
+    }
+
+    ctx = ngx_stream_get_module_ctx(s, ngx_stream_cclink_pass_module);
+
+    if (b == &s->upstream->downstream_buf && ctx->preread) {
+
+        /* the preread buffer: sent, counted in s->received, and freed */
+
+        (void) ngx_stream_cclink_hello_bytes(s, 1);
+        ctx->preread = 0;
+
+        ngx_memzero(b, sizeof(ngx_buf_t));
+        return;
+    }
+
+    pcf = ngx_stream_get_module_srv_conf(s, ngx_stream_cclink_pass_module);
+
+    if (pcf->nfree < NGX_STREAM_CCLINK_PASS_KEEP) {
+        f = (ngx_stream_cclink_pass_free_t *) b->start;
+        f->next = pcf->free;
+        pcf->free = f;
+        pcf->nfree++;
+
+    } else {
+        (void) munmap(b->start, pcf->buffer_size);
+    }
+
+    ngx_memzero(b, sizeof(ngx_buf_t));
+}
+
+
+/*
  * One side reset its connection: the other is reset too (closed with
  * SO_LINGER 0, so that it gets an RST, not a FIN), as a passthrough
  * should; a client then sees what the server did, and the reverse.
@@ -775,105 +855,4 @@ ngx_stream_cclink_pass_log_error(ngx_log_t *log, u_char *buf, size_t len)
                      u->received, pc ? pc->sent : 0);
 
     return p;
-}
-
-
-static void *
-ngx_stream_cclink_pass_create_srv_conf(ngx_conf_t *cf)
-{
-    ngx_stream_cclink_pass_srv_conf_t  *conf;
-
-    conf = ngx_pcalloc(cf->pool, sizeof(ngx_stream_cclink_pass_srv_conf_t));
-    if (conf == NULL) {
-        return NULL;
-    }
-
-    /*
-     * set by ngx_pcalloc():
-     *
-     *     conf->upstream = NULL;
-     *     conf->free = NULL;
-     *     conf->nfree = 0;
-     */
-
-    conf->connect_timeout = NGX_CONF_UNSET_MSEC;
-    conf->timeout = NGX_CONF_UNSET_MSEC;
-    conf->buffer_size = NGX_CONF_UNSET_SIZE;
-    conf->next_upstream_tries = NGX_CONF_UNSET_UINT;
-    conf->socket_keepalive = NGX_CONF_UNSET;
-
-    return conf;
-}
-
-
-static char *
-ngx_stream_cclink_pass_merge_srv_conf(ngx_conf_t *cf, void *parent,
-    void *child)
-{
-    ngx_stream_cclink_pass_srv_conf_t *prev = parent;
-    ngx_stream_cclink_pass_srv_conf_t *conf = child;
-
-    ngx_stream_core_srv_conf_t  *cscf;
-
-    /* proxy_pass after cclink_pass replaces the handler without a word */
-
-    cscf = ngx_stream_conf_get_module_srv_conf(cf, ngx_stream_core_module);
-
-    if (conf->upstream && cscf->handler != ngx_stream_cclink_pass_handler) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"cclink_pass\" "
-                           "conflicts with another content handler of this "
-                           "server (\"proxy_pass\" or \"return\"?)");
-        return NGX_CONF_ERROR;
-    }
-
-    ngx_conf_merge_msec_value(conf->connect_timeout, prev->connect_timeout,
-                              10000);
-    ngx_conf_merge_msec_value(conf->timeout, prev->timeout, 600000);
-    ngx_conf_merge_size_value(conf->buffer_size, prev->buffer_size, 16384);
-    ngx_conf_merge_uint_value(conf->next_upstream_tries,
-                              prev->next_upstream_tries, 0);
-    ngx_conf_merge_value(conf->socket_keepalive, prev->socket_keepalive, 0);
-
-    /* whole pages: the buffers are mapped one by one */
-    conf->buffer_size = ngx_align(conf->buffer_size, ngx_pagesize);
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_stream_cclink_pass(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_stream_cclink_pass_srv_conf_t *pcf = conf;
-
-    ngx_url_t                    url;
-    ngx_str_t                   *value;
-    ngx_stream_core_srv_conf_t  *cscf;
-
-    if (pcf->upstream) {
-        return "is duplicate";
-    }
-
-    cscf = ngx_stream_conf_get_module_srv_conf(cf, ngx_stream_core_module);
-
-    if (cscf->handler) {
-        return "conflicts with another content handler of this server "
-               "(\"proxy_pass\" or \"return\"?)";
-    }
-
-    cscf->handler = ngx_stream_cclink_pass_handler;
-
-    value = cf->args->elts;
-
-    ngx_memzero(&url, sizeof(ngx_url_t));
-
-    url.url = value[1];
-    url.no_resolve = 1;
-
-    pcf->upstream = ngx_stream_upstream_add(cf, &url, 0);
-    if (pcf->upstream == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
 }

@@ -3,7 +3,8 @@
  *
  * The types that the files of ngx_stream_cclink_pass_module share: its
  * server configuration with the per-worker buffer free list, a session's
- * relay state, and the buffer lending (ngx_stream_cclink_pass_buf.c).
+ * relay state, the content handler and the configuration's functions
+ * (ngx_stream_cclink_pass_conf.c).
  */
 
 #ifndef _NGX_STREAM_CCLINK_PASS_MODULE_H_INCLUDED_
@@ -53,9 +54,14 @@ typedef struct {
 } ngx_stream_cclink_pass_ctx_t;
 
 
-ngx_int_t ngx_stream_cclink_pass_get_buf(ngx_stream_session_t *s,
-    ngx_buf_t *b);
-void ngx_stream_cclink_pass_put_buf(ngx_stream_session_t *s, ngx_buf_t *b);
+/* ngx_stream_cclink_pass_module.c: the content handler */
+void ngx_stream_cclink_pass_handler(ngx_stream_session_t *s);
+
+/* ngx_stream_cclink_pass_conf.c */
+void *ngx_stream_cclink_pass_create_srv_conf(ngx_conf_t *cf);
+char *ngx_stream_cclink_pass_merge_srv_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+char *ngx_stream_cclink_pass(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 
 
 extern ngx_module_t  ngx_stream_cclink_pass_module;

@@ -4,8 +4,9 @@
  * ngx_stream_cclink_module: routing in the preread phase. Reads the
  * ClientHello into a buffer of its own size, matches its server name in
  * the route table in force, copies the route's addresses into the session
- * (never one of this proxy's listeners) or refuses the connection; the
- * lookup the DNS and CONNECT modules share; the $cclink_* variables.
+ * (never one of this proxy's listeners: the host's own addresses are
+ * read now and then) or refuses the connection; the lookup the DNS and
+ * CONNECT modules share; the $cclink_* variables.
  */
 
 #include <ngx_config.h>
@@ -13,6 +14,8 @@
 #include <ngx_stream.h>
 
 #include "ngx_stream_cclink_module.h"
+
+#include <ifaddrs.h>
 
 
 /*
@@ -40,6 +43,10 @@ static ngx_int_t ngx_stream_cclink_find_route(ngx_stream_session_t *s,
     ngx_stream_cclink_ctx_t *ctx, const char *name, size_t len);
 static ngx_int_t ngx_stream_cclink_buffer(ngx_stream_session_t *s,
     size_t hello_len);
+static ngx_uint_t ngx_stream_cclink_own(ngx_stream_cclink_main_conf_t *mcf,
+    struct sockaddr *sa, socklen_t socklen);
+static ngx_uint_t ngx_stream_cclink_is_local(
+    ngx_stream_cclink_main_conf_t *mcf, struct sockaddr *sa);
 static ngx_int_t ngx_stream_cclink_variable(ngx_stream_session_t *s,
     ngx_stream_variable_value_t *v, uintptr_t data);
 
@@ -417,6 +424,168 @@ ngx_stream_cclink_buffer(ngx_stream_session_t *s, size_t hello_len)
     c->buffer = b;
 
     return NGX_AGAIN;
+}
+
+
+/*
+ * Whether an address is one of this proxy's own listening sockets: a
+ * listener's exact address, or, for a wildcard listener, any address of
+ * this host, on the listener's port.
+ */
+
+static ngx_uint_t
+ngx_stream_cclink_own(ngx_stream_cclink_main_conf_t *mcf,
+    struct sockaddr *sa, socklen_t socklen)
+{
+    in_port_t         port;
+    ngx_uint_t        i;
+    ngx_listening_t  *ls;
+
+    port = ngx_inet_get_port(sa);
+    ls = ngx_cycle->listening.elts;
+
+    for (i = 0; i < ngx_cycle->listening.nelts; i++) {
+
+        if (ls[i].type != SOCK_STREAM
+            || ls[i].sockaddr->sa_family != sa->sa_family
+            || ngx_inet_get_port(ls[i].sockaddr) != port)
+        {
+            continue;
+        }
+
+        if (ls[i].wildcard) {
+            if (ngx_stream_cclink_is_local(mcf, sa)) {
+                return 1;
+            }
+
+            continue;
+        }
+
+        if (ngx_cmp_sockaddr(ls[i].sockaddr, ls[i].socklen, sa, socklen, 0)
+            == NGX_OK)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+static ngx_uint_t
+ngx_stream_cclink_is_local(ngx_stream_cclink_main_conf_t *mcf,
+    struct sockaddr *sa)
+{
+    in_addr_t             a;
+    ngx_uint_t            i;
+    struct sockaddr_in   *sin;
+#if (NGX_HAVE_INET6)
+    struct sockaddr_in6  *sin6;
+#endif
+
+    switch (sa->sa_family) {
+
+#if (NGX_HAVE_INET6)
+    case AF_INET6:
+        sin6 = (struct sockaddr_in6 *) sa;
+
+        if (IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr)
+            || IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr))
+        {
+            return 1;
+        }
+
+        break;
+#endif
+
+    case AF_INET:
+        sin = (struct sockaddr_in *) sa;
+        a = ntohl(sin->sin_addr.s_addr);
+
+        /* 127.0.0.0/8 and 0.0.0.0 reach this host */
+
+        if ((a >> 24) == 127 || a == 0) {
+            return 1;
+        }
+
+        break;
+
+    default:
+        return 0;
+    }
+
+    for (i = 0; i < mcf->nlocal; i++) {
+        if (ngx_cmp_sockaddr(&mcf->local[i].sockaddr, sizeof(ngx_sockaddr_t),
+                             sa, sizeof(ngx_sockaddr_t), 0)
+            == NGX_OK)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* reads the host's interface addresses, in a worker, now and then */
+
+void
+ngx_stream_cclink_read_local(ngx_stream_cclink_main_conf_t *mcf,
+    ngx_log_t *log)
+{
+    size_t            len;
+    ngx_uint_t        n;
+    struct ifaddrs   *ifa, *p;
+    ngx_sockaddr_t   *local;
+
+    mcf->local_at = ngx_time();
+
+    if (getifaddrs(&ifa) == -1) {
+        ngx_log_error(NGX_LOG_WARN, log, ngx_errno, "getifaddrs() failed");
+        return;
+    }
+
+    n = 0;
+
+    for (p = ifa; p; p = p->ifa_next) {
+        if (p->ifa_addr && (p->ifa_addr->sa_family == AF_INET
+                            || p->ifa_addr->sa_family == AF_INET6))
+        {
+            n++;
+        }
+    }
+
+    local = ngx_calloc((n + 1) * sizeof(ngx_sockaddr_t), log);
+    if (local == NULL) {
+        freeifaddrs(ifa);
+        return;
+    }
+
+    n = 0;
+
+    for (p = ifa; p; p = p->ifa_next) {
+        if (p->ifa_addr == NULL) {
+            continue;
+        }
+
+        if (p->ifa_addr->sa_family == AF_INET) {
+            len = sizeof(struct sockaddr_in);
+
+        } else if (p->ifa_addr->sa_family == AF_INET6) {
+            len = sizeof(struct sockaddr_in6);
+
+        } else {
+            continue;
+        }
+
+        ngx_memcpy(&local[n++], p->ifa_addr, len);
+    }
+
+    freeifaddrs(ifa);
+
+    ngx_free(mcf->local);
+    mcf->local = local;
+    mcf->nlocal = n;
 }
 
 
