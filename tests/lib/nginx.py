@@ -27,6 +27,9 @@ MODULE = os.path.abspath(os.path.join(BUILD, "modules",
 HTTP_MODULE = os.path.abspath(os.path.join(BUILD, "modules",
                                            "ngx_http_cclink_module.so"))
 STREAM_SO = "/usr/lib/nginx/modules/ngx_stream_module.so"
+# the names every dynamic module defines (two of ours are loaded)
+ASAN_SUPP = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                         "asan-odr.supp")
 
 
 # ports already handed out by free_port() in this process
@@ -93,7 +96,8 @@ def nginx_env(logs):
         os.chmod(logs, 0o777)         # workers run unprivileged
         env["LD_PRELOAD"] = " ".join(pre)
         env["ASAN_OPTIONS"] = ("detect_leaks=0:abort_on_error=0:"
-                               "log_path=%s/asan" % logs)
+                               "suppressions=%s:log_path=%s/asan"
+                               % (ASAN_SUPP, logs))
         env["UBSAN_OPTIONS"] = ("print_stacktrace=1:halt_on_error=1:"
                                 "log_path=%s/ubsan" % logs)
     return env
