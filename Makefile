@@ -12,6 +12,8 @@ BUILD      ?= $(CURDIR)/build
 NGX_SRC    ?= /usr/share/nginx/src
 NGX_BUILD  := $(BUILD)/nginx
 MODULE_SO  := $(BUILD)/modules/ngx_stream_cclink_module.so
+# the http modules (status page, health, PAC): loaded after MODULE_SO
+HTTP_SO    := $(BUILD)/modules/ngx_http_cclink_module.so
 CC         ?= cc
 CFLAGS     ?= -g -O2
 WARN       := -Wall -Wextra -Wno-unused-parameter -Wpointer-arith \
@@ -21,6 +23,11 @@ MODULE_CC_OPT ?=
 MODULE_LD_OPT ?=
 
 MODULE_DIR := ngx_cclink_module
+# the route table library (parser, blob, matcher), plain C: shared by the
+# module, the sidecar, the unit tests and the fuzzers
+RT_SRCS    := $(MODULE_DIR)/cclink_routes_parse.c \
+              $(MODULE_DIR)/cclink_routes_build.c \
+              $(MODULE_DIR)/cclink_routes_match.c
 MODULE_SRCS := $(wildcard $(MODULE_DIR)/*.c $(MODULE_DIR)/*.h) config
 
 .PHONY: all module deps test unit integration clean demo demo-check \
@@ -31,7 +38,7 @@ all: module
 deps:
 	./tools/install-deps.sh
 
-module: $(MODULE_SO)
+module: $(MODULE_SO) $(HTTP_SO)
 
 # Configure a private copy of Debian's nginx sources (nginx-dev) with the
 # flags the distribution's nginx was built with, so that the module's
@@ -50,11 +57,11 @@ $(NGX_BUILD)/objs/Makefile: config
 	        --add-dynamic-module=$(CURDIR) > $(BUILD)/nginx-configure.log 2>&1 \
 	    || { tail -20 $(BUILD)/nginx-configure.log; exit 1; }
 
-$(MODULE_SO): $(NGX_BUILD)/objs/Makefile $(MODULE_SRCS)
-	$(MAKE) -s -C $(NGX_BUILD) -f objs/Makefile \
-	    objs/ngx_stream_cclink_module.so
+$(MODULE_SO) $(HTTP_SO): $(BUILD)/modules/%.so: $(NGX_BUILD)/objs/Makefile \
+                                               $(MODULE_SRCS)
+	$(MAKE) -s -C $(NGX_BUILD) -f objs/Makefile objs/$*.so
 	mkdir -p $(dir $@)
-	cp $(NGX_BUILD)/objs/ngx_stream_cclink_module.so $@
+	cp $(NGX_BUILD)/objs/$*.so $@
 
 # ---------------------------------------------------------------------------
 # unit tests: plain C, no nginx
@@ -62,7 +69,7 @@ $(MODULE_SO): $(NGX_BUILD)/objs/Makefile $(MODULE_SRCS)
 UNIT_BIN := $(BUILD)/unit/cclink_unit
 UNIT_SRCS := tests/unit/unit_main.c tests/unit/test_routes.c \
              tests/unit/test_hello.c \
-             $(MODULE_DIR)/cclink_routes.c $(MODULE_DIR)/cclink_hello.c \
+             $(RT_SRCS) $(MODULE_DIR)/cclink_hello.c \
              tests/unit/test_dns.c $(MODULE_DIR)/cclink_dns.c
 UNIT_SRCS += tests/unit/test_connect_parse.c tests/unit/test_pac.c \
              $(MODULE_DIR)/cclink_connect_parse.c $(MODULE_DIR)/cclink_pac.c

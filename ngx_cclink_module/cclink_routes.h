@@ -15,9 +15,9 @@
  *    copy made elsewhere).
  *  - A blob is immutable once made.
  *  - Compiled regular expressions hold process pointers and never live in a
- *    blob: cclink_rt_rx_compile() builds them per process for one blob, and
- *    cclink_rt_match() takes them as a separate argument (NULL when the blob
- *    has no regular expressions).
+ *    blob: cclink_rt_regexes_compile() builds them per process for one
+ *    blob, and cclink_rt_match() takes them as a separate argument (NULL
+ *    when the blob has no regular expressions).
  *  - Nothing here allocates or locks on the match path.
  */
 
@@ -146,7 +146,7 @@ typedef struct {
 
 
 /* compiled regular expressions of one blob, per process */
-typedef struct cclink_rt_rx_s  cclink_rt_rx_t;
+typedef struct cclink_rt_regexes_s  cclink_rt_regexes_t;
 
 
 typedef struct {
@@ -186,17 +186,17 @@ cclink_rt_size(const cclink_rt_t *rt)
  */
 int cclink_rt_check(const cclink_rt_t *rt, size_t size);
 
-cclink_rt_rx_t *cclink_rt_rx_compile(const cclink_rt_t *rt, char *err,
-    size_t errlen);
-void cclink_rt_rx_free(cclink_rt_rx_t *rx);
+cclink_rt_regexes_t *cclink_rt_regexes_compile(const cclink_rt_t *rt,
+    char *err, size_t errlen);
+void cclink_rt_regexes_free(cclink_rt_regexes_t *regexes);
 
 /*
  * Looks a server name up. The name may be in any case and may end with one
  * dot. Returns 1 and fills *m when a route matches, 0 when none does (or
- * the name is not a valid host name). rx may be NULL only when the blob has
- * no regular expressions.
+ * the name is not a valid host name). regexes may be NULL only when the
+ * blob has no regular expressions.
  */
-int cclink_rt_match(const cclink_rt_t *rt, const cclink_rt_rx_t *rx,
+int cclink_rt_match(const cclink_rt_t *rt, const cclink_rt_regexes_t *regexes,
     const char *name, size_t len, cclink_rt_match_t *m);
 
 
@@ -206,6 +206,29 @@ int cclink_rt_match(const cclink_rt_t *rt, const cclink_rt_rx_t *rx,
  */
 void cclink_rt_stats(const cclink_rt_t *rt, uint32_t *max_probe,
     uint64_t *total_probe);
+
+
+/*
+ * The hash of the blob's name tables, used by the builder to fill them
+ * and by the matcher to probe them: FNV-1a, then a final avalanche so
+ * that masked low bits mix.
+ */
+
+static inline uint32_t
+cclink_rt_hash(const char *s, size_t len)
+{
+    uint32_t  h;
+
+    h = cclink_fnv1a(s, len);
+
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
+
+    return h;
+}
 
 
 /* accessors */

@@ -312,8 +312,8 @@ ngx_cclink_count_connect(ngx_cclink_addr_stat_t *as, ngx_msec_t ms)
 
 
 void
-ngx_cclink_refused(ngx_cclink_shm_t *sh, ngx_uint_t reason, ngx_str_t *name,
-    ngx_str_t *client)
+ngx_cclink_count_refusal(ngx_cclink_shm_t *sh, ngx_uint_t reason,
+    ngx_str_t *name, ngx_str_t *client)
 {
     size_t                len;
     ngx_uint_t            i;

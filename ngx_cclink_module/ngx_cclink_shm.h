@@ -7,8 +7,8 @@
  * Invariants
  *
  *  - The zone's slab holds the route table in force (a blob from
- *    cclink_routes.c, see cclink_routes.h) and the tables it replaced that
- *    some worker may still be reading ("retired").
+ *    cclink_routes_build.c, see cclink_routes.h) and the tables it
+ *    replaced that some worker may still be reading ("retired").
  *  - A new table is published by storing its pointer and then bumping
  *    "generation", both under the slab mutex. Readers take no lock: they
  *    load "table" once and use it within one event handler.
@@ -219,7 +219,7 @@ ngx_cclink_addr_stat_t *ngx_cclink_addr_stat(ngx_slab_pool_t *shpool,
 
 void ngx_cclink_count_connect(ngx_cclink_addr_stat_t *as, ngx_msec_t ms);
 
-void ngx_cclink_refused(ngx_cclink_shm_t *sh, ngx_uint_t reason,
+void ngx_cclink_count_refusal(ngx_cclink_shm_t *sh, ngx_uint_t reason,
     ngx_str_t *name, ngx_str_t *client);
 
 ngx_int_t ngx_cclink_publish(ngx_slab_pool_t *shpool, ngx_cclink_shm_t *sh,

@@ -61,6 +61,44 @@ ngx_int_t ngx_stream_cclink_connect_target(ngx_stream_session_t *s,
     const char *name, size_t len, in_port_t *port);
 
 
+/*
+ * The one place that counts the bytes the preread phase read (the
+ * ClientHello): nginx adds them to no counter, yet they came from the
+ * client and go upstream. While the preread buffer exists they are not in
+ * s->received: they are returned, for the caller to add (the accounting
+ * of ngx_stream_cclink_module). With release (cclink_pass, once it has
+ * sent them upstream) they are moved into s->received, the buffer is
+ * freed, and 0 is returned: from then on s->received holds them. Counted
+ * either way, never twice. Inline: it runs for every connection.
+ */
+
+static ngx_inline off_t
+ngx_stream_cclink_hello_bytes(ngx_stream_session_t *s, ngx_uint_t release)
+{
+    off_t              n;
+    ngx_connection_t  *c;
+
+    c = s->connection;
+
+    if (c->buffer == NULL) {
+        return 0;
+    }
+
+    n = c->buffer->last - c->buffer->start;
+
+    if (!release) {
+        return n;
+    }
+
+    s->received += n;
+
+    (void) ngx_pfree(c->pool, c->buffer->start);
+    c->buffer = NULL;
+
+    return 0;
+}
+
+
 extern ngx_module_t  ngx_stream_cclink_module;
 
 

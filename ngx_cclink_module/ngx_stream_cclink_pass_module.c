@@ -20,43 +20,10 @@
 
 #include <sys/mman.h>
 
-
-/* free buffers a server keeps per worker beyond which memory is returned */
-#define NGX_STREAM_CCLINK_PASS_KEEP   64
-
-
-typedef struct ngx_stream_cclink_pass_free_s  ngx_stream_cclink_pass_free_t;
-
-struct ngx_stream_cclink_pass_free_s {
-    ngx_stream_cclink_pass_free_t  *next;
-};
+#include "ngx_stream_cclink.h"
+#include "ngx_stream_cclink_pass_module.h"
 
 
-typedef struct {
-    ngx_stream_upstream_srv_conf_t *upstream;
-    ngx_msec_t                      connect_timeout;
-    ngx_msec_t                      timeout;
-    size_t                          buffer_size;
-    ngx_uint_t                      next_upstream_tries;
-    ngx_flag_t                      socket_keepalive;
-
-    /* per worker process: buffers not lent out */
-    ngx_stream_cclink_pass_free_t  *free;
-    ngx_uint_t                      nfree;
-} ngx_stream_cclink_pass_srv_conf_t;
-
-
-typedef struct {
-    /* the preread buffer is being sent upstream as the first bytes */
-    unsigned                        preread:1;
-
-    /* a FIN passed on: the write side of that connection is shut down */
-    unsigned                        client_shut:1;
-    unsigned                        upstream_shut:1;
-} ngx_stream_cclink_pass_ctx_t;
-
-
-static void ngx_stream_cclink_pass_handler(ngx_stream_session_t *s);
 static void ngx_stream_cclink_pass_connect(ngx_stream_session_t *s);
 static void ngx_stream_cclink_pass_connect_handler(ngx_event_t *ev);
 static ngx_int_t ngx_stream_cclink_pass_test_connect(ngx_connection_t *c);
@@ -80,11 +47,6 @@ static void ngx_stream_cclink_pass_closed(ngx_stream_session_t *s,
     const char *what);
 static u_char *ngx_stream_cclink_pass_log_error(ngx_log_t *log, u_char *buf,
     size_t len);
-static void *ngx_stream_cclink_pass_create_srv_conf(ngx_conf_t *cf);
-static char *ngx_stream_cclink_pass_merge_srv_conf(ngx_conf_t *cf,
-    void *parent, void *child);
-static char *ngx_stream_cclink_pass(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
 
 
 static ngx_conf_num_bounds_t  ngx_stream_cclink_pass_buffer_bounds = {
@@ -168,7 +130,7 @@ ngx_module_t  ngx_stream_cclink_pass_module = {
 };
 
 
-static void
+void
 ngx_stream_cclink_pass_handler(ngx_stream_session_t *s)
 {
     ngx_connection_t                   *c;
@@ -727,7 +689,6 @@ ngx_stream_cclink_pass_get_buf(ngx_stream_session_t *s, ngx_buf_t *b)
 static void
 ngx_stream_cclink_pass_put_buf(ngx_stream_session_t *s, ngx_buf_t *b)
 {
-    ngx_connection_t                   *c;
     ngx_stream_cclink_pass_ctx_t       *ctx;
     ngx_stream_cclink_pass_free_t      *f;
     ngx_stream_cclink_pass_srv_conf_t  *pcf;
@@ -740,18 +701,9 @@ ngx_stream_cclink_pass_put_buf(ngx_stream_session_t *s, ngx_buf_t *b)
 
     if (b == &s->upstream->downstream_buf && ctx->preread) {
 
-        /*
-         * The preread buffer: its bytes were counted by nobody yet (the
-         * preread phase does not add to $bytes_received); they were
-         * received from the client all the same.
-         */
+        /* the preread buffer: sent, counted in s->received, and freed */
 
-        c = s->connection;
-
-        s->received += c->buffer->last - c->buffer->start;
-
-        (void) ngx_pfree(c->pool, c->buffer->start);
-        c->buffer = NULL;
+        (void) ngx_stream_cclink_hello_bytes(s, 1);
         ctx->preread = 0;
 
         ngx_memzero(b, sizeof(ngx_buf_t));
@@ -903,105 +855,4 @@ ngx_stream_cclink_pass_log_error(ngx_log_t *log, u_char *buf, size_t len)
                      u->received, pc ? pc->sent : 0);
 
     return p;
-}
-
-
-static void *
-ngx_stream_cclink_pass_create_srv_conf(ngx_conf_t *cf)
-{
-    ngx_stream_cclink_pass_srv_conf_t  *conf;
-
-    conf = ngx_pcalloc(cf->pool, sizeof(ngx_stream_cclink_pass_srv_conf_t));
-    if (conf == NULL) {
-        return NULL;
-    }
-
-    /*
-     * set by ngx_pcalloc():
-     *
-     *     conf->upstream = NULL;
-     *     conf->free = NULL;
-     *     conf->nfree = 0;
-     */
-
-    conf->connect_timeout = NGX_CONF_UNSET_MSEC;
-    conf->timeout = NGX_CONF_UNSET_MSEC;
-    conf->buffer_size = NGX_CONF_UNSET_SIZE;
-    conf->next_upstream_tries = NGX_CONF_UNSET_UINT;
-    conf->socket_keepalive = NGX_CONF_UNSET;
-
-    return conf;
-}
-
-
-static char *
-ngx_stream_cclink_pass_merge_srv_conf(ngx_conf_t *cf, void *parent,
-    void *child)
-{
-    ngx_stream_cclink_pass_srv_conf_t *prev = parent;
-    ngx_stream_cclink_pass_srv_conf_t *conf = child;
-
-    ngx_stream_core_srv_conf_t  *cscf;
-
-    /* proxy_pass after cclink_pass replaces the handler without a word */
-
-    cscf = ngx_stream_conf_get_module_srv_conf(cf, ngx_stream_core_module);
-
-    if (conf->upstream && cscf->handler != ngx_stream_cclink_pass_handler) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"cclink_pass\" "
-                           "conflicts with another content handler of this "
-                           "server (\"proxy_pass\" or \"return\"?)");
-        return NGX_CONF_ERROR;
-    }
-
-    ngx_conf_merge_msec_value(conf->connect_timeout, prev->connect_timeout,
-                              10000);
-    ngx_conf_merge_msec_value(conf->timeout, prev->timeout, 600000);
-    ngx_conf_merge_size_value(conf->buffer_size, prev->buffer_size, 16384);
-    ngx_conf_merge_uint_value(conf->next_upstream_tries,
-                              prev->next_upstream_tries, 0);
-    ngx_conf_merge_value(conf->socket_keepalive, prev->socket_keepalive, 0);
-
-    /* whole pages: the buffers are mapped one by one */
-    conf->buffer_size = ngx_align(conf->buffer_size, ngx_pagesize);
-
-    return NGX_CONF_OK;
-}
-
-
-static char *
-ngx_stream_cclink_pass(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_stream_cclink_pass_srv_conf_t *pcf = conf;
-
-    ngx_url_t                    url;
-    ngx_str_t                   *value;
-    ngx_stream_core_srv_conf_t  *cscf;
-
-    if (pcf->upstream) {
-        return "is duplicate";
-    }
-
-    cscf = ngx_stream_conf_get_module_srv_conf(cf, ngx_stream_core_module);
-
-    if (cscf->handler) {
-        return "conflicts with another content handler of this server "
-               "(\"proxy_pass\" or \"return\"?)";
-    }
-
-    cscf->handler = ngx_stream_cclink_pass_handler;
-
-    value = cf->args->elts;
-
-    ngx_memzero(&url, sizeof(ngx_url_t));
-
-    url.url = value[1];
-    url.no_resolve = 1;
-
-    pcf->upstream = ngx_stream_upstream_add(cf, &url, 0);
-    if (pcf->upstream == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
 }

@@ -186,10 +186,12 @@ pkg_version() {
 # True when the installed nginx loads the installed module.
 module_loads() {
     [ -f /usr/lib/nginx/modules/ngx_stream_cclink_module.so ] || return 1
+    [ -f /usr/lib/nginx/modules/ngx_http_cclink_module.so ] || return 1
     t=$(mktemp)
     {
         echo "load_module modules/ngx_stream_module.so;"
         echo "load_module modules/ngx_stream_cclink_module.so;"
+        echo "load_module modules/ngx_http_cclink_module.so;"
         echo "events {}"
     } > "$t"
     if nginx -q -t -c "$t" -g 'pid /dev/null; error_log stderr;' \

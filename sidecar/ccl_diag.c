@@ -381,7 +381,7 @@ ccl_diag_run(const ccl_conf_t *conf, const char *target, FILE *out)
     SSL_CTX                  *ctx;
     ccl_diag_t                dg;
     cclink_rt_t              *rt;
-    cclink_rt_rx_t           *rx;
+    cclink_rt_regexes_t           *rx;
     cclink_rt_match_t         m;
     const cclink_rt_addr_t   *a;
     struct sockaddr_storage   ss;
@@ -416,7 +416,7 @@ ccl_diag_run(const ccl_conf_t *conf, const char *target, FILE *out)
     rx = NULL;
 
     if (rt->nregex > 0) {
-        rx = cclink_rt_rx_compile(rt, err, sizeof(err));
+        rx = cclink_rt_regexes_compile(rt, err, sizeof(err));
         if (rx == NULL) {
             ccl_diag_line(&dg, "route", "FAIL", "%s", err);
             cclink_rt_free(rt);
@@ -432,7 +432,7 @@ ccl_diag_run(const ccl_conf_t *conf, const char *target, FILE *out)
                       "file); brokers need a Kafka API key or a domain "
                       "pattern", host, path);
         ccl_diag_dns(&dg, host);
-        cclink_rt_rx_free(rx);
+        cclink_rt_regexes_free(rx);
         cclink_rt_free(rt);
         fprintf(out, "result: FAIL at route\n");
         return 1;
@@ -455,7 +455,7 @@ ccl_diag_run(const ccl_conf_t *conf, const char *target, FILE *out)
 
     ctx = SSL_CTX_new(TLS_client_method());
     if (ctx == NULL) {
-        cclink_rt_rx_free(rx);
+        cclink_rt_regexes_free(rx);
         cclink_rt_free(rt);
         return -1;
     }
@@ -507,7 +507,7 @@ ccl_diag_run(const ccl_conf_t *conf, const char *target, FILE *out)
     }
 
     SSL_CTX_free(ctx);
-    cclink_rt_rx_free(rx);
+    cclink_rt_regexes_free(rx);
     cclink_rt_free(rt);
 
     fprintf(out, "result: %s\n", dg.failed ? "FAIL" : "ok");

@@ -28,9 +28,10 @@ SIDECAR_HDRS     := $(wildcard $(SIDECAR_DIR)/*.h) $(MODULE_DIR)/cclink_routes.h
 
 # the route table parser is the module's own, so that what the sidecar
 # writes is checked exactly as nginx will read it
-SIDECAR_RT_SRC   := $(MODULE_DIR)/cclink_routes.c
+SIDECAR_RT_OBJS  := $(patsubst $(MODULE_DIR)/%.c,$(SIDECAR_BUILD)/obj/%.o, \
+                      $(RT_SRCS))
 SIDECAR_LIB_OBJS := $(patsubst $(SIDECAR_DIR)/%.c,$(SIDECAR_BUILD)/obj/%.o, \
-                      $(SIDECAR_LIB_SRCS)) $(SIDECAR_BUILD)/obj/cclink_routes.o \
+                      $(SIDECAR_LIB_SRCS)) $(SIDECAR_RT_OBJS) \
                     $(SIDECAR_BUILD)/obj/cclink_pac.o
 
 SIDECAR_TEST_SRCS := $(wildcard tests/sidecar/*.c)
@@ -47,8 +48,9 @@ $(SIDECAR_BUILD)/obj/%.o: $(SIDECAR_DIR)/%.c $(SIDECAR_HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(SIDECAR_CFLAGS) -c -o $@ $<
 
-$(SIDECAR_BUILD)/obj/cclink_routes.o: $(SIDECAR_RT_SRC) \
-                                      $(MODULE_DIR)/cclink_routes.h
+$(SIDECAR_RT_OBJS): $(SIDECAR_BUILD)/obj/%.o: $(MODULE_DIR)/%.c \
+                    $(wildcard $(MODULE_DIR)/cclink_routes*.h) \
+                    $(MODULE_DIR)/cclink_common.h
 	@mkdir -p $(dir $@)
 	$(CC) $(SIDECAR_CFLAGS) -c -o $@ $<
 

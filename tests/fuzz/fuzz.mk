@@ -41,11 +41,11 @@ FUZZ_COV_FLAGS   := $(FUZZ_COMMON) -fprofile-instr-generate -fcoverage-mapping
 
 FUZZ_MODULE_TARGETS := routes hello hello_gen dns connect
 
-FUZZ_SRCS_routes    := $(MODULE_DIR)/cclink_routes.c
+FUZZ_SRCS_routes    := $(RT_SRCS)
 FUZZ_LIBS_routes    := -lpcre2-8
 FUZZ_SRCS_hello     := $(MODULE_DIR)/cclink_hello.c
 FUZZ_SRCS_hello_gen := $(MODULE_DIR)/cclink_hello.c
-FUZZ_SRCS_dns       := $(MODULE_DIR)/cclink_dns.c $(MODULE_DIR)/cclink_routes.c
+FUZZ_SRCS_dns       := $(MODULE_DIR)/cclink_dns.c $(RT_SRCS)
 FUZZ_LIBS_dns       := -lpcre2-8
 FUZZ_SRCS_connect   := $(MODULE_DIR)/cclink_connect_parse.c
 
@@ -63,7 +63,7 @@ FUZZ_SIDECAR_LIBS    := $(shell pkg-config --libs $(FUZZ_SIDECAR_PKGS) \
 # everything but main(), and the module's route table parser
 FUZZ_SIDECAR_SRCS    := $(filter-out sidecar/ccl_main.c, \
                           $(wildcard sidecar/*.c)) \
-                        $(MODULE_DIR)/cclink_routes.c \
+                        $(RT_SRCS) \
                         $(MODULE_DIR)/cclink_pac.c
 $(foreach t,$(FUZZ_SIDECAR_TARGETS), \
   $(eval FUZZ_SRCS_$(t) := $(FUZZ_SIDECAR_SRCS)) \
@@ -149,7 +149,7 @@ fuzz-regress: $(FUZZ_REGRESS_BINS)
 
 # coverage of the code under test by the seeds and by what fuzzing found
 # (the sources each target is about)
-FUZZ_COV_routes        := $(MODULE_DIR)/cclink_routes.c
+FUZZ_COV_routes        := $(RT_SRCS)
 FUZZ_COV_hello         := $(MODULE_DIR)/cclink_hello.c
 FUZZ_COV_hello_gen     := $(MODULE_DIR)/cclink_hello.c
 FUZZ_COV_dns           := $(MODULE_DIR)/cclink_dns.c
@@ -191,7 +191,7 @@ fuzz-coverage: $(patsubst %,$(FUZZ_BUILD)/cov_%,$(FUZZ_TARGETS))
 
 FUZZ_UNIT_ASAN      := $(FUZZ_BUILD)/unit-asan/cclink_unit
 FUZZ_UNIT_ASAN_SRCS := $(wildcard tests/unit/*.c) \
-                       $(MODULE_DIR)/cclink_routes.c \
+                       $(RT_SRCS) \
                        $(MODULE_DIR)/cclink_hello.c \
                        $(MODULE_DIR)/cclink_dns.c \
                        $(MODULE_DIR)/cclink_connect_parse.c \

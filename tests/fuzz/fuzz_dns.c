@@ -46,7 +46,7 @@ static const char  fuzz_dns_table[] =
 
 
 static cclink_rt_t     *fuzz_dns_rt;
-static cclink_rt_rx_t  *fuzz_dns_rx;
+static cclink_rt_regexes_t  *fuzz_dns_rx;
 
 
 static int
@@ -73,7 +73,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
         abort();
     }
 
-    fuzz_dns_rx = cclink_rt_rx_compile(fuzz_dns_rt, err, sizeof(err));
+    fuzz_dns_rx = cclink_rt_regexes_compile(fuzz_dns_rt, err, sizeof(err));
     if (fuzz_dns_rx == NULL) {
         fprintf(stderr, "%s\n", err);
         abort();

@@ -751,7 +751,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cclink_rt_t               *rt, *rt2, *copy;
     fuzz_rng_t                 rng;
     pcre2_code               **re;
-    cclink_rt_rx_t            *rx;
+    cclink_rt_regexes_t            *rx;
     fuzz_rt_text_t             text;
     fuzz_rt_names_t           *nm;
     pcre2_match_data          *md;
@@ -821,7 +821,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* regular expressions: the parser has checked that they compile */
 
-    rx = cclink_rt_rx_compile(rt, err2, sizeof(err2));
+    rx = cclink_rt_regexes_compile(rt, err2, sizeof(err2));
     if (rx == NULL) {
         fprintf(stderr, "rx compile: %s\n", err2);
     }
@@ -901,7 +901,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     free(re);
     pcre2_match_data_free(md);
-    cclink_rt_rx_free(rx);
+    cclink_rt_regexes_free(rx);
 
     /*
      * A copy somewhere else, with the original gone (ASan would see any
@@ -915,7 +915,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     FUZZ_CHECK(cclink_rt_check(copy, bsize) == 0);
 
-    rx = cclink_rt_rx_compile(copy, err2, sizeof(err2));
+    rx = cclink_rt_regexes_compile(copy, err2, sizeof(err2));
     FUZZ_CHECK(rx != NULL);
 
     for (k = 0; k < nm->n; k++) {
@@ -928,7 +928,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
 
-    cclink_rt_rx_free(rx);
+    cclink_rt_regexes_free(rx);
     free(copy);
 
     return 0;

@@ -371,7 +371,7 @@ fuzz_model_check_routes(const ccl_plan_t *p, const ccl_buf_t *b)
     char                err[CCLINK_RT_ERRLEN];
     size_t              i;
     cclink_rt_t        *rt;
-    cclink_rt_rx_t     *rx;
+    cclink_rt_regexes_t     *rx;
     cclink_rt_match_t   m;
     const ccl_route_t  *r;
 
@@ -383,7 +383,7 @@ fuzz_model_check_routes(const ccl_plan_t *p, const ccl_buf_t *b)
     }
     FUZZ_CHECK(rc == 0);
 
-    rx = cclink_rt_rx_compile(rt, err, sizeof(err));
+    rx = cclink_rt_regexes_compile(rt, err, sizeof(err));
     if (rx == NULL) {
         fprintf(stderr, "rendered regexes: %s\n", err);
     }
@@ -409,7 +409,7 @@ fuzz_model_check_routes(const ccl_plan_t *p, const ccl_buf_t *b)
                    == 0);
     }
 
-    cclink_rt_rx_free(rx);
+    cclink_rt_regexes_free(rx);
     cclink_rt_free(rt);
 }
 

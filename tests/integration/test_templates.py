@@ -5,7 +5,7 @@ import os
 import shutil
 import subprocess
 
-from lib.nginx import MODULE, NGINX, nginx_env
+from lib.nginx import HTTP_MODULE, MODULE, NGINX, nginx_env
 
 HERE = os.path.dirname(__file__)
 TEMPLATES = os.path.join(HERE, "..", "..", "conf-templates")
@@ -23,6 +23,8 @@ def _prepare(workdir, routes_text=None):
         text = f.read()
     text = (text.replace("/usr/lib/nginx/modules/ngx_stream_cclink_module.so",
                          MODULE)
+            .replace("/usr/lib/nginx/modules/ngx_http_cclink_module.so",
+                     HTTP_MODULE)
             .replace("/var/lib/cclink/routes.conf", routes)
             .replace("/var/log/nginx/", workdir + "/logs/")
             .replace("/var/log/cclink/", workdir + "/logs/")

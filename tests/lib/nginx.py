@@ -23,7 +23,13 @@ BUILD = os.environ.get("CCLINK_BUILD",
                                     "build"))
 MODULE = os.path.abspath(os.path.join(BUILD, "modules",
                                       "ngx_stream_cclink_module.so"))
+# the http modules (status page, health, PAC), loaded after MODULE
+HTTP_MODULE = os.path.abspath(os.path.join(BUILD, "modules",
+                                           "ngx_http_cclink_module.so"))
 STREAM_SO = "/usr/lib/nginx/modules/ngx_stream_module.so"
+# the names every dynamic module defines (two of ours are loaded)
+ASAN_SUPP = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                         "asan-odr.supp")
 
 
 # ports already handed out by free_port() in this process
@@ -90,7 +96,8 @@ def nginx_env(logs):
         os.chmod(logs, 0o777)         # workers run unprivileged
         env["LD_PRELOAD"] = " ".join(pre)
         env["ASAN_OPTIONS"] = ("detect_leaks=0:abort_on_error=0:"
-                               "log_path=%s/asan" % logs)
+                               "suppressions=%s:log_path=%s/asan"
+                               % (ASAN_SUPP, logs))
         env["UBSAN_OPTIONS"] = ("print_stacktrace=1:halt_on_error=1:"
                                 "log_path=%s/ubsan" % logs)
     return env
@@ -109,6 +116,7 @@ class Nginx:
         loads = "load_module %s;\n" % STREAM_SO
         if module:
             loads += "load_module %s;\n" % MODULE
+            loads += "load_module %s;\n" % HTTP_MODULE
         text = (loads +
                 "worker_processes %d;\n" % workers +
                 "error_log %s info;\n" % self.err +

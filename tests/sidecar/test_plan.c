@@ -754,7 +754,7 @@ test_windows_hosts_use_crlf_only(void)
 
 
 static int
-match(const cclink_rt_t *rt, const cclink_rt_rx_t *rx, const char *name,
+match(const cclink_rt_t *rt, const cclink_rt_regexes_t *rx, const char *name,
     const char *group)
 {
     cclink_rt_match_t  m;
@@ -779,7 +779,7 @@ test_rendered_table_routes_as_intended(void)
     ccl_plan_t       p;
     ccl_buf_t        b;
     cclink_rt_t     *rt;
-    cclink_rt_rx_t  *rx;
+    cclink_rt_regexes_t  *rx;
 
     conf_from(&c, plan_conf_text);
     build_model(&m, 1);
@@ -794,7 +794,7 @@ test_rendered_table_routes_as_intended(void)
                                   sizeof(err)), 0);
 
     if (rt != NULL) {
-        rx = cclink_rt_rx_compile(rt, err, sizeof(err));
+        rx = cclink_rt_regexes_compile(rt, err, sizeof(err));
         CCL_CHECK(rx != NULL);
         CCL_CHECK_INT(rt->serial, 1);
 
@@ -822,7 +822,7 @@ test_rendered_table_routes_as_intended(void)
                         NULL));
     }
 
-    cclink_rt_rx_free(rx);
+    cclink_rt_regexes_free(rx);
     cclink_rt_free(rt);
     ccl_buf_release(&b);
     ccl_plan_release(&p);

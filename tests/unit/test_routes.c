@@ -39,17 +39,17 @@ static const char *
 match(const cclink_rt_t *rt, const char *name)
 {
     static char         key[300];
-    cclink_rt_rx_t     *rx;
+    cclink_rt_regexes_t     *rx;
     cclink_rt_match_t   m;
     int                 ok;
 
-    rx = cclink_rt_rx_compile(rt, err, sizeof(err));
+    rx = cclink_rt_regexes_compile(rt, err, sizeof(err));
     if (rx == NULL) {
         return NULL;
     }
 
     ok = cclink_rt_match(rt, rx, name, strlen(name), &m);
-    cclink_rt_rx_free(rx);
+    cclink_rt_regexes_free(rx);
 
     if (!ok) {
         return NULL;
