@@ -67,10 +67,11 @@ UNIT_SRCS := $(UNIT_DIR)/unit_main.c $(UNIT_DIR)/test_routes.c \
              $(UNIT_DIR)/test_dns.c $(MODULE_DIR)/cclink_dns.c
 UNIT_SRCS += $(UNIT_DIR)/test_connect_parse.c $(UNIT_DIR)/test_pac.c \
              $(MODULE_DIR)/cclink_connect_parse.c $(MODULE_DIR)/cclink_pac.c
+UNIT_SRCS += tests/lib/ctest.c
 
-$(UNIT_BIN): $(UNIT_SRCS) $(wildcard $(UNIT_DIR)/*.h $(MODULE_DIR)/*.h)
+$(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/lib/*.h $(MODULE_DIR)/*.h)
 	mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARN) -I$(MODULE_DIR) -I$(UNIT_DIR) \
+	$(CC) $(CFLAGS) $(WARN) -I$(MODULE_DIR) -Itests/lib \
 	    -o $@ $(UNIT_SRCS) -lpcre2-8
 
 unit: $(UNIT_BIN)

@@ -37,6 +37,7 @@ SIDECAR_TEST_SRCS := $(wildcard $(SIDECAR_TEST_DIR)/*.c)
 SIDECAR_TEST_OBJS := $(patsubst $(SIDECAR_TEST_DIR)/%.c, \
                        $(SIDECAR_BUILD)/test/%.o, \
                        $(SIDECAR_TEST_SRCS))
+SIDECAR_TEST_OBJS += $(SIDECAR_BUILD)/test/ctest.o
 
 .PHONY: sidecar sidecar-unit sidecar-integration
 
@@ -68,9 +69,15 @@ $(SIDECAR_BIN): $(SIDECAR_BUILD)/obj/ccl_main.o $(SIDECAR_LIB_OBJS)
 	$(CC) $(SIDECAR_CFLAGS) $(LDFLAGS) -o $@ $^ $(SIDECAR_LIBS)
 
 $(SIDECAR_BUILD)/test/%.o: tests/sidecar/unit/%.c $(SIDECAR_HDRS) \
-                           $(wildcard tests/sidecar/unit/*.h)
+                           $(wildcard tests/sidecar/unit/*.h) \
+                           tests/lib/ctest.h
 	@mkdir -p $(dir $@)
-	$(CC) $(SIDECAR_CFLAGS) -Itests/sidecar/unit -c -o $@ $<
+	$(CC) $(SIDECAR_CFLAGS) -Itests/sidecar/unit -Itests/lib -c -o $@ $<
+
+# the unit-test harness shared with the module's unit tests
+$(SIDECAR_BUILD)/test/ctest.o: tests/lib/ctest.c tests/lib/ctest.h
+	@mkdir -p $(dir $@)
+	$(CC) $(SIDECAR_CFLAGS) -Itests/lib -c -o $@ $<
 
 $(SIDECAR_UNIT): $(SIDECAR_TEST_OBJS) $(SIDECAR_LIB_OBJS)
 	$(CC) $(SIDECAR_CFLAGS) -o $@ $^ $(SIDECAR_LIBS)

@@ -54,7 +54,7 @@ ifneq ($(wildcard sidecar/ccl_conf.h sidecar/ccl_hosts.h sidecar/ccl_model.h),)
 FUZZ_SIDECAR_TARGETS := sidecar_conf sidecar_hosts sidecar_model sidecar_log
 FUZZ_SIDECAR_PKGS    := libcurl jansson rdkafka libssl libcrypto libpcre2-8
 FUZZ_SIDECAR_CFLAGS  := -std=gnu11 -D_GNU_SOURCE -pthread -Isidecar \
-                        -Itests/sidecar/unit \
+                        -Itests/sidecar/unit -Itests/lib \
                         -DCCL_VERSION='"fuzz"' \
                         $(shell pkg-config --cflags $(FUZZ_SIDECAR_PKGS) \
                                 2>/dev/null)
@@ -192,13 +192,14 @@ FUZZ_UNIT_ASAN_SRCS := $(wildcard tests/module/unit/*.c) \
                        $(MODULE_DIR)/cclink_hello.c \
                        $(MODULE_DIR)/cclink_dns.c \
                        $(MODULE_DIR)/cclink_connect_parse.c \
-                       $(MODULE_DIR)/cclink_pac.c
+                       $(MODULE_DIR)/cclink_pac.c \
+                       tests/lib/ctest.c
 
 $(FUZZ_UNIT_ASAN): $(FUZZ_UNIT_ASAN_SRCS) \
-                   $(wildcard tests/module/unit/*.h $(MODULE_DIR)/*.h)
+                   $(wildcard tests/lib/*.h $(MODULE_DIR)/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) $(WARN) \
-	    -I$(MODULE_DIR) -Itests/module/unit -o $@ $(FUZZ_UNIT_ASAN_SRCS) \
+	    -I$(MODULE_DIR) -Itests/lib -o $@ $(FUZZ_UNIT_ASAN_SRCS) \
 	    -lpcre2-8
 
 unit-asan: $(FUZZ_UNIT_ASAN)
@@ -210,12 +211,12 @@ unit-asan: $(FUZZ_UNIT_ASAN)
 ifneq ($(FUZZ_SIDECAR_TARGETS),)
 FUZZ_SIDECAR_UNIT := $(FUZZ_BUILD)/sidecar-unit-asan
 FUZZ_SIDECAR_UNIT_SRCS := $(wildcard tests/sidecar/unit/*.c) \
-                          $(FUZZ_SIDECAR_SRCS)
+                          tests/lib/ctest.c $(FUZZ_SIDECAR_SRCS)
 
 $(FUZZ_SIDECAR_UNIT): FUZZ_XFLAGS := $(FUZZ_SIDECAR_CFLAGS)
 $(FUZZ_SIDECAR_UNIT): \
         $(patsubst %.c,$(FUZZ_BUILD)/cc/%.o,$(FUZZ_SIDECAR_UNIT_SRCS)) \
-                      $(wildcard tests/sidecar/unit/*.h)
+                      $(wildcard tests/sidecar/unit/*.h tests/lib/*.h)
 	$(CC) $(FUZZ_SAN) -o $@ $(filter %.o,$^) $(FUZZ_SIDECAR_LIBS)
 
 sidecar-unit-asan: $(FUZZ_SIDECAR_UNIT)

@@ -6,7 +6,7 @@
  * incomplete heads, bytes after the head, Basic credentials.
  */
 
-#include "unit.h"
+#include "ctest.h"
 #include "cclink_connect_parse.h"
 
 
@@ -29,7 +29,7 @@ parse_rc(const char *s)
 }
 
 
-UNIT_TEST(connect_parses_curl_head)
+CTEST(connect_parses_curl_head)
 {
     cclink_connect_req_t  r;
     const char           *s = "CONNECT exact.example.test:9092 HTTP/1.1\r\n"
@@ -45,7 +45,7 @@ UNIT_TEST(connect_parses_curl_head)
 }
 
 
-UNIT_TEST(connect_keeps_bytes_after_head)
+CTEST(connect_keeps_bytes_after_head)
 {
     cclink_connect_req_t  r;
     const char           *s = "CONNECT a.example.test:443 HTTP/1.0\n\n"
@@ -57,7 +57,7 @@ UNIT_TEST(connect_keeps_bytes_after_head)
 }
 
 
-UNIT_TEST(connect_incomplete_is_again)
+CTEST(connect_incomplete_is_again)
 {
     const char  *s = "CONNECT exact.example.test:443 HTTP/1.1\r\n"
                      "Host: x\r\n";
@@ -70,7 +70,7 @@ UNIT_TEST(connect_incomplete_is_again)
 }
 
 
-UNIT_TEST(connect_ip_literals_flagged)
+CTEST(connect_ip_literals_flagged)
 {
     cclink_connect_req_t  r;
 
@@ -88,7 +88,7 @@ UNIT_TEST(connect_ip_literals_flagged)
 }
 
 
-UNIT_TEST(connect_other_methods_refused_early)
+CTEST(connect_other_methods_refused_early)
 {
     CHECK(parse_rc("GET ") == CCLINK_CONNECT_METHOD);
     CHECK(parse_rc("GET http://a.example.test/ HTTP/1.1\r\n\r\n")
@@ -101,7 +101,7 @@ UNIT_TEST(connect_other_methods_refused_early)
 }
 
 
-UNIT_TEST(connect_malformed_refused)
+CTEST(connect_malformed_refused)
 {
     /* a TLS ClientHello sent straight to the entrance */
     CHECK(parse_rc("\x16\x03\x01\x02") == CCLINK_CONNECT_BAD);
@@ -132,7 +132,7 @@ UNIT_TEST(connect_malformed_refused)
 }
 
 
-UNIT_TEST(connect_body_refused)
+CTEST(connect_body_refused)
 {
     CHECK(parse_rc("CONNECT a:443 HTTP/1.1\r\nContent-Length: 0\r\n\r\n")
           == CCLINK_CONNECT_OK);
@@ -144,7 +144,7 @@ UNIT_TEST(connect_body_refused)
 }
 
 
-UNIT_TEST(connect_head_too_large)
+CTEST(connect_head_too_large)
 {
     char                  big[300];
     cclink_connect_req_t  r;
@@ -164,7 +164,7 @@ UNIT_TEST(connect_head_too_large)
 }
 
 
-UNIT_TEST(connect_proxy_authorization)
+CTEST(connect_proxy_authorization)
 {
     long                  n;
     char                  out[64];

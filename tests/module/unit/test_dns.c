@@ -10,7 +10,7 @@
 #include <strings.h>
 
 #include "cclink_dns.h"
-#include "unit.h"
+#include "ctest.h"
 
 
 /* routes "exact.example.test" and any name ending in ".wild.example.test" */
@@ -102,7 +102,7 @@ get16(const uint8_t *p)
 }
 
 
-UNIT_TEST(dns_routed_a)
+CTEST(dns_routed_a)
 {
     int                  calls = 0;
     size_t               n;
@@ -129,7 +129,7 @@ UNIT_TEST(dns_routed_a)
 }
 
 
-UNIT_TEST(dns_wildcard_aaaa_and_nodata)
+CTEST(dns_wildcard_aaaa_and_nodata)
 {
     int                  calls = 0;
     size_t               n;
@@ -157,7 +157,7 @@ UNIT_TEST(dns_wildcard_aaaa_and_nodata)
 }
 
 
-UNIT_TEST(dns_nxdomain_refused_apex)
+CTEST(dns_nxdomain_refused_apex)
 {
     int                  calls = 0;
     size_t               n, p;
@@ -202,7 +202,7 @@ UNIT_TEST(dns_nxdomain_refused_apex)
 }
 
 
-UNIT_TEST(dns_drop_notimp_formerr)
+CTEST(dns_drop_notimp_formerr)
 {
     int                  calls = 0;
     size_t               n;
@@ -258,7 +258,7 @@ UNIT_TEST(dns_drop_notimp_formerr)
 }
 
 
-UNIT_TEST(dns_edns_and_truncation)
+CTEST(dns_edns_and_truncation)
 {
     int                  calls = 0;
     size_t               n, i;
@@ -304,7 +304,7 @@ UNIT_TEST(dns_edns_and_truncation)
 }
 
 
-UNIT_TEST(dns_zone_set)
+CTEST(dns_zone_set)
 {
     cclink_dns_zone_t  z;
 
@@ -319,7 +319,7 @@ UNIT_TEST(dns_zone_set)
 }
 
 
-UNIT_TEST(dns_matcher_error_servfail)
+CTEST(dns_matcher_error_servfail)
 {
     int                  calls = 0;
     size_t               n;
@@ -343,7 +343,7 @@ UNIT_TEST(dns_matcher_error_servfail)
 }
 
 
-UNIT_TEST(dns_wildcard_parent_nodata)
+CTEST(dns_wildcard_parent_nodata)
 {
     int                  calls = 0;
     size_t               n;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cclink_hello.h"
-#include "unit.h"
+#include "ctest.h"
 
 
 #define MAX_HELLO  16384
@@ -107,7 +107,7 @@ sni_is(cclink_hello_t *h, const char *name)
 }
 
 
-UNIT_TEST(hello_single_record)
+CTEST(hello_single_record)
 {
     unsigned char   hs[4096], rec[4200];
     size_t          n, r;
@@ -123,7 +123,7 @@ UNIT_TEST(hello_single_record)
 }
 
 
-UNIT_TEST(hello_every_prefix_is_again)
+CTEST(hello_every_prefix_is_again)
 {
     unsigned char   hs[4096], rec[4200];
     size_t          n, r, i;
@@ -143,7 +143,7 @@ UNIT_TEST(hello_every_prefix_is_again)
 }
 
 
-UNIT_TEST(hello_split_over_records_needs_scratch)
+CTEST(hello_split_over_records_needs_scratch)
 {
     unsigned char   hs[4096], rec[4400], *scratch;
     size_t          n, r;
@@ -159,7 +159,7 @@ UNIT_TEST(hello_split_over_records_needs_scratch)
     CHECK(h.hello_len == n);
 
     scratch = malloc(h.hello_len);
-    CHECK(scratch != NULL);
+    REQUIRE(scratch != NULL);
     CHECK(cclink_hello_parse(rec, r, MAX_HELLO, scratch, h.hello_len, &h)
           == CCLINK_HELLO_OK);
     CHECK(sni_is(&h, "e-0cb9-usw2-az1-l63jl.example"));
@@ -168,7 +168,7 @@ UNIT_TEST(hello_split_over_records_needs_scratch)
 }
 
 
-UNIT_TEST(hello_header_split_across_records)
+CTEST(hello_header_split_across_records)
 {
     unsigned char   hs[4096], rec[4400], scratch[4096];
     size_t          n, r;
@@ -184,7 +184,7 @@ UNIT_TEST(hello_header_split_across_records)
 }
 
 
-UNIT_TEST(hello_no_sni)
+CTEST(hello_no_sni)
 {
     unsigned char   hs[4096], rec[4200];
     size_t          n, r;
@@ -198,7 +198,7 @@ UNIT_TEST(hello_no_sni)
 }
 
 
-UNIT_TEST(hello_not_tls)
+CTEST(hello_not_tls)
 {
     cclink_hello_t        h;
     const unsigned char   http[] = "GET / HTTP/1.1\r\n";
@@ -214,7 +214,7 @@ UNIT_TEST(hello_not_tls)
 }
 
 
-UNIT_TEST(hello_too_large_is_known_early)
+CTEST(hello_too_large_is_known_early)
 {
     unsigned char   hs[20000], rec[21000];
     size_t          n, r;
@@ -231,7 +231,7 @@ UNIT_TEST(hello_too_large_is_known_early)
 }
 
 
-UNIT_TEST(hello_malformed)
+CTEST(hello_malformed)
 {
     unsigned char   hs[4096], rec[4200];
     size_t          n, r;
@@ -281,7 +281,7 @@ UNIT_TEST(hello_malformed)
  * every record again on every read.
  */
 
-UNIT_TEST(hello_one_byte_records_cost_linear_work)
+CTEST(hello_one_byte_records_cost_linear_work)
 {
     unsigned char         hs[4096], *rec, *scratch;
     size_t                n, r, len, calls;
@@ -294,7 +294,7 @@ UNIT_TEST(hello_one_byte_records_cost_linear_work)
 
     rec = malloc(6 * n);
     scratch = malloc(n);
-    CHECK(rec != NULL && scratch != NULL);
+    REQUIRE(rec != NULL && scratch != NULL);
     r = make_records(rec, hs, n, 1);
     CHECK(r == 6 * n);
 
@@ -329,7 +329,7 @@ UNIT_TEST(hello_one_byte_records_cost_linear_work)
 
 /* the state needs no scratch until the end, and then asks for it once */
 
-UNIT_TEST(hello_state_asks_for_scratch_then_finishes)
+CTEST(hello_state_asks_for_scratch_then_finishes)
 {
     unsigned char         hs[4096], rec[4400], *scratch;
     size_t                n, r, steps;
@@ -348,7 +348,7 @@ UNIT_TEST(hello_state_asks_for_scratch_then_finishes)
 
     steps = st.steps;
     scratch = malloc(h.hello_len);
-    CHECK(scratch != NULL);
+    REQUIRE(scratch != NULL);
     CHECK(cclink_hello_parse_more(&st, rec, r, MAX_HELLO, scratch,
                                   h.hello_len, &h)
           == CCLINK_HELLO_OK);

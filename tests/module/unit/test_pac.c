@@ -9,7 +9,7 @@
 
 #include <stdlib.h>
 
-#include "unit.h"
+#include "ctest.h"
 #include "cclink_pac.h"
 #include "cclink_routes.h"
 
@@ -55,13 +55,13 @@ pac_render(const char *table, size_t *len)
 }
 
 
-UNIT_TEST(pac_each_route_kind)
+CTEST(pac_each_route_kind)
 {
     char    *pac;
     size_t   len;
 
     pac = pac_render(pac_table, &len);
-    CHECK(pac != NULL);
+    REQUIRE(pac != NULL);
     CHECK(strlen(pac) == len);
 
     CHECK(strstr(pac, "(route table serial 7)") != NULL);
@@ -89,7 +89,7 @@ UNIT_TEST(pac_each_route_kind)
 }
 
 
-UNIT_TEST(pac_regex_skipped)
+CTEST(pac_regex_skipped)
 {
     CHECK(!cclink_pac_regex_skipped("^[a-z0-9-]+\\.example\\.com$", 27));
     CHECK(!cclink_pac_regex_skipped("^(?:a|b)\\d{2,3}$", 16));
@@ -102,7 +102,7 @@ UNIT_TEST(pac_regex_skipped)
 }
 
 
-UNIT_TEST(pac_proxy_ok)
+CTEST(pac_proxy_ok)
 {
     CHECK(cclink_pac_proxy_ok("10.20.0.10:3128", 15));
     CHECK(cclink_pac_proxy_ok("proxy.example.net:8080", 22));
@@ -115,7 +115,7 @@ UNIT_TEST(pac_proxy_ok)
 }
 
 
-UNIT_TEST(pac_bounded_buffer)
+CTEST(pac_bounded_buffer)
 {
     char    small[16];
     size_t  n;

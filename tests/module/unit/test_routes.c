@@ -9,7 +9,7 @@
 #include <arpa/inet.h>
 
 #include "cclink_routes.h"
-#include "unit.h"
+#include "ctest.h"
 
 
 #define HDR  "cclink-routes 1\nserial 7\n"
@@ -74,14 +74,14 @@ match_group(const cclink_rt_t *rt, const char *name)
 }
 
 
-UNIT_TEST(routes_header_fields)
+CTEST(routes_header_fields)
 {
     cclink_rt_t  *rt;
 
     rt = parse("# comment\n\ncclink-routes 1\nserial 20261120\n"
                "generated 2026-11-20T23:00:00Z\n"
                "group g 10.0.0.1\nroute a.example.com g\nend\n");
-    CHECK(rt != NULL);
+    REQUIRE(rt != NULL);
     CHECK(rt->serial == 20261120);
     CHECK_STR(cclink_rt_str(rt, rt->generated_off), "2026-11-20T23:00:00Z");
     CHECK(rt->nroutes == 1 && rt->ngroups == 1 && rt->naddrs == 1);
@@ -89,13 +89,13 @@ UNIT_TEST(routes_header_fields)
 }
 
 
-UNIT_TEST(routes_exact_and_case)
+CTEST(routes_exact_and_case)
 {
     cclink_rt_t  *rt;
 
     rt = parse(HDR "group g 10.0.0.1\n"
                "route Lkc-ABC.us-west-2.aws.confluent.cloud g\nend\n");
-    CHECK(rt != NULL);
+    REQUIRE(rt != NULL);
     CHECK_STR(match(rt, "lkc-abc.us-west-2.aws.confluent.cloud"),
               "lkc-abc.us-west-2.aws.confluent.cloud");
     CHECK_STR(match(rt, "LKC-ABC.US-WEST-2.AWS.CONFLUENT.CLOUD"),
@@ -106,13 +106,13 @@ UNIT_TEST(routes_exact_and_case)
 }
 
 
-UNIT_TEST(routes_trailing_dot)
+CTEST(routes_trailing_dot)
 {
     cclink_rt_t  *rt;
 
     rt = parse(HDR "group g 10.0.0.1\nroute a.example.com. g\n"
                "route *.w.example.com. g\nend\n");
-    CHECK(rt != NULL);
+    REQUIRE(rt != NULL);
     CHECK_STR(match(rt, "a.example.com"), "a.example.com");
     CHECK_STR(match(rt, "a.example.com."), "a.example.com");
     CHECK_STR(match(rt, "x.w.example.com."), "*.w.example.com");
@@ -122,27 +122,27 @@ UNIT_TEST(routes_trailing_dot)
 }
 
 
-UNIT_TEST(routes_exact_beats_wildcard)
+CTEST(routes_exact_beats_wildcard)
 {
     cclink_rt_t  *rt;
 
     rt = parse(HDR "group w 10.0.0.1\ngroup e 10.0.0.2\n"
                "route *.example.com w\nroute a.example.com e\nend\n");
-    CHECK(rt != NULL);
+    REQUIRE(rt != NULL);
     CHECK_STR(match_group(rt, "a.example.com"), "e");
     CHECK_STR(match_group(rt, "b.example.com"), "w");
     cclink_rt_free(rt);
 }
 
 
-UNIT_TEST(routes_longest_leading_wildcard)
+CTEST(routes_longest_leading_wildcard)
 {
     cclink_rt_t  *rt;
 
     rt = parse(HDR "group short 10.0.0.1\ngroup long 10.0.0.2\n"
                "route *.com short\nroute *.b.example.com long\n"
                "route *.example.com short\nend\n");
-    CHECK(rt != NULL);
+    REQUIRE(rt != NULL);
     CHECK_STR(match(rt, "a.b.example.com"), "*.b.example.com");
     CHECK_STR(match(rt, "x.y.b.example.com"), "*.b.example.com");
     CHECK_STR(match(rt, "c.example.com"), "*.example.com");
@@ -154,13 +154,13 @@ UNIT_TEST(routes_longest_leading_wildcard)
 }
 
 
-UNIT_TEST(routes_dot_form_matches_itself)
+CTEST(routes_dot_form_matches_itself)
 {
     cclink_rt_t  *rt;
 
     rt = parse(HDR "group g 10.0.0.1\nroute .example.com g\n"
                "route *.sub.example.com g\nend\n");
-    CHECK(rt != NULL);
+    REQUIRE(rt != NULL);
     CHECK_STR(match(rt, "example.com"), ".example.com");
     CHECK_STR(match(rt, "a.example.com"), ".example.com");
     /* the longer leading wildcard wins over the dot form */
@@ -172,13 +172,13 @@ UNIT_TEST(routes_dot_form_matches_itself)
 }
 
 
-UNIT_TEST(routes_trailing_wildcard)
+CTEST(routes_trailing_wildcard)
 {
     cclink_rt_t  *rt;
 
     rt = parse(HDR "group g 10.0.0.1\nroute www.example.* g\n"
                "route www.* g\nroute *.org g\nend\n");
-    CHECK(rt != NULL);
+    REQUIRE(rt != NULL);
     CHECK_STR(match(rt, "www.example.com"), "www.example.*");
     CHECK_STR(match(rt, "www.example.co.uk"), "www.example.*");
     CHECK_STR(match(rt, "www.other.com"), "www.*");
@@ -190,7 +190,7 @@ UNIT_TEST(routes_trailing_wildcard)
 }
 
 
-UNIT_TEST(routes_regex_file_order_and_last)
+CTEST(routes_regex_file_order_and_last)
 {
     cclink_rt_t  *rt;
 
@@ -198,7 +198,7 @@ UNIT_TEST(routes_regex_file_order_and_last)
                "route ~^e-[0-9a-f]{4}-usw2-az1-l63jl\\. a\n"
                "route ~^e-[0-9a-f]{4}- b\n"
                "route x.*  b\nend\n");
-    CHECK(rt != NULL);
+    REQUIRE(rt != NULL);
     CHECK_STR(match(rt, "e-0cb9-usw2-az1-l63jl.us-west-2.aws.glb.confluent"
                         ".cloud"),
               "~^e-[0-9a-f]{4}-usw2-az1-l63jl\\.");
@@ -212,12 +212,12 @@ UNIT_TEST(routes_regex_file_order_and_last)
 }
 
 
-UNIT_TEST(routes_invalid_names_never_match)
+CTEST(routes_invalid_names_never_match)
 {
     cclink_rt_t  *rt;
 
     rt = parse(HDR "group g 10.0.0.1\nroute ~. g\nend\n");
-    CHECK(rt != NULL);
+    REQUIRE(rt != NULL);
     CHECK(match(rt, "ok.example.com") != NULL);
     CHECK(match(rt, "") == NULL);
     CHECK(match(rt, "a..b") == NULL);
@@ -228,7 +228,7 @@ UNIT_TEST(routes_invalid_names_never_match)
 }
 
 
-UNIT_TEST(routes_addresses)
+CTEST(routes_addresses)
 {
     cclink_rt_t             *rt;
     const cclink_rt_addr_t  *a;
@@ -240,7 +240,7 @@ UNIT_TEST(routes_addresses)
                "group g 10.0.0.2:443\n"
                "group h fd00::2\n"
                "route a.b h\nroute c.d g\nend\n");
-    CHECK(rt != NULL);
+    REQUIRE(rt != NULL);
     CHECK(rt->naddrs == 4 && rt->ngroups == 2);
 
     g = &cclink_rt_groups(rt)[0];
@@ -264,13 +264,13 @@ UNIT_TEST(routes_addresses)
 }
 
 
-UNIT_TEST(routes_crlf_and_tabs)
+CTEST(routes_crlf_and_tabs)
 {
     cclink_rt_t  *rt;
 
     rt = parse("cclink-routes 1\r\nserial\t1\r\ngroup\tg\t10.0.0.1\r\n"
                "route\ta.b\tg\r\nend\r\n");
-    CHECK(rt != NULL);
+    REQUIRE(rt != NULL);
     CHECK_STR(match(rt, "a.b"), "a.b");
     cclink_rt_free(rt);
 }
@@ -297,7 +297,7 @@ fails_with(const char *text, const char *expect)
 }
 
 
-UNIT_TEST(routes_error_empty_and_header)
+CTEST(routes_error_empty_and_header)
 {
     CHECK(fails_with("", "t.conf:1: empty file"));
     CHECK(fails_with("# only a comment\n\n", "t.conf:2: no header line"));
@@ -307,7 +307,7 @@ UNIT_TEST(routes_error_empty_and_header)
 }
 
 
-UNIT_TEST(routes_error_truncated)
+CTEST(routes_error_truncated)
 {
     CHECK(fails_with(HDR "group g 10.0.0.1\nroute a.b g\n",
                      "t.conf:4: file ends without the \"end\" line"));
@@ -318,14 +318,14 @@ UNIT_TEST(routes_error_truncated)
 }
 
 
-UNIT_TEST(routes_error_unknown_group)
+CTEST(routes_error_unknown_group)
 {
     CHECK(fails_with(HDR "group g 10.0.0.1\n\nroute a.b.c gg\nend\n",
                      "t.conf:5: route \"a.b.c\" names unknown group \"gg\""));
 }
 
 
-UNIT_TEST(routes_error_duplicates)
+CTEST(routes_error_duplicates)
 {
     CHECK(fails_with(HDR "group g 10.0.0.1\nroute a.b g\nroute A.B. g\nend\n",
                      "t.conf:5: duplicate route key \"a.b\" (first at line "
@@ -341,7 +341,7 @@ UNIT_TEST(routes_error_duplicates)
 }
 
 
-UNIT_TEST(routes_error_bad_values)
+CTEST(routes_error_bad_values)
 {
     CHECK(fails_with(HDR "group g 10.0.0.300\n", "t.conf:3: invalid address"));
     CHECK(fails_with(HDR "group g host.example.com\n",
@@ -366,7 +366,7 @@ UNIT_TEST(routes_error_bad_values)
 }
 
 
-UNIT_TEST(routes_error_group_size_and_nul)
+CTEST(routes_error_group_size_and_nul)
 {
     char    buf[8192];
     size_t  n;
@@ -392,7 +392,7 @@ UNIT_TEST(routes_error_group_size_and_nul)
 }
 
 
-UNIT_TEST(routes_parse_file_errors_name_file)
+CTEST(routes_parse_file_errors_name_file)
 {
     cclink_rt_t  *rt;
 
@@ -404,18 +404,18 @@ UNIT_TEST(routes_parse_file_errors_name_file)
 }
 
 
-UNIT_TEST(routes_blob_is_relocatable)
+CTEST(routes_blob_is_relocatable)
 {
     cclink_rt_t  *rt, *copy;
     size_t        size;
 
     rt = parse(HDR "group g 10.0.0.1 zone=a\nroute x.y g\nroute *.w.y g\n"
                "route ~^r g\nend\n");
-    CHECK(rt != NULL);
+    REQUIRE(rt != NULL);
 
     size = cclink_rt_size(rt);
     copy = malloc(size);
-    CHECK(copy != NULL);
+    REQUIRE(copy != NULL);
     memcpy(copy, rt, size);
     memset(rt, 0xff, size);
     cclink_rt_free(rt);
@@ -429,7 +429,7 @@ UNIT_TEST(routes_blob_is_relocatable)
 }
 
 
-UNIT_TEST(routes_100k_exact_hash)
+CTEST(routes_100k_exact_hash)
 {
     char              *buf, name[128];
     size_t             cap, n;
@@ -440,7 +440,7 @@ UNIT_TEST(routes_100k_exact_hash)
 
     cap = 100000 * 80 + 1024;
     buf = malloc(cap);
-    CHECK(buf != NULL);
+    REQUIRE(buf != NULL);
 
     n = (size_t) snprintf(buf, cap, HDR "group g 10.0.0.1\n"
                           "group h 10.0.0.2\n");
@@ -476,7 +476,7 @@ UNIT_TEST(routes_100k_exact_hash)
 }
 
 
-UNIT_TEST(routes_regex_work_is_bounded)
+CTEST(routes_regex_work_is_bounded)
 {
     char          name[256];
     cclink_rt_t  *rt;
@@ -484,7 +484,7 @@ UNIT_TEST(routes_regex_work_is_bounded)
     /* catastrophic backtracking on a name of a's ending in "!" */
     rt = parse(HDR "group g 10.0.0.1\nroute ~^(a|aa)+$ g\n"
                "route ~^a+b g\nend\n");
-    CHECK(rt != NULL);
+    REQUIRE(rt != NULL);
 
     memset(name, 'a', 60);
     memcpy(name + 60, ".b", 3);
@@ -519,7 +519,7 @@ attr(const cclink_rt_t *rt, uint32_t route, int which)
 }
 
 
-UNIT_TEST(routes_attributes_kept)
+CTEST(routes_attributes_kept)
 {
     cclink_rt_t  *rt;
 
@@ -529,7 +529,7 @@ UNIT_TEST(routes_attributes_kept)
                "route b.example.com g service=schema_registry\n"
                "route *.example.com g env=env-1 cluster=lkc-9\n"
                "route c.example.com g\nend\n");
-    CHECK(rt != NULL);
+    REQUIRE(rt != NULL);
     CHECK_STR(attr(rt, 0, CCLINK_RT_ATTR_CLUSTER), "lkc-abc12");
     CHECK_STR(attr(rt, 0, CCLINK_RT_ATTR_ENV), "env-m2qx7");
     CHECK_STR(attr(rt, 0, CCLINK_RT_ATTR_SERVICE), "kafka");
@@ -548,7 +548,7 @@ UNIT_TEST(routes_attributes_kept)
 }
 
 
-UNIT_TEST(routes_attributes_refused)
+CTEST(routes_attributes_refused)
 {
     CHECK(fails_with(HDR "group g 10.0.0.1\nroute a.b g color=red\nend\n",
                      "t.conf:4: invalid route attribute \"color=red\""));

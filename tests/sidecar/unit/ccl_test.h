@@ -1,25 +1,9 @@
 /*
  * Copyright (C) cclink authors
  *
- * A small unit test harness for cclink-sidecar.
- *
- *     static void
- *     test_something(void)
- *     {
- *         CCL_CHECK(1 + 1 == 2);
- *         CCL_CHECK_STR(got, "expected");
- *     }
- *
- *     void
- *     ccl_suite_x(void)
- *     {
- *         CCL_RUN(test_something);
- *     }
- *
- * Each CCL_RUN is one test: it passes when none of its checks failed. A
- * failed check prints "FAIL test: file:line: what" and the test goes on,
- * so one run shows every broken check. The runner prints
- * "N passed, M failed" last and exits 1 when M > 0.
+ * The sidecar's unit tests: the suites, and the helpers they share on top
+ * of the harness (tests/lib/ctest.h: CHECK, CHECK_INT, CHECK_STR, REQUIRE,
+ * CTEST_RUN and its failure rule).
  *
  * Fixtures and golden files live under $CCL_TEST_DIR (tests/sidecar/unit);
  * CCL_UPDATE_GOLDEN=1 rewrites golden files instead of comparing them.
@@ -36,15 +20,8 @@
 #include <string.h>
 
 #include "ccl_buf.h"
+#include "ctest.h"
 
-
-extern int          ccl_test_failed_checks;
-extern const char  *ccl_test_current;
-
-
-void ccl_test_fail(const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-void ccl_test_run(const char *name, void (*fn)(void));
 
 /* $CCL_TEST_DIR/name into buf (NUL-terminated); aborts the test if absent */
 int ccl_test_read(const char *name, ccl_buf_t *buf);
@@ -59,35 +36,6 @@ const char *ccl_test_tmpdir(void);
 void ccl_test_log_clear(void);
 int ccl_test_log_has(const char *needle);
 const char *ccl_test_log_text(void);
-
-
-#define CCL_RUN(fn)  ccl_test_run(#fn, fn)
-
-#define CCL_CHECK(cond)                                                     \
-    do {                                                                    \
-        if (!(cond)) {                                                      \
-            ccl_test_fail(__FILE__, __LINE__, "%s", #cond);                 \
-        }                                                                   \
-    } while (0)
-
-#define CCL_CHECK_INT(got, want)                                            \
-    do {                                                                    \
-        long long  _g = (long long) (got), _w = (long long) (want);         \
-        if (_g != _w) {                                                     \
-            ccl_test_fail(__FILE__, __LINE__, "%s == %lld, expected %lld",  \
-                          #got, _g, _w);                                    \
-        }                                                                   \
-    } while (0)
-
-#define CCL_CHECK_STR(got, want)                                            \
-    do {                                                                    \
-        const char  *_g = (got), *_w = (want);                              \
-        if (_g == NULL || _w == NULL || strcmp(_g, _w) != 0) {              \
-            ccl_test_fail(__FILE__, __LINE__, "%s == \"%s\", expected "     \
-                          "\"%s\"", #got, _g ? _g : "(null)",               \
-                          _w ? _w : "(null)");                              \
-        }                                                                   \
-    } while (0)
 
 
 /* the suites */

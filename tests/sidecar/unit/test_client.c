@@ -54,7 +54,7 @@ run_case(const char *name, const char *block)
     ccl_buf_t    input, expected, refused, opb, got;
 
     if (read_case(name, "op", &opb) != 0) {
-        ccl_test_fail(__FILE__, __LINE__, "case %s: no op", name);
+        ctest_fail(__FILE__, __LINE__, "case %s: no op", name);
         return;
     }
 
@@ -68,7 +68,7 @@ run_case(const char *name, const char *block)
     (void) unlink(path);
 
     if (read_case(name, "input", &input) == 0) {
-        CCL_CHECK(ccl_file_commit(path, input.data, input.len, 0644) == 0);
+        CHECK(ccl_file_commit(path, input.data, input.len, 0644) == 0);
     }
 
     old_name = NULL;
@@ -92,14 +92,14 @@ run_case(const char *name, const char *block)
                  refused_line);
 
         if (rc != -1 || !ccl_test_log_has(needle)) {
-            ccl_test_fail(__FILE__, __LINE__, "case %s: rc %d, expected a "
+            ctest_fail(__FILE__, __LINE__, "case %s: rc %d, expected a "
                           "refusal naming line %d", name, rc, refused_line);
         }
 
         if (got.len != input.len
             || memcmp(got.data, input.data, input.len) != 0)
         {
-            ccl_test_fail(__FILE__, __LINE__, "case %s: refused, but the "
+            ctest_fail(__FILE__, __LINE__, "case %s: refused, but the "
                           "file changed", name);
         }
 
@@ -107,7 +107,7 @@ run_case(const char *name, const char *block)
         if (rc < 0 || got.data == NULL || got.len != expected.len
             || memcmp(got.data, expected.data, expected.len) != 0)
         {
-            ccl_test_fail(__FILE__, __LINE__, "case %s: rc %d, got "
+            ctest_fail(__FILE__, __LINE__, "case %s: rc %d, got "
                           "\"%s\", expected \"%s\"", name, rc,
                           got.data ? got.data : "(no file)",
                           expected.data);
@@ -116,7 +116,7 @@ run_case(const char *name, const char *block)
         ccl_buf_release(&expected);
 
     } else {
-        ccl_test_fail(__FILE__, __LINE__, "case %s: neither expected nor "
+        ctest_fail(__FILE__, __LINE__, "case %s: neither expected nor "
                       "refused", name);
     }
 
@@ -136,10 +136,10 @@ test_client_hosts_cases(void)
     ccl_buf_t       block;
     struct dirent  *de;
 
-    CCL_CHECK(ccl_test_read(CASES "/BLOCK", &block) == 0);
+    CHECK(ccl_test_read(CASES "/BLOCK", &block) == 0);
 
     dir = opendir(ccl_test_path(CASES, path, sizeof(path)));
-    CCL_CHECK(dir != NULL);
+    CHECK(dir != NULL);
     if (dir == NULL) {
         return;
     }
@@ -161,7 +161,7 @@ test_client_hosts_cases(void)
     ccl_buf_release(&block);
 
     /* the table is not empty by accident */
-    CCL_CHECK(n >= 20);
+    CHECK(n >= 20);
 }
 
 
@@ -171,20 +171,20 @@ test_client_hostsh_golden(void)
 {
     ccl_buf_t  block, out;
 
-    CCL_CHECK(ccl_test_read(CASES "/BLOCK", &block) == 0);
+    CHECK(ccl_test_read(CASES "/BLOCK", &block) == 0);
     ccl_buf_init(&out, 1 << 20);
 
-    CCL_CHECK_INT(ccl_hostsh_render("edge-1", block.data, &out), 0);
-    CCL_CHECK(ccl_test_golden("golden/hosts-apply.sh", out.data, out.len)
+    CHECK_INT(ccl_hostsh_render("edge-1", block.data, &out), 0);
+    CHECK(ccl_test_golden("golden/hosts-apply.sh", out.data, out.len)
               == 0);
 
     /* the block sits between the here-document's delimiters, unchanged */
-    CCL_CHECK(strstr(out.data, "<<'CCLINK_BLOCK'\n# BEGIN cclink edge-1\n")
+    CHECK(strstr(out.data, "<<'CCLINK_BLOCK'\n# BEGIN cclink edge-1\n")
               != NULL);
-    CCL_CHECK(strstr(out.data, "\n# END cclink edge-1\nCCLINK_BLOCK\n")
+    CHECK(strstr(out.data, "\n# END cclink edge-1\nCCLINK_BLOCK\n")
               != NULL);
-    CCL_CHECK(strstr(out.data, "name='edge-1'\n") != NULL);
-    CCL_CHECK(strstr(out.data, "@NAME@") == NULL);
+    CHECK(strstr(out.data, "name='edge-1'\n") != NULL);
+    CHECK(strstr(out.data, "@NAME@") == NULL);
 
     ccl_buf_release(&block);
     ccl_buf_release(&out);
@@ -202,18 +202,18 @@ test_client_backup_symlink(void)
     snprintf(backup, sizeof(backup), "%s.cclink-backup", path);
     snprintf(victim, sizeof(victim), "%s/victim", ccl_test_tmpdir());
 
-    CCL_CHECK(ccl_file_commit(path, "127.0.0.1 localhost\n", 20, 0644)
+    CHECK(ccl_file_commit(path, "127.0.0.1 localhost\n", 20, 0644)
               == 0);
-    CCL_CHECK(ccl_file_commit(victim, "keep\n", 5, 0600) == 0);
-    CCL_CHECK(symlink(victim, backup) == 0);
+    CHECK(ccl_file_commit(victim, "keep\n", 5, 0600) == 0);
+    CHECK(symlink(victim, backup) == 0);
 
-    CCL_CHECK_INT(ccl_hosts_apply(path, "edge-1",
+    CHECK_INT(ccl_hosts_apply(path, "edge-1",
                                   "# BEGIN cclink edge-1\n"
                                   "# END cclink edge-1\n", 0), 1);
 
-    CCL_CHECK(ccl_file_same(victim, "keep\n", 5));
-    CCL_CHECK(lstat(backup, &st) == 0 && S_ISREG(st.st_mode));
-    CCL_CHECK(ccl_file_same(backup, "127.0.0.1 localhost\n", 20));
+    CHECK(ccl_file_same(victim, "keep\n", 5));
+    CHECK(lstat(backup, &st) == 0 && S_ISREG(st.st_mode));
+    CHECK(ccl_file_same(backup, "127.0.0.1 localhost\n", 20));
 }
 
 
@@ -232,19 +232,19 @@ test_client_backup_owner(void)
     snprintf(path, sizeof(path), "%s/hosts", ccl_test_tmpdir());
     snprintf(backup, sizeof(backup), "%s.cclink-backup", path);
 
-    CCL_CHECK(ccl_file_commit(path, "127.0.0.1 localhost\n", 20, 0644)
+    CHECK(ccl_file_commit(path, "127.0.0.1 localhost\n", 20, 0644)
               == 0);
-    CCL_CHECK(ccl_file_commit(backup, "old\n", 4, 0666) == 0);
-    CCL_CHECK(chown(backup, 65534, 65534) == 0);
+    CHECK(ccl_file_commit(backup, "old\n", 4, 0666) == 0);
+    CHECK(chown(backup, 65534, 65534) == 0);
 
-    CCL_CHECK_INT(ccl_hosts_apply(path, "edge-1",
+    CHECK_INT(ccl_hosts_apply(path, "edge-1",
                                   "# BEGIN cclink edge-1\n"
                                   "# END cclink edge-1\n", 0), 1);
 
-    CCL_CHECK(stat(backup, &st) == 0);
-    CCL_CHECK_INT(st.st_uid, 0);
-    CCL_CHECK_INT(st.st_gid, 0);
-    CCL_CHECK_INT(st.st_mode & 07777, 0644);
+    CHECK(stat(backup, &st) == 0);
+    CHECK_INT(st.st_uid, 0);
+    CHECK_INT(st.st_gid, 0);
+    CHECK_INT(st.st_mode & 07777, 0644);
 }
 
 
@@ -261,14 +261,14 @@ check_zone(const char *key, int kind, const char *want)
 
     if (want == NULL) {
         if (rc != -1) {
-            ccl_test_fail(__FILE__, __LINE__, "%s: zone \"%s\", expected "
+            ctest_fail(__FILE__, __LINE__, "%s: zone \"%s\", expected "
                           "none", key, zone);
         }
         return;
     }
 
     if (rc != 0 || strcmp(zone, want) != 0) {
-        ccl_test_fail(__FILE__, __LINE__, "%s: rc %d zone \"%s\", "
+        ctest_fail(__FILE__, __LINE__, "%s: rc %d zone \"%s\", "
                       "expected \"%s\"", key, rc, rc == 0 ? zone : "",
                       want);
     }
@@ -356,16 +356,16 @@ test_client_zones_smallest_cover(void)
     ccl_strv_init(&z);
     ccl_test_log_clear();
 
-    CCL_CHECK_INT(ccl_dnssetup_zones(&p, &z), 0);
-    CCL_CHECK_INT(z.n, 3);
+    CHECK_INT(ccl_dnssetup_zones(&p, &z), 0);
+    CHECK_INT(z.n, 3);
 
     if (z.n == 3) {
-        CCL_CHECK_STR(z.v[0], "dom1.us-west-2.aws.confluent.cloud");
-        CCL_CHECK_STR(z.v[1], "lsrc-1.us-east-1.aws.private.confluent.cloud");
-        CCL_CHECK_STR(z.v[2], "us-west-2.aws.glb.confluent.cloud");
+        CHECK_STR(z.v[0], "dom1.us-west-2.aws.confluent.cloud");
+        CHECK_STR(z.v[1], "lsrc-1.us-east-1.aws.private.confluent.cloud");
+        CHECK_STR(z.v[2], "us-west-2.aws.glb.confluent.cloud");
     }
 
-    CCL_CHECK(ccl_test_log_has("event=dns_zone_unknown "
+    CHECK(ccl_test_log_has("event=dns_zone_unknown "
                                "route=\"kafka.example.*\""));
 
     ccl_strv_release(&z);
@@ -381,7 +381,7 @@ dns_conf(ccl_conf_t *c, const char *text)
     if (ccl_conf_parse(c, "client.conf", text, strlen(text)) != 0
         || ccl_conf_finish(c) != 0)
     {
-        ccl_test_fail(__FILE__, __LINE__, "bad test configuration");
+        ctest_fail(__FILE__, __LINE__, "bad test configuration");
         return -1;
     }
 
@@ -405,21 +405,21 @@ render_dns_golden(const char *suffix, const char *conf_text)
 
     dns_plan(&p);
     ccl_strv_init(&z);
-    CCL_CHECK_INT(ccl_dnssetup_zones(&p, &z), 0);
+    CHECK_INT(ccl_dnssetup_zones(&p, &z), 0);
 
     for (k = 0; k < CCL_DNS_NKINDS; k++) {
         ccl_buf_init(&b, 1 << 20);
-        CCL_CHECK_INT(ccl_dnssetup_render(k, &z, &c, &b), 0);
+        CHECK_INT(ccl_dnssetup_render(k, &z, &c, &b), 0);
         snprintf(name, sizeof(name), "golden/dns%s/%s", suffix,
                  ccl_dnssetup_file_name(k));
-        CCL_CHECK(ccl_test_golden(name, b.data, b.len) == 0);
+        CHECK(ccl_test_golden(name, b.data, b.len) == 0);
         ccl_buf_release(&b);
     }
 
     ccl_buf_init(&b, 1 << 20);
-    CCL_CHECK_INT(ccl_client_render_index(&c, &z, &b), 0);
+    CHECK_INT(ccl_client_render_index(&c, &z, &b), 0);
     snprintf(name, sizeof(name), "golden/dns%s/index.html", suffix);
-    CCL_CHECK(ccl_test_golden(name, b.data, b.len) == 0);
+    CHECK(ccl_test_golden(name, b.data, b.len) == 0);
     ccl_buf_release(&b);
 
     ccl_strv_release(&z);
@@ -450,12 +450,12 @@ test_client_dns_golden_port_and_ipv6(void)
 void
 ccl_suite_client(void)
 {
-    CCL_RUN(test_client_route_zone);
-    CCL_RUN(test_client_zones_smallest_cover);
-    CCL_RUN(test_client_dns_golden);
-    CCL_RUN(test_client_dns_golden_port_and_ipv6);
-    CCL_RUN(test_client_hosts_cases);
-    CCL_RUN(test_client_hostsh_golden);
-    CCL_RUN(test_client_backup_symlink);
-    CCL_RUN(test_client_backup_owner);
+    CTEST_RUN(test_client_route_zone);
+    CTEST_RUN(test_client_zones_smallest_cover);
+    CTEST_RUN(test_client_dns_golden);
+    CTEST_RUN(test_client_dns_golden_port_and_ipv6);
+    CTEST_RUN(test_client_hosts_cases);
+    CTEST_RUN(test_client_hostsh_golden);
+    CTEST_RUN(test_client_backup_symlink);
+    CTEST_RUN(test_client_backup_owner);
 }

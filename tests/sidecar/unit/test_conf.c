@@ -33,7 +33,7 @@ static void
 write_file(const char *path, const char *text, mode_t mode)
 {
     if (ccl_file_commit(path, text, strlen(text), mode) != 0) {
-        ccl_test_fail(__FILE__, __LINE__, "cannot write %s", path);
+        ctest_fail(__FILE__, __LINE__, "cannot write %s", path);
     }
 }
 
@@ -48,8 +48,8 @@ test_conf_template_parses(void)
     ccl_test_path("../../../conf-templates/cclink-sidecar.conf", path,
                   sizeof(path));
 
-    CCL_CHECK_INT(ccl_conf_load(&c, path), 0);
-    CCL_CHECK_INT(ccl_conf_finish(&c), 0);
+    CHECK_INT(ccl_conf_load(&c, path), 0);
+    CHECK_INT(ccl_conf_finish(&c), 0);
 
     ccl_conf_release(&c);
 }
@@ -60,20 +60,20 @@ test_conf_defaults(void)
 {
     ccl_conf_t  c;
 
-    CCL_CHECK_INT(parse(&c, "proxy_address 192.0.2.1\n"), 0);
+    CHECK_INT(parse(&c, "proxy_address 192.0.2.1\n"), 0);
 
-    CCL_CHECK_STR(c.api_url, "https://api.confluent.cloud");
-    CCL_CHECK_INT(c.all_environments, 1);
-    CCL_CHECK_INT(c.poll_interval, 60);
-    CCL_CHECK_INT(c.page_size, 100);
-    CCL_CHECK_INT(c.drop_after, 3);
-    CCL_CHECK_INT(c.max_drop_percent, 50);
-    CCL_CHECK_INT(c.mode, CCL_MODE_MODULE);
-    CCL_CHECK_INT(c.services, CCL_SVC_KAFKA | CCL_SVC_SCHEMA_REGISTRY
+    CHECK_STR(c.api_url, "https://api.confluent.cloud");
+    CHECK_INT(c.all_environments, 1);
+    CHECK_INT(c.poll_interval, 60);
+    CHECK_INT(c.page_size, 100);
+    CHECK_INT(c.drop_after, 3);
+    CHECK_INT(c.max_drop_percent, 50);
+    CHECK_INT(c.mode, CCL_MODE_MODULE);
+    CHECK_INT(c.services, CCL_SVC_KAFKA | CCL_SVC_SCHEMA_REGISTRY
                               | CCL_SVC_FLINK);
-    CCL_CHECK_STR(c.proxy_name, "cclink");
-    CCL_CHECK_STR(c.routes_file, "routes.conf");
-    CCL_CHECK_INT(c.nnginx_ports, 2);
+    CHECK_STR(c.proxy_name, "cclink");
+    CHECK_STR(c.routes_file, "routes.conf");
+    CHECK_INT(c.nnginx_ports, 2);
 
     ccl_conf_release(&c);
 }
@@ -84,7 +84,7 @@ test_conf_every_option(void)
 {
     ccl_conf_t  c;
 
-    CCL_CHECK_INT(parse(&c,
+    CHECK_INT(parse(&c,
         "# comment\n"
         "api_url https://127.0.0.1:8443/\n"
         "ca_file /tmp/ca.pem\n"
@@ -117,30 +117,30 @@ test_conf_every_option(void)
         "proxy_name \"edge-1\"\n"
         "log_level warn\n"), 0);
 
-    CCL_CHECK_STR(c.api_url, "https://127.0.0.1:8443");
-    CCL_CHECK_INT(c.all_environments, 0);
-    CCL_CHECK_INT(c.environments.n, 2);
-    CCL_CHECK_STR(c.environments.v[0], "env-a");
-    CCL_CHECK_INT(c.services, CCL_SVC_KAFKA | CCL_SVC_FLINK);
-    CCL_CHECK_INT(c.http_connect_timeout_ms, 2000);
-    CCL_CHECK_INT(c.http_timeout_ms, 500);
-    CCL_CHECK_INT(c.http_max_bytes, 2 * 1024 * 1024);
-    CCL_CHECK_INT(c.backoff.base_ms, 200);
-    CCL_CHECK_INT(c.backoff.max_ms, 5000);
-    CCL_CHECK_INT(c.backoff.honour_max_ms, 30000);
-    CCL_CHECK_INT(c.kafka_deadline_ms, 60000);
-    CCL_CHECK_STR(ccl_conf_kafka_addr(&c, "lkc-1"), "127.0.0.1:9092");
-    CCL_CHECK_STR(ccl_conf_kafka_addr(&c, "lkc-2"), "127.0.0.1:19092");
-    CCL_CHECK_INT(c.ntargets, 2);
-    CCL_CHECK_STR(c.targets[0].zone, "use1-az1");
-    CCL_CHECK_INT(c.targets[0].line, 19);
-    CCL_CHECK(c.targets[1].zone == NULL);
-    CCL_CHECK_INT(c.target_dns, 0);
-    CCL_CHECK_INT(c.mode, CCL_MODE_NGINX);
-    CCL_CHECK_INT(c.nginx_ports[2], 8443);
-    CCL_CHECK_INT(c.drop_after, 5);
-    CCL_CHECK_STR(c.proxy_name, "edge-1");
-    CCL_CHECK_INT(c.log_level, CCL_LOG_WARN);
+    CHECK_STR(c.api_url, "https://127.0.0.1:8443");
+    CHECK_INT(c.all_environments, 0);
+    CHECK_INT(c.environments.n, 2);
+    CHECK_STR(c.environments.v[0], "env-a");
+    CHECK_INT(c.services, CCL_SVC_KAFKA | CCL_SVC_FLINK);
+    CHECK_INT(c.http_connect_timeout_ms, 2000);
+    CHECK_INT(c.http_timeout_ms, 500);
+    CHECK_INT(c.http_max_bytes, 2 * 1024 * 1024);
+    CHECK_INT(c.backoff.base_ms, 200);
+    CHECK_INT(c.backoff.max_ms, 5000);
+    CHECK_INT(c.backoff.honour_max_ms, 30000);
+    CHECK_INT(c.kafka_deadline_ms, 60000);
+    CHECK_STR(ccl_conf_kafka_addr(&c, "lkc-1"), "127.0.0.1:9092");
+    CHECK_STR(ccl_conf_kafka_addr(&c, "lkc-2"), "127.0.0.1:19092");
+    CHECK_INT(c.ntargets, 2);
+    CHECK_STR(c.targets[0].zone, "use1-az1");
+    CHECK_INT(c.targets[0].line, 19);
+    CHECK(c.targets[1].zone == NULL);
+    CHECK_INT(c.target_dns, 0);
+    CHECK_INT(c.mode, CCL_MODE_NGINX);
+    CHECK_INT(c.nginx_ports[2], 8443);
+    CHECK_INT(c.drop_after, 5);
+    CHECK_STR(c.proxy_name, "edge-1");
+    CHECK_INT(c.log_level, CCL_LOG_WARN);
 
     ccl_conf_release(&c);
 }
@@ -151,15 +151,15 @@ test_conf_errors_name_file_and_line(void)
 {
     ccl_conf_t  c;
 
-    CCL_CHECK_INT(parse(&c, "proxy_address 192.0.2.1\n\nbogus 1\n"), -1);
-    CCL_CHECK(ccl_test_log_has("where=test.conf:3"));
-    CCL_CHECK(ccl_test_log_has("unknown option \\\"bogus\\\""));
+    CHECK_INT(parse(&c, "proxy_address 192.0.2.1\n\nbogus 1\n"), -1);
+    CHECK(ccl_test_log_has("where=test.conf:3"));
+    CHECK(ccl_test_log_has("unknown option \\\"bogus\\\""));
     ccl_conf_release(&c);
 
     ccl_test_log_clear();
-    CCL_CHECK_INT(parse(&c, "page_size 1\npage_size 2\n"), -1);
-    CCL_CHECK(ccl_test_log_has("where=test.conf:2"));
-    CCL_CHECK(ccl_test_log_has("duplicate"));
+    CHECK_INT(parse(&c, "page_size 1\npage_size 2\n"), -1);
+    CHECK(ccl_test_log_has("where=test.conf:2"));
+    CHECK(ccl_test_log_has("duplicate"));
     ccl_conf_release(&c);
 }
 
@@ -189,7 +189,7 @@ test_conf_rejects_bad_values(void)
 
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         if (parse(&c, bad[i]) == 0) {
-            ccl_test_fail(__FILE__, __LINE__, "accepted: %s", bad[i]);
+            ctest_fail(__FILE__, __LINE__, "accepted: %s", bad[i]);
         }
         ccl_conf_release(&c);
     }
@@ -208,20 +208,20 @@ test_conf_override_wins(void)
     o.output_dir = "/x/out";
 
     ccl_conf_init(&c);
-    CCL_CHECK_INT(ccl_conf_parse(&c, "t", "api_url https://a.example\n"
+    CHECK_INT(ccl_conf_parse(&c, "t", "api_url https://a.example\n"
                                  "proxy_address 192.0.2.1\n", 50), 0);
-    CCL_CHECK_INT(ccl_conf_override(&c, &o), 0);
-    CCL_CHECK_INT(ccl_conf_finish(&c), 0);
+    CHECK_INT(ccl_conf_override(&c, &o), 0);
+    CHECK_INT(ccl_conf_finish(&c), 0);
 
-    CCL_CHECK_STR(c.api_url, "https://127.0.0.1:9999");
-    CCL_CHECK_STR(c.ca_file, "/x/ca.pem");
-    CCL_CHECK_STR(c.output_dir, "/x/out");
+    CHECK_STR(c.api_url, "https://127.0.0.1:9999");
+    CHECK_STR(c.ca_file, "/x/ca.pem");
+    CHECK_STR(c.output_dir, "/x/out");
 
     ccl_conf_release(&c);
 
     o.api_url = "http://127.0.0.1:9999";
     ccl_conf_init(&c);
-    CCL_CHECK_INT(ccl_conf_override(&c, &o), -1);
+    CHECK_INT(ccl_conf_override(&c, &o), -1);
     ccl_conf_release(&c);
 }
 
@@ -239,17 +239,17 @@ test_credentials_file_must_be_private(void)
 
     snprintf(text, sizeof(text), "proxy_address 192.0.2.1\n"
              "credentials_file %s\n", path);
-    CCL_CHECK_INT(parse(&c, text), 0);
+    CHECK_INT(parse(&c, text), 0);
 
-    CCL_CHECK_INT(ccl_conf_load_credentials(&c), -1);
-    CCL_CHECK(ccl_test_log_has("accessible by group or others"));
-    CCL_CHECK(ccl_test_log_has(path));
-    CCL_CHECK(!ccl_test_log_has("S3CRET-VALUE"));
+    CHECK_INT(ccl_conf_load_credentials(&c), -1);
+    CHECK(ccl_test_log_has("accessible by group or others"));
+    CHECK(ccl_test_log_has(path));
+    CHECK(!ccl_test_log_has("S3CRET-VALUE"));
 
     chmod(path, 0600);
-    CCL_CHECK_INT(ccl_conf_load_credentials(&c), 0);
-    CCL_CHECK_STR(c.api_key, "KEYID");
-    CCL_CHECK_STR(c.api_secret, "S3CRET-VALUE");
+    CHECK_INT(ccl_conf_load_credentials(&c), 0);
+    CHECK_STR(c.api_key, "KEYID");
+    CHECK_STR(c.api_secret, "S3CRET-VALUE");
 
     ccl_conf_release(&c);
 }
@@ -266,14 +266,14 @@ test_credentials_from_environment_first(void)
 
     snprintf(text, sizeof(text), "proxy_address 192.0.2.1\n"
              "credentials_file %s\n", path);
-    CCL_CHECK_INT(parse(&c, text), 0);
+    CHECK_INT(parse(&c, text), 0);
 
     setenv("CONFLUENT_CLOUD_API_KEY", "ENVKEY", 1);
     setenv("CONFLUENT_CLOUD_API_SECRET", "envsecret", 1);
 
-    CCL_CHECK_INT(ccl_conf_load_credentials(&c), 0);
-    CCL_CHECK_STR(c.api_key, "ENVKEY");
-    CCL_CHECK_STR(c.api_key_source, "environment");
+    CHECK_INT(ccl_conf_load_credentials(&c), 0);
+    CHECK_STR(c.api_key, "ENVKEY");
+    CHECK_STR(c.api_key_source, "environment");
 
     unsetenv("CONFLUENT_CLOUD_API_KEY");
     unsetenv("CONFLUENT_CLOUD_API_SECRET");
@@ -287,9 +287,9 @@ test_credentials_missing_is_an_error(void)
 {
     ccl_conf_t  c;
 
-    CCL_CHECK_INT(parse(&c, "proxy_address 192.0.2.1\n"), 0);
-    CCL_CHECK_INT(ccl_conf_load_credentials(&c), -1);
-    CCL_CHECK(ccl_test_log_has("no Cloud API key"));
+    CHECK_INT(parse(&c, "proxy_address 192.0.2.1\n"), 0);
+    CHECK_INT(ccl_conf_load_credentials(&c), -1);
+    CHECK(ccl_test_log_has("no Cloud API key"));
 
     ccl_conf_release(&c);
 }
@@ -302,14 +302,14 @@ test_cloud_credentials_errors_hide_values(void)
 
     ccl_conf_init(&c);
 
-    CCL_CHECK_INT(ccl_conf_parse_cloud_credentials(&c, "k",
+    CHECK_INT(ccl_conf_parse_cloud_credentials(&c, "k",
                   "api_key A\napi_key TOPSECRET\n", 29), -1);
-    CCL_CHECK(ccl_test_log_has("where=k:2"));
-    CCL_CHECK(!ccl_test_log_has("TOPSECRET"));
+    CHECK(ccl_test_log_has("where=k:2"));
+    CHECK(!ccl_test_log_has("TOPSECRET"));
 
-    CCL_CHECK_INT(ccl_conf_parse_cloud_credentials(&c, "k",
+    CHECK_INT(ccl_conf_parse_cloud_credentials(&c, "k",
                   "api_key A\n", 10), -1);
-    CCL_CHECK(ccl_test_log_has("needs both"));
+    CHECK(ccl_test_log_has("needs both"));
 
     ccl_conf_release(&c);
 }
@@ -325,21 +325,21 @@ test_kafka_credentials(void)
     ccl_conf_init(&c);
 
     text = "# cluster key secret\nlkc-1 K1 s1\n\nlkc-2 K2 \"s 2\"\n";
-    CCL_CHECK_INT(ccl_conf_parse_kafka_credentials(&c, "kc", text,
+    CHECK_INT(ccl_conf_parse_kafka_credentials(&c, "kc", text,
                                                    strlen(text)), 0);
-    CCL_CHECK_INT(c.nkafka_creds, 2);
+    CHECK_INT(c.nkafka_creds, 2);
 
     k = ccl_conf_kafka_cred(&c, "lkc-2");
-    CCL_CHECK(k != NULL && strcmp(k->secret, "s 2") == 0);
-    CCL_CHECK(ccl_conf_kafka_cred(&c, "lkc-3") == NULL);
+    CHECK(k != NULL && strcmp(k->secret, "s 2") == 0);
+    CHECK(ccl_conf_kafka_cred(&c, "lkc-3") == NULL);
 
     ccl_conf_release(&c);
     ccl_conf_init(&c);
 
     text = "lkc-1 K1 s1\nlkc-1 K9 s9\n";
-    CCL_CHECK_INT(ccl_conf_parse_kafka_credentials(&c, "kc", text,
+    CHECK_INT(ccl_conf_parse_kafka_credentials(&c, "kc", text,
                                                    strlen(text)), -1);
-    CCL_CHECK(ccl_test_log_has("where=kc:2"));
+    CHECK(ccl_test_log_has("where=kc:2"));
 
     ccl_conf_release(&c);
 }
@@ -348,15 +348,15 @@ test_kafka_credentials(void)
 void
 ccl_suite_conf(void)
 {
-    CCL_RUN(test_conf_template_parses);
-    CCL_RUN(test_conf_defaults);
-    CCL_RUN(test_conf_every_option);
-    CCL_RUN(test_conf_errors_name_file_and_line);
-    CCL_RUN(test_conf_rejects_bad_values);
-    CCL_RUN(test_conf_override_wins);
-    CCL_RUN(test_credentials_file_must_be_private);
-    CCL_RUN(test_credentials_from_environment_first);
-    CCL_RUN(test_credentials_missing_is_an_error);
-    CCL_RUN(test_cloud_credentials_errors_hide_values);
-    CCL_RUN(test_kafka_credentials);
+    CTEST_RUN(test_conf_template_parses);
+    CTEST_RUN(test_conf_defaults);
+    CTEST_RUN(test_conf_every_option);
+    CTEST_RUN(test_conf_errors_name_file_and_line);
+    CTEST_RUN(test_conf_rejects_bad_values);
+    CTEST_RUN(test_conf_override_wins);
+    CTEST_RUN(test_credentials_file_must_be_private);
+    CTEST_RUN(test_credentials_from_environment_first);
+    CTEST_RUN(test_credentials_missing_is_an_error);
+    CTEST_RUN(test_cloud_credentials_errors_hide_values);
+    CTEST_RUN(test_kafka_credentials);
 }

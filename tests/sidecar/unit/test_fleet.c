@@ -28,8 +28,8 @@ test_status_render(void)
     s.result = "applied";
 
     ccl_buf_init(&b, CCL_STATUS_MAX);
-    CCL_CHECK_INT(ccl_status_render(&s, &b), 0);
-    CCL_CHECK_STR(b.data, "cclink-status 1\n"
+    CHECK_INT(ccl_status_render(&s, &b), 0);
+    CHECK_STR(b.data, "cclink-status 1\n"
                   "serial 20261206012345\n"
                   "last_discovery 1796519100\n"
                   "last_complete 1796519025\n"
@@ -49,9 +49,9 @@ test_status_never_complete_and_no_result(void)
     memset(&s, 0, sizeof(s));
 
     ccl_buf_init(&b, CCL_STATUS_MAX);
-    CCL_CHECK_INT(ccl_status_render(&s, &b), 0);
-    CCL_CHECK(strstr(b.data, "\nlast_complete 0\n") != NULL);
-    CCL_CHECK(strstr(b.data, "\nresult failed\n") != NULL);
+    CHECK_INT(ccl_status_render(&s, &b), 0);
+    CHECK(strstr(b.data, "\nlast_complete 0\n") != NULL);
+    CHECK(strstr(b.data, "\nresult failed\n") != NULL);
     ccl_buf_release(&b);
 }
 
@@ -59,13 +59,13 @@ test_status_never_complete_and_no_result(void)
 static void
 test_status_parse_time(void)
 {
-    CCL_CHECK_INT(ccl_status_parse_time("2026-12-06T01:23:45Z"),
+    CHECK_INT(ccl_status_parse_time("2026-12-06T01:23:45Z"),
                   1796520225);
-    CCL_CHECK_INT(ccl_status_parse_time("1970-01-01T00:00:00Z"), 0);
-    CCL_CHECK_INT(ccl_status_parse_time(""), 0);
-    CCL_CHECK_INT(ccl_status_parse_time(NULL), 0);
-    CCL_CHECK_INT(ccl_status_parse_time("2026-12-06T01:23:45+01:00"), 0);
-    CCL_CHECK_INT(ccl_status_parse_time("yesterday"), 0);
+    CHECK_INT(ccl_status_parse_time("1970-01-01T00:00:00Z"), 0);
+    CHECK_INT(ccl_status_parse_time(""), 0);
+    CHECK_INT(ccl_status_parse_time(NULL), 0);
+    CHECK_INT(ccl_status_parse_time("2026-12-06T01:23:45+01:00"), 0);
+    CHECK_INT(ccl_status_parse_time("yesterday"), 0);
 }
 
 
@@ -81,7 +81,7 @@ test_attrs_annotate(void)
     ccl_model_init(&m);
 
     g = ccl_plan_add_group(&p, "g");
-    CCL_CHECK(g != NULL);
+    CHECK(g != NULL);
     ccl_plan_group_add_addr(g, "10.0.0.1", NULL);
     ccl_plan_add_route(&p, "lkc-1.example.com", "g", CCL_ROUTE_EXACT, 0,
                        CCL_NAME_BOOTSTRAP | CCL_NAME_REST, CCL_SVC_KAFKA,
@@ -96,7 +96,7 @@ test_attrs_annotate(void)
                        0, 0, NULL, 0);
 
     m.clusters = calloc(1, sizeof(ccl_cluster_t));
-    CCL_CHECK(m.clusters != NULL);
+    CHECK(m.clusters != NULL);
     m.clusters[0].id = ccl_strdup("lkc-1");
     m.clusters[0].env = ccl_strdup("env-a");
     m.nclusters = 1;
@@ -111,8 +111,8 @@ test_attrs_annotate(void)
                  "route unknown.example.com g\n"
                  "end\n");
 
-    CCL_CHECK_INT(ccl_attrs_annotate(&p, &m, &b), 0);
-    CCL_CHECK_STR(b.data, "cclink-routes 1\nserial 1\ngroup g 10.0.0.1\n"
+    CHECK_INT(ccl_attrs_annotate(&p, &m, &b), 0);
+    CHECK_STR(b.data, "cclink-routes 1\nserial 1\ngroup g 10.0.0.1\n"
                   "route lkc-1.example.com g cluster=lkc-1 env=env-a "
                   "service=kafka\n"
                   "route rest-only.example.com g cluster=lkc-1 env=env-a "
@@ -133,8 +133,8 @@ test_attrs_annotate(void)
 void
 ccl_suite_fleet(void)
 {
-    CCL_RUN(test_status_render);
-    CCL_RUN(test_status_never_complete_and_no_result);
-    CCL_RUN(test_status_parse_time);
-    CCL_RUN(test_attrs_annotate);
+    CTEST_RUN(test_status_render);
+    CTEST_RUN(test_status_never_complete_and_no_result);
+    CTEST_RUN(test_status_parse_time);
+    CTEST_RUN(test_attrs_annotate);
 }

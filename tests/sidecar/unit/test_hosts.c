@@ -39,8 +39,8 @@ test_hosts_append_when_missing(void)
 {
     ccl_buf_t  out;
 
-    CCL_CHECK_INT(edit("127.0.0.1 localhost\n", 0, &out), 0);
-    CCL_CHECK_STR(out.data, "127.0.0.1 localhost\n"
+    CHECK_INT(edit("127.0.0.1 localhost\n", 0, &out), 0);
+    CHECK_STR(out.data, "127.0.0.1 localhost\n"
                   "# BEGIN cclink edge-1\n203.0.113.10 a.example.com\n"
                   "# END cclink edge-1\n");
     ccl_buf_release(&out);
@@ -52,8 +52,8 @@ test_hosts_without_trailing_newline(void)
 {
     ccl_buf_t  out;
 
-    CCL_CHECK_INT(edit("127.0.0.1 localhost", 0, &out), 0);
-    CCL_CHECK_STR(out.data, "127.0.0.1 localhost\n"
+    CHECK_INT(edit("127.0.0.1 localhost", 0, &out), 0);
+    CHECK_STR(out.data, "127.0.0.1 localhost\n"
                   "# BEGIN cclink edge-1\n203.0.113.10 a.example.com\n"
                   "# END cclink edge-1\n");
     ccl_buf_release(&out);
@@ -65,8 +65,8 @@ test_hosts_empty_file(void)
 {
     ccl_buf_t  out;
 
-    CCL_CHECK_INT(edit("", 1, &out), 0);
-    CCL_CHECK_STR(out.data, "# BEGIN cclink edge-1\r\n"
+    CHECK_INT(edit("", 1, &out), 0);
+    CHECK_STR(out.data, "# BEGIN cclink edge-1\r\n"
                   "203.0.113.10 a.example.com\r\n# END cclink edge-1\r\n");
     ccl_buf_release(&out);
 }
@@ -77,7 +77,7 @@ test_hosts_replace_in_place_keeps_the_rest(void)
 {
     ccl_buf_t  out;
 
-    CCL_CHECK_INT(edit("# top\n"
+    CHECK_INT(edit("# top\n"
                        "# BEGIN cclink edge-1\n"
                        "203.0.113.10 old.example.com\n"
                        "# END cclink edge-1\n"
@@ -85,7 +85,7 @@ test_hosts_replace_in_place_keeps_the_rest(void)
                        "# BEGIN cclink other\n"
                        "198.51.100.1 x.example.com\n"
                        "# END cclink other\n", 0, &out), 0);
-    CCL_CHECK_STR(out.data, "# top\n"
+    CHECK_STR(out.data, "# top\n"
                   "# BEGIN cclink edge-1\n203.0.113.10 a.example.com\n"
                   "# END cclink edge-1\n"
                   "10.0.0.1   keep.me   # spacing kept\n"
@@ -101,12 +101,12 @@ test_hosts_crlf_file_stays_crlf(void)
 {
     ccl_buf_t  out;
 
-    CCL_CHECK_INT(edit("127.0.0.1 localhost\r\n"
+    CHECK_INT(edit("127.0.0.1 localhost\r\n"
                        "# BEGIN cclink edge-1\r\n"
                        "1.2.3.4 old\r\n"
                        "# END cclink edge-1\r\n"
                        "::1 localhost\r\n", 0, &out), 0);
-    CCL_CHECK_STR(out.data, "127.0.0.1 localhost\r\n"
+    CHECK_STR(out.data, "127.0.0.1 localhost\r\n"
                   "# BEGIN cclink edge-1\r\n"
                   "203.0.113.10 a.example.com\r\n"
                   "# END cclink edge-1\r\n"
@@ -120,9 +120,9 @@ test_hosts_crlf_without_trailing_newline(void)
 {
     ccl_buf_t  out;
 
-    CCL_CHECK_INT(edit("127.0.0.1 localhost\r\n::1 localhost", 0, &out),
+    CHECK_INT(edit("127.0.0.1 localhost\r\n::1 localhost", 0, &out),
                   0);
-    CCL_CHECK_STR(out.data, "127.0.0.1 localhost\r\n::1 localhost\r\n"
+    CHECK_STR(out.data, "127.0.0.1 localhost\r\n::1 localhost\r\n"
                   "# BEGIN cclink edge-1\r\n"
                   "203.0.113.10 a.example.com\r\n"
                   "# END cclink edge-1\r\n");
@@ -135,16 +135,16 @@ test_hosts_duplicated_blocks_become_one(void)
 {
     ccl_buf_t  out;
 
-    CCL_CHECK_INT(edit("a\n"
+    CHECK_INT(edit("a\n"
                        "# BEGIN cclink edge-1\nold1\n# END cclink edge-1\n"
                        "b\n"
                        "# BEGIN cclink edge-1  \nold2\n# END cclink edge-1\n"
                        "c\n", 0, &out), 0);
-    CCL_CHECK_STR(out.data, "a\n"
+    CHECK_STR(out.data, "a\n"
                   "# BEGIN cclink edge-1\n203.0.113.10 a.example.com\n"
                   "# END cclink edge-1\n"
                   "b\nc\n");
-    CCL_CHECK(ccl_test_log_has("event=hosts_duplicate_block where=hosts:6"));
+    CHECK(ccl_test_log_has("event=hosts_duplicate_block where=hosts:6"));
     ccl_buf_release(&out);
 }
 
@@ -154,18 +154,18 @@ test_hosts_broken_markers_are_refused(void)
 {
     ccl_buf_t  out;
 
-    CCL_CHECK_INT(edit("x\n# BEGIN cclink edge-1\ny\n", 0, &out), -1);
-    CCL_CHECK(ccl_test_log_has("where=hosts:2"));
-    CCL_CHECK(ccl_test_log_has("BEGIN marker without END"));
+    CHECK_INT(edit("x\n# BEGIN cclink edge-1\ny\n", 0, &out), -1);
+    CHECK(ccl_test_log_has("where=hosts:2"));
+    CHECK(ccl_test_log_has("BEGIN marker without END"));
     ccl_buf_release(&out);
 
-    CCL_CHECK_INT(edit("# END cclink edge-1\n", 0, &out), -1);
-    CCL_CHECK(ccl_test_log_has("END marker without BEGIN"));
+    CHECK_INT(edit("# END cclink edge-1\n", 0, &out), -1);
+    CHECK(ccl_test_log_has("END marker without BEGIN"));
     ccl_buf_release(&out);
 
-    CCL_CHECK_INT(edit("# BEGIN cclink edge-1\n# BEGIN cclink edge-1\n"
+    CHECK_INT(edit("# BEGIN cclink edge-1\n# BEGIN cclink edge-1\n"
                        "# END cclink edge-1\n", 0, &out), -1);
-    CCL_CHECK(ccl_test_log_has("where=hosts:2"));
+    CHECK(ccl_test_log_has("where=hosts:2"));
     ccl_buf_release(&out);
 }
 
@@ -176,9 +176,9 @@ test_hosts_similar_names_are_not_ours(void)
     ccl_buf_t  out;
 
     /* "edge-10" and a marker inside a line are someone else's */
-    CCL_CHECK_INT(edit("# BEGIN cclink edge-10\nz\n# END cclink edge-10\n"
+    CHECK_INT(edit("# BEGIN cclink edge-10\nz\n# END cclink edge-10\n"
                        "x # BEGIN cclink edge-1\n", 0, &out), 0);
-    CCL_CHECK_STR(out.data, "# BEGIN cclink edge-10\nz\n# END cclink edge-10\n"
+    CHECK_STR(out.data, "# BEGIN cclink edge-10\nz\n# END cclink edge-10\n"
                   "x # BEGIN cclink edge-1\n"
                   "# BEGIN cclink edge-1\n203.0.113.10 a.example.com\n"
                   "# END cclink edge-1\n");
@@ -191,9 +191,9 @@ test_hosts_edit_is_idempotent(void)
 {
     ccl_buf_t  once, twice;
 
-    CCL_CHECK_INT(edit("127.0.0.1 localhost\r\n", 0, &once), 0);
-    CCL_CHECK_INT(edit(once.data, 0, &twice), 0);
-    CCL_CHECK_STR(twice.data, once.data);
+    CHECK_INT(edit("127.0.0.1 localhost\r\n", 0, &once), 0);
+    CHECK_INT(edit(once.data, 0, &twice), 0);
+    CHECK_STR(twice.data, once.data);
 
     ccl_buf_release(&once);
     ccl_buf_release(&twice);
@@ -212,28 +212,28 @@ test_hosts_apply_file(void)
 
     ccl_file_commit(path, "127.0.0.1 localhost", 19, 0640);
 
-    CCL_CHECK_INT(ccl_hosts_apply(path, "edge-1", block, 0), 1);
-    CCL_CHECK_INT(ccl_hosts_apply(path, "edge-1", block, 0), 0);
+    CHECK_INT(ccl_hosts_apply(path, "edge-1", block, 0), 1);
+    CHECK_INT(ccl_hosts_apply(path, "edge-1", block, 0), 0);
 
     ccl_buf_init(&b, 1 << 20);
-    CCL_CHECK_INT(ccl_file_read(path, 1 << 20, &b), 0);
-    CCL_CHECK_STR(b.data, "127.0.0.1 localhost\n"
+    CHECK_INT(ccl_file_read(path, 1 << 20, &b), 0);
+    CHECK_STR(b.data, "127.0.0.1 localhost\n"
                   "# BEGIN cclink edge-1\n203.0.113.10 a.example.com\n"
                   "# END cclink edge-1\n");
     ccl_buf_reset(&b);
 
     /* the backup holds the file as it was, byte for byte */
-    CCL_CHECK_INT(ccl_file_read(backup, 1 << 20, &b), 0);
-    CCL_CHECK_STR(b.data, "127.0.0.1 localhost");
+    CHECK_INT(ccl_file_read(backup, 1 << 20, &b), 0);
+    CHECK_STR(b.data, "127.0.0.1 localhost");
     ccl_buf_release(&b);
 
     /* the mode is kept */
-    CCL_CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0640);
+    CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0640);
 
     /* broken markers: refused, the file is untouched */
     ccl_file_commit(path, "# BEGIN cclink edge-1\n", 22, 0644);
-    CCL_CHECK_INT(ccl_hosts_apply(path, "edge-1", block, 0), -1);
-    CCL_CHECK(ccl_file_same(path, "# BEGIN cclink edge-1\n", 22));
+    CHECK_INT(ccl_hosts_apply(path, "edge-1", block, 0), -1);
+    CHECK(ccl_file_same(path, "# BEGIN cclink edge-1\n", 22));
 }
 
 
@@ -289,29 +289,29 @@ test_state_round_trip(void)
     cy.result = "applied";
 
     ccl_buf_init(&b, 1 << 24);
-    CCL_CHECK_INT(ccl_state_render(&st, &cy, &b), 0);
-    CCL_CHECK(strstr(b.data, "\"outcome\": \"failed\"") != NULL);
-    CCL_CHECK(strstr(b.data, "\"clusters_without_brokers\": [\n"
+    CHECK_INT(ccl_state_render(&st, &cy, &b), 0);
+    CHECK(strstr(b.data, "\"outcome\": \"failed\"") != NULL);
+    CHECK(strstr(b.data, "\"clusters_without_brokers\": [\n"
                      "    \"lkc-1\"") != NULL);
 
     ccl_state_init(&st2);
-    CCL_CHECK_INT(ccl_state_parse("state.json", b.data, b.len, &st2), 0);
-    CCL_CHECK_INT(st2.serial, 20261120231500ULL);
-    CCL_CHECK_STR(st2.generated, "2026-11-20T23:15:00Z");
-    CCL_CHECK_INT(st2.plan.nroutes, 3);
+    CHECK_INT(ccl_state_parse("state.json", b.data, b.len, &st2), 0);
+    CHECK_INT(st2.serial, 20261120231500ULL);
+    CHECK_STR(st2.generated, "2026-11-20T23:15:00Z");
+    CHECK_INT(st2.plan.nroutes, 3);
 
     r = ccl_plan_route(&st2.plan, "lkc-1.example.com");
-    CCL_CHECK(r != NULL && r->absent == 2
+    CHECK(r != NULL && r->absent == 2
               && r->names == (CCL_NAME_BOOTSTRAP | CCL_NAME_REST)
               && strcmp(r->resource, "lkc-1") == 0);
     r = ccl_plan_route(&st2.plan, "~^[a-z]+-x\\.example\\.com$");
-    CCL_CHECK(r != NULL && r->kind == CCL_ROUTE_REGEX && r->prio == 1);
-    CCL_CHECK(ccl_plan_group(&st2.plan, "n-1")->naddrs == 2);
+    CHECK(r != NULL && r->kind == CCL_ROUTE_REGEX && r->prio == 1);
+    CHECK(ccl_plan_group(&st2.plan, "n-1")->naddrs == 2);
 
     /* the same state renders to the same bytes */
     ccl_buf_init(&b2, 1 << 24);
     ccl_state_render(&st2, &cy, &b2);
-    CCL_CHECK_STR(b2.data, b.data);
+    CHECK_STR(b2.data, b.data);
 
     ccl_buf_release(&b);
     ccl_buf_release(&b2);
@@ -345,12 +345,12 @@ test_state_rejects_bad_files(void)
         ccl_state_init(&st);
         if (ccl_state_parse("state.json", bad[i], strlen(bad[i]), &st) == 0)
         {
-            ccl_test_fail(__FILE__, __LINE__, "accepted: %s", bad[i]);
+            ctest_fail(__FILE__, __LINE__, "accepted: %s", bad[i]);
         }
         ccl_state_release(&st);
     }
 
-    CCL_CHECK(ccl_test_log_has("where=state.json:1"));
+    CHECK(ccl_test_log_has("where=state.json:1"));
 }
 
 
@@ -363,8 +363,8 @@ test_state_missing_file_is_empty(void)
     snprintf(path, sizeof(path), "%s/none.json", ccl_test_tmpdir());
     ccl_state_init(&st);
 
-    CCL_CHECK_INT(ccl_state_load(path, &st), 0);
-    CCL_CHECK_INT(st.loaded, 0);
+    CHECK_INT(ccl_state_load(path, &st), 0);
+    CHECK_INT(st.loaded, 0);
 
     ccl_state_release(&st);
 }
@@ -385,12 +385,12 @@ test_state_import_from_route_table(void)
     ccl_file_commit(path, table, strlen(table), 0644);
     ccl_state_init(&st);
 
-    CCL_CHECK_INT(ccl_state_import_routes(path, &st), 0);
-    CCL_CHECK_INT(st.serial, 42);
-    CCL_CHECK_INT(st.plan.nroutes, 3);
-    CCL_CHECK(ccl_plan_route(&st.plan, "~^x-[0-9]+\\.example\\.com$")
+    CHECK_INT(ccl_state_import_routes(path, &st), 0);
+    CHECK_INT(st.serial, 42);
+    CHECK_INT(st.plan.nroutes, 3);
+    CHECK(ccl_plan_route(&st.plan, "~^x-[0-9]+\\.example\\.com$")
               != NULL);
-    CCL_CHECK(ccl_plan_group(&st.plan, "g") != NULL
+    CHECK(ccl_plan_group(&st.plan, "g") != NULL
               && strcmp(ccl_plan_group(&st.plan, "g")->addrs[0].zone, "z1")
                  == 0);
 
@@ -401,25 +401,25 @@ test_state_import_from_route_table(void)
 void
 ccl_suite_hosts(void)
 {
-    CCL_RUN(test_hosts_append_when_missing);
-    CCL_RUN(test_hosts_without_trailing_newline);
-    CCL_RUN(test_hosts_empty_file);
-    CCL_RUN(test_hosts_replace_in_place_keeps_the_rest);
-    CCL_RUN(test_hosts_crlf_file_stays_crlf);
-    CCL_RUN(test_hosts_crlf_without_trailing_newline);
-    CCL_RUN(test_hosts_duplicated_blocks_become_one);
-    CCL_RUN(test_hosts_broken_markers_are_refused);
-    CCL_RUN(test_hosts_similar_names_are_not_ours);
-    CCL_RUN(test_hosts_edit_is_idempotent);
-    CCL_RUN(test_hosts_apply_file);
+    CTEST_RUN(test_hosts_append_when_missing);
+    CTEST_RUN(test_hosts_without_trailing_newline);
+    CTEST_RUN(test_hosts_empty_file);
+    CTEST_RUN(test_hosts_replace_in_place_keeps_the_rest);
+    CTEST_RUN(test_hosts_crlf_file_stays_crlf);
+    CTEST_RUN(test_hosts_crlf_without_trailing_newline);
+    CTEST_RUN(test_hosts_duplicated_blocks_become_one);
+    CTEST_RUN(test_hosts_broken_markers_are_refused);
+    CTEST_RUN(test_hosts_similar_names_are_not_ours);
+    CTEST_RUN(test_hosts_edit_is_idempotent);
+    CTEST_RUN(test_hosts_apply_file);
 }
 
 
 void
 ccl_suite_state(void)
 {
-    CCL_RUN(test_state_round_trip);
-    CCL_RUN(test_state_rejects_bad_files);
-    CCL_RUN(test_state_missing_file_is_empty);
-    CCL_RUN(test_state_import_from_route_table);
+    CTEST_RUN(test_state_round_trip);
+    CTEST_RUN(test_state_rejects_bad_files);
+    CTEST_RUN(test_state_missing_file_is_empty);
+    CTEST_RUN(test_state_import_from_route_table);
 }

@@ -22,19 +22,19 @@
 static void
 test_utf8_length(void)
 {
-    CCL_CHECK_INT(ccl_utf8_length((const unsigned char *) "a", 1), 1);
-    CCL_CHECK_INT(ccl_utf8_length((const unsigned char *) "\xc3\xa9", 2), 2);
-    CCL_CHECK_INT(ccl_utf8_length((const unsigned char *) "\xe2\x82\xac", 3),
+    CHECK_INT(ccl_utf8_length((const unsigned char *) "a", 1), 1);
+    CHECK_INT(ccl_utf8_length((const unsigned char *) "\xc3\xa9", 2), 2);
+    CHECK_INT(ccl_utf8_length((const unsigned char *) "\xe2\x82\xac", 3),
                   3);
-    CCL_CHECK_INT(ccl_utf8_length((const unsigned char *)
+    CHECK_INT(ccl_utf8_length((const unsigned char *)
                                   "\xf0\x9f\x98\x80", 4), 4);
     /* cut, stray, overlong, surrogate, beyond U+10FFFF */
-    CCL_CHECK_INT(ccl_utf8_length((const unsigned char *) "\xe2\x82", 2), 0);
-    CCL_CHECK_INT(ccl_utf8_length((const unsigned char *) "\x80", 1), 0);
-    CCL_CHECK_INT(ccl_utf8_length((const unsigned char *) "\xc0\xaf", 2), 0);
-    CCL_CHECK_INT(ccl_utf8_length((const unsigned char *) "\xed\xa0\x80", 3),
+    CHECK_INT(ccl_utf8_length((const unsigned char *) "\xe2\x82", 2), 0);
+    CHECK_INT(ccl_utf8_length((const unsigned char *) "\x80", 1), 0);
+    CHECK_INT(ccl_utf8_length((const unsigned char *) "\xc0\xaf", 2), 0);
+    CHECK_INT(ccl_utf8_length((const unsigned char *) "\xed\xa0\x80", 3),
                   0);
-    CCL_CHECK_INT(ccl_utf8_length((const unsigned char *)
+    CHECK_INT(ccl_utf8_length((const unsigned char *)
                                   "\xf4\x90\x80\x80", 4), 0);
 }
 
@@ -49,18 +49,18 @@ test_utf8_fix(void)
     char  e[] = "x\xf0\x9f\x98";
     char  f[] = "\xe2\x82" "b";
 
-    CCL_CHECK_INT(ccl_utf8_fix(a), 1);
-    CCL_CHECK_STR(a, "abc");
-    CCL_CHECK_INT(ccl_utf8_fix(b), 2);
-    CCL_CHECK_STR(b, "a?b?c");
-    CCL_CHECK_INT(ccl_utf8_fix(c), 3);
-    CCL_CHECK_STR(c, "???x");
-    CCL_CHECK_INT(ccl_utf8_fix(d), 0);
-    CCL_CHECK_STR(d, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
-    CCL_CHECK_INT(ccl_utf8_fix(e), 3);
-    CCL_CHECK_STR(e, "x");
-    CCL_CHECK_INT(ccl_utf8_fix(f), 2);
-    CCL_CHECK_STR(f, "??b");
+    CHECK_INT(ccl_utf8_fix(a), 1);
+    CHECK_STR(a, "abc");
+    CHECK_INT(ccl_utf8_fix(b), 2);
+    CHECK_STR(b, "a?b?c");
+    CHECK_INT(ccl_utf8_fix(c), 3);
+    CHECK_STR(c, "???x");
+    CHECK_INT(ccl_utf8_fix(d), 0);
+    CHECK_STR(d, "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+    CHECK_INT(ccl_utf8_fix(e), 3);
+    CHECK_STR(e, "x");
+    CHECK_INT(ccl_utf8_fix(f), 2);
+    CHECK_STR(f, "??b");
 }
 
 
@@ -70,20 +70,20 @@ test_strlcpy_cuts_at_characters(void)
     char  buf[8];
 
     /* "a" + e-acute: room for "a" and half of it */
-    CCL_CHECK_INT(ccl_strlcpy(buf, "a\xc3\xa9", 3), -1);
-    CCL_CHECK_STR(buf, "a");
+    CHECK_INT(ccl_strlcpy(buf, "a\xc3\xa9", 3), -1);
+    CHECK_STR(buf, "a");
 
     /* the euro sign across the cut */
-    CCL_CHECK_INT(ccl_strlcpy(buf, "abcde\xe2\x82\xac", 7), -1);
-    CCL_CHECK_STR(buf, "abcde");
-    CCL_CHECK_INT(ccl_strlcpy(buf, "abcd\xe2\x82\xac", 8), 0);
-    CCL_CHECK_STR(buf, "abcd\xe2\x82\xac");
-    CCL_CHECK_INT(ccl_strlcpy(buf, "abcd\xe2\x82\xac!", 8), -1);
-    CCL_CHECK_STR(buf, "abcd\xe2\x82\xac");
+    CHECK_INT(ccl_strlcpy(buf, "abcde\xe2\x82\xac", 7), -1);
+    CHECK_STR(buf, "abcde");
+    CHECK_INT(ccl_strlcpy(buf, "abcd\xe2\x82\xac", 8), 0);
+    CHECK_STR(buf, "abcd\xe2\x82\xac");
+    CHECK_INT(ccl_strlcpy(buf, "abcd\xe2\x82\xac!", 8), -1);
+    CHECK_STR(buf, "abcd\xe2\x82\xac");
 
     /* ASCII cuts as before */
-    CCL_CHECK_INT(ccl_strlcpy(buf, "abcdefghij", 8), -1);
-    CCL_CHECK_STR(buf, "abcdefg");
+    CHECK_INT(ccl_strlcpy(buf, "abcdefghij", 8), -1);
+    CHECK_STR(buf, "abcdefg");
 }
 
 
@@ -99,8 +99,8 @@ test_error_text_cut_inside_a_character(void)
 
     ccl_api_error_text(body, n, out, sizeof(out));
 
-    CCL_CHECK_INT(strlen(out), 254);
-    CCL_CHECK_INT(ccl_utf8_fix(out), 0);
+    CHECK_INT(strlen(out), 254);
+    CHECK_INT(ccl_utf8_fix(out), 0);
 }
 
 
@@ -151,14 +151,14 @@ test_state_written_whatever_the_texts(void)
     cy.reason = "bad \xed\xa0\x80 reason";
 
     ccl_buf_init(&b, 1 << 24);
-    CCL_CHECK_INT(ccl_state_render(&st, &cy, &b), 0);
-    CCL_CHECK(b.data != NULL && strstr(b.data, "broker says ??") != NULL);
-    CCL_CHECK(b.data != NULL && strstr(b.data, "bad ??? reason") != NULL);
+    CHECK_INT(ccl_state_render(&st, &cy, &b), 0);
+    CHECK(b.data != NULL && strstr(b.data, "broker says ??") != NULL);
+    CHECK(b.data != NULL && strstr(b.data, "bad ??? reason") != NULL);
 
     ccl_state_init(&st2);
-    CCL_CHECK_INT(ccl_state_parse("state.json", b.data ? b.data : "",
+    CHECK_INT(ccl_state_parse("state.json", b.data ? b.data : "",
                                   b.len, &st2), 0);
-    CCL_CHECK_INT(st2.serial, 20261206010000ULL);
+    CHECK_INT(st2.serial, 20261206010000ULL);
 
     ccl_state_release(&st2);
     ccl_state_release(&st);
@@ -215,14 +215,14 @@ test_exec_deadline_holds_when_output_is_closed(void)
     FILE        *f;
     const char  *dir;
 
-    CCL_CHECK_INT(ccl_exec_run("echo fine", 5000, "test"), 0);
+    CHECK_INT(ccl_exec_run("echo fine", 5000, "test"), 0);
 
     /* it closes its output and hangs */
     t0 = input_now_ms();
-    CCL_CHECK_INT(ccl_exec_run("exec >/dev/null 2>&1; sleep 30", 400,
+    CHECK_INT(ccl_exec_run("exec >/dev/null 2>&1; sleep 30", 400,
                                "test"), -1);
-    CCL_CHECK(input_now_ms() - t0 < 5000);
-    CCL_CHECK(ccl_test_log_has("error=\"timed out\""));
+    CHECK(input_now_ms() - t0 < 5000);
+    CHECK(ccl_test_log_has("error=\"timed out\""));
 
     /* and leaves a child behind: the whole group is killed */
     dir = ccl_test_tmpdir();
@@ -231,34 +231,34 @@ test_exec_deadline_holds_when_output_is_closed(void)
              "exec >/dev/null 2>&1; wait", path);
 
     t0 = input_now_ms();
-    CCL_CHECK_INT(ccl_exec_run(cmd, 400, "test"), -1);
-    CCL_CHECK(input_now_ms() - t0 < 5000);
+    CHECK_INT(ccl_exec_run(cmd, 400, "test"), -1);
+    CHECK(input_now_ms() - t0 < 5000);
 
     pid = 0;
     f = fopen(path, "r");
-    CCL_CHECK(f != NULL);
+    CHECK(f != NULL);
     if (f != NULL) {
         if (fscanf(f, "%ld", &pid) != 1) {
             pid = 0;
         }
         fclose(f);
     }
-    CCL_CHECK(pid > 0);
+    CHECK(pid > 0);
 
     for (i = 0; i < 40 && pid > 0 && input_alive(pid); i++) {
         usleep(50000);
     }
-    CCL_CHECK(pid > 0 && !input_alive(pid));
+    CHECK(pid > 0 && !input_alive(pid));
 }
 
 
 void
 ccl_suite_input(void)
 {
-    CCL_RUN(test_utf8_length);
-    CCL_RUN(test_utf8_fix);
-    CCL_RUN(test_strlcpy_cuts_at_characters);
-    CCL_RUN(test_error_text_cut_inside_a_character);
-    CCL_RUN(test_state_written_whatever_the_texts);
-    CCL_RUN(test_exec_deadline_holds_when_output_is_closed);
+    CTEST_RUN(test_utf8_length);
+    CTEST_RUN(test_utf8_fix);
+    CTEST_RUN(test_strlcpy_cuts_at_characters);
+    CTEST_RUN(test_error_text_cut_inside_a_character);
+    CTEST_RUN(test_state_written_whatever_the_texts);
+    CTEST_RUN(test_exec_deadline_holds_when_output_is_closed);
 }

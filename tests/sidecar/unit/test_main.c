@@ -19,11 +19,6 @@
 #include "ccl_test.h"
 
 
-int          ccl_test_failed_checks;
-const char  *ccl_test_current;
-
-static int        ccl_test_passed;
-static int        ccl_test_failed;
 static int        ccl_test_verbose;
 static ccl_buf_t  ccl_test_logbuf;
 static char       ccl_test_dir_buf[4096];
@@ -72,45 +67,21 @@ ccl_test_log_text(void)
 }
 
 
-void
-ccl_test_fail(const char *file, int line, const char *fmt, ...)
+/* before each test: a fresh log capture at debug level */
+static void
+ccl_test_before(void)
 {
-    va_list  ap;
-
-    fprintf(stdout, "FAIL %s: %s:%d: ", ccl_test_current, file, line);
-
-    va_start(ap, fmt);
-    vfprintf(stdout, fmt, ap);
-    va_end(ap);
-
-    fputc('\n', stdout);
-    ccl_test_failed_checks++;
+    ccl_test_log_clear();
+    ccl_log_set_level(CCL_LOG_DEBUG);
 }
 
 
-void
-ccl_test_run(const char *name, void (*fn)(void))
+/* after a failed test: what the code under test logged */
+static void
+ccl_test_after_failure(const char *name)
 {
-    int  before;
-
-    ccl_test_current = name;
-    before = ccl_test_failed_checks;
-    ccl_test_log_clear();
-    ccl_log_set_level(CCL_LOG_DEBUG);
-
-    fn();
-
-    if (ccl_test_failed_checks == before) {
-        ccl_test_passed++;
-        if (ccl_test_verbose) {
-            printf("ok   %s\n", name);
-        }
-
-    } else {
-        ccl_test_failed++;
-        if (ccl_test_logbuf.len > 0) {
-            printf("---- log of %s:\n%s----\n", name, ccl_test_log_text());
-        }
+    if (ccl_test_logbuf.len > 0) {
+        printf("---- log of %s:\n%s----\n", name, ccl_test_log_text());
     }
 }
 
@@ -122,7 +93,7 @@ ccl_test_path(const char *name, char *out, size_t size)
 
     dir = getenv("CCL_TEST_DIR");
     if (dir == NULL) {
-        dir = "tests/sidecar";
+        dir = "tests/sidecar/unit";
     }
 
     snprintf(out, size, "%s/%s", dir, name);
@@ -140,7 +111,7 @@ ccl_test_read(const char *name, ccl_buf_t *buf)
     ccl_buf_init(buf, 64 * 1024 * 1024);
 
     if (ccl_file_read(path, 64 * 1024 * 1024, buf) != 0) {
-        ccl_test_fail(__FILE__, __LINE__, "cannot read fixture %s", path);
+        ctest_fail(__FILE__, __LINE__, "cannot read fixture %s", path);
         return -1;
     }
 
@@ -160,7 +131,7 @@ ccl_test_golden(const char *name, const char *data, size_t len)
 
     if (env != NULL && strcmp(env, "1") == 0) {
         if (ccl_file_commit(path, data, len, 0644) != 0) {
-            ccl_test_fail(__FILE__, __LINE__, "cannot write %s", path);
+            ctest_fail(__FILE__, __LINE__, "cannot write %s", path);
             return -1;
         }
         return 0;
@@ -169,7 +140,7 @@ ccl_test_golden(const char *name, const char *data, size_t len)
     ccl_buf_init(&b, 64 * 1024 * 1024);
 
     if (ccl_file_read(path, 64 * 1024 * 1024, &b) != 0) {
-        ccl_test_fail(__FILE__, __LINE__, "missing golden file %s (run with "
+        ctest_fail(__FILE__, __LINE__, "missing golden file %s (run with "
                       "CCL_UPDATE_GOLDEN=1 to create it)", path);
         ccl_buf_release(&b);
         return -1;
@@ -188,7 +159,7 @@ ccl_test_golden(const char *name, const char *data, size_t len)
         }
     }
 
-    ccl_test_fail(__FILE__, __LINE__, "output differs from %s at byte %zu "
+    ctest_fail(__FILE__, __LINE__, "output differs from %s at byte %zu "
                   "(line %zu); got:\n%.*s", path, i, line, (int) len, data);
     ccl_buf_release(&b);
 
@@ -210,7 +181,7 @@ ccl_test_tmpdir(void)
              "%s/ccl-unit-%ld-%u", base, (long) getpid(), ++ccl_test_seq);
 
     if (mkdir(ccl_test_dir_buf, 0700) != 0 && errno != EEXIST) {
-        ccl_test_fail(__FILE__, __LINE__, "mkdir %s: %s", ccl_test_dir_buf,
+        ctest_fail(__FILE__, __LINE__, "mkdir %s: %s", ccl_test_dir_buf,
                       strerror(errno));
     }
 
@@ -223,15 +194,18 @@ ccl_test_tmpdir(void)
 int
 main(void)
 {
+    int          status;
     size_t       i;
     const char  *v;
 
     v = getenv("CCL_TEST_VERBOSE");
     ccl_test_verbose = (v != NULL && strcmp(v, "1") == 0);
+    ctest_verbose = ccl_test_verbose;
 
     ccl_buf_init(&ccl_test_logbuf, 16 * 1024 * 1024);
     ccl_strv_init(&ccl_test_dirs);
     ccl_log_set_sink(ccl_test_sink, NULL);
+    ctest_set_hooks(ccl_test_before, ccl_test_after_failure);
 
     /* the code under test must not see a developer's real credentials */
     unsetenv("CONFLUENT_CLOUD_API_KEY");
@@ -258,15 +232,15 @@ main(void)
     ccl_log_set_sink(NULL, NULL);
     ccl_buf_release(&ccl_test_logbuf);
 
+    status = ctest_summary();
+
     /* the temporary directories go, unless a test failed */
-    for (i = 0; ccl_test_failed == 0 && i < ccl_test_dirs.n; i++) {
+    for (i = 0; status == 0 && i < ccl_test_dirs.n; i++) {
         (void) nftw(ccl_test_dirs.v[i], ccl_test_rm, 16,
                     FTW_DEPTH | FTW_PHYS);
     }
 
     ccl_strv_release(&ccl_test_dirs);
 
-    printf("%d passed, %d failed\n", ccl_test_passed, ccl_test_failed);
-
-    return ccl_test_failed ? 1 : 0;
+    return status;
 }

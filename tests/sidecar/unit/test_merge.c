@@ -35,7 +35,7 @@ static void
 merge_add(ccl_model_t *m, const char *host, unsigned kinds,
     unsigned service, const char *resource, const char *source)
 {
-    CCL_CHECK_INT(ccl_model_add_name(m, host, kinds, service, resource,
+    CHECK_INT(ccl_model_add_name(m, host, kinds, service, resource,
                                      "env-a", NULL, source), 0);
 }
 
@@ -55,31 +55,31 @@ test_one_entry_with_every_source(void)
     merge_add(&m, "lkc-b.us-west-2.aws.private.confluent.cloud",
               CCL_NAME_BOOTSTRAP, CCL_SVC_KAFKA, "lkc-b", "cmk/v2");
 
-    CCL_CHECK_INT(ccl_model_finish(&m), 0);
-    CCL_CHECK_INT(m.nnames, 2);
+    CHECK_INT(ccl_model_finish(&m), 0);
+    CHECK_INT(m.nnames, 2);
 
     n = merge_find(&m, "lkc-a.us-west-2.aws.private.confluent.cloud");
-    CCL_CHECK(n != NULL && n->sources == (CCL_SRC_ENDPOINT | CCL_SRC_CMK));
-    CCL_CHECK(n != NULL
+    CHECK(n != NULL && n->sources == (CCL_SRC_ENDPOINT | CCL_SRC_CMK));
+    CHECK(n != NULL
               && n->kinds == (CCL_NAME_BOOTSTRAP | CCL_NAME_REST));
 
     n = merge_find(&m, "lkc-b.us-west-2.aws.private.confluent.cloud");
-    CCL_CHECK(n != NULL && n->sources == CCL_SRC_CMK);
+    CHECK(n != NULL && n->sources == CCL_SRC_CMK);
 
-    CCL_CHECK_INT(ccl_model_source_bit("srcm/v3"), CCL_SRC_SRCM);
-    CCL_CHECK_INT(ccl_model_source_bit("nonsense"), 0);
-    CCL_CHECK_STR(ccl_model_source_name(5), "kafka-metadata");
+    CHECK_INT(ccl_model_source_bit("srcm/v3"), CCL_SRC_SRCM);
+    CHECK_INT(ccl_model_source_bit("nonsense"), 0);
+    CHECK_STR(ccl_model_source_name(5), "kafka-metadata");
 
     /* connection types without a PrivateLink endpoint, both spellings */
-    CCL_CHECK_STR(ccl_model_direct_connection("TRANSITGATEWAY"),
+    CHECK_STR(ccl_model_direct_connection("TRANSITGATEWAY"),
                   "TRANSIT_GATEWAY");
-    CCL_CHECK_STR(ccl_model_direct_connection("transit_gateway"),
+    CHECK_STR(ccl_model_direct_connection("transit_gateway"),
                   "TRANSIT_GATEWAY");
-    CCL_CHECK_STR(ccl_model_direct_connection("PRIVATENETWORKINTERFACE"),
+    CHECK_STR(ccl_model_direct_connection("PRIVATENETWORKINTERFACE"),
                   "PRIVATE_NETWORK_INTERFACE");
-    CCL_CHECK_STR(ccl_model_direct_connection("PEERING"), "PEERING");
-    CCL_CHECK(ccl_model_direct_connection("PRIVATE_LINK") == NULL);
-    CCL_CHECK(ccl_model_direct_connection(NULL) == NULL);
+    CHECK_STR(ccl_model_direct_connection("PEERING"), "PEERING");
+    CHECK(ccl_model_direct_connection("PRIVATE_LINK") == NULL);
+    CHECK(ccl_model_direct_connection(NULL) == NULL);
 
     ccl_model_release(&m);
 }
@@ -119,35 +119,35 @@ test_disagreements_are_reported(void)
     merge_add(&m, "lkc-two.us-west-2.aws.private.confluent.cloud",
               CCL_NAME_BOOTSTRAP, CCL_SVC_KAFKA, "lkc-two", "cmk/v2");
 
-    CCL_CHECK_INT(ccl_merge_compare(&m, "env-a", 0, CCL_SVC_KAFKA,
+    CHECK_INT(ccl_merge_compare(&m, "env-a", 0, CCL_SVC_KAFKA,
                                     CCL_SRC_ENDPOINT, CCL_SRC_CMK, &lines),
                   3);
-    CCL_CHECK_INT(lines.n, 3);
+    CHECK_INT(lines.n, 3);
 
-    CCL_CHECK(ccl_test_log_has("level=warn event=source_mismatch "
+    CHECK(ccl_test_log_has("level=warn event=source_mismatch "
                                "env=env-a cluster=lkc-ded service=KAFKA "
                                "sources=endpoint/v1,cmk/v2 endpoint_v1=- "
                                "cmk_v2=lkc-ded-n1.us-west-2.aws.glb."
                                "confluent.cloud"));
-    CCL_CHECK(ccl_test_log_has("cluster=lkc-new service=KAFKA "
+    CHECK(ccl_test_log_has("cluster=lkc-new service=KAFKA "
                                "sources=endpoint/v1,cmk/v2 endpoint_v1="
                                "lkc-new.us-west-2.aws.private.confluent."
                                "cloud cmk_v2=-"));
-    CCL_CHECK(ccl_test_log_has("cluster=lkc-two service=KAFKA "
+    CHECK(ccl_test_log_has("cluster=lkc-two service=KAFKA "
                                "sources=endpoint/v1,cmk/v2 endpoint_v1="
                                "lkc-two-ap1.us-west-2.aws.accesspoint.glb."
                                "confluent.cloud cmk_v2=lkc-two.us-west-2."
                                "aws.private.confluent.cloud detail=\"the "
                                "sources give different names\""));
-    CCL_CHECK(!ccl_test_log_has("cluster=lkc-ok "));
+    CHECK(!ccl_test_log_has("cluster=lkc-ok "));
 
     /* only the names from "from" on (another environment's are not ours) */
-    CCL_CHECK_INT(ccl_merge_compare(&m, "env-a", m.nnames - 2,
+    CHECK_INT(ccl_merge_compare(&m, "env-a", m.nnames - 2,
                                     CCL_SVC_KAFKA, CCL_SRC_ENDPOINT,
                                     CCL_SRC_CMK, &lines), 1);
 
     /* another service: nothing */
-    CCL_CHECK_INT(ccl_merge_compare(&m, "env-a", 0,
+    CHECK_INT(ccl_merge_compare(&m, "env-a", 0,
                                     CCL_SVC_SCHEMA_REGISTRY,
                                     CCL_SRC_ENDPOINT, CCL_SRC_SRCM, &lines),
                   0);
@@ -174,8 +174,8 @@ test_schema_registry_network_form(void)
                    "{\"dns_domain\": \"p9.us-west-2.aws.confluent.cloud\", "
                    "\"endpoint_suffix\": "
                    "\"-p9.us-west-2.aws.glb.confluent.cloud\"}}]}", 0, NULL);
-    CCL_CHECK(j != NULL);
-    CCL_CHECK_INT(ccl_model_parse_networks(&m, "env-a", j, "GET networks",
+    CHECK(j != NULL);
+    CHECK_INT(ccl_model_parse_networks(&m, "env-a", j, "GET networks",
                                            &bad), 0);
     json_decref(j);
 
@@ -189,7 +189,7 @@ test_schema_registry_network_form(void)
     merge_add(&m, "lsrc-x.us-west-2.aws.private.confluent.cloud",
               CCL_NAME_REST, CCL_SVC_SCHEMA_REGISTRY, "lsrc-x", "srcm/v3");
 
-    CCL_CHECK_INT(ccl_merge_compare(&m, "env-a", 0,
+    CHECK_INT(ccl_merge_compare(&m, "env-a", 0,
                                     CCL_SVC_SCHEMA_REGISTRY,
                                     CCL_SRC_ENDPOINT, CCL_SRC_SRCM, &lines),
                   0);
@@ -198,11 +198,11 @@ test_schema_registry_network_form(void)
     merge_add(&m, "lsrc-y.us-west-2.aws.private.confluent.cloud",
               CCL_NAME_REST, CCL_SVC_SCHEMA_REGISTRY, "lsrc-y", "srcm/v3");
 
-    CCL_CHECK_INT(ccl_merge_compare(&m, "env-a", 0,
+    CHECK_INT(ccl_merge_compare(&m, "env-a", 0,
                                     CCL_SVC_SCHEMA_REGISTRY,
                                     CCL_SRC_ENDPOINT, CCL_SRC_SRCM, &lines),
                   1);
-    CCL_CHECK(ccl_test_log_has("cluster=lsrc-y service=SCHEMA_REGISTRY "
+    CHECK(ccl_test_log_has("cluster=lsrc-y service=SCHEMA_REGISTRY "
                                "sources=endpoint/v1,srcm/v3 endpoint_v1=- "
                                "srcm_v3=lsrc-y.us-west-2.aws.private."
                                "confluent.cloud"));
@@ -237,15 +237,15 @@ test_provisioning_clusters_stay_out(void)
                    "\"n-p9\"}, \"kafka_bootstrap_endpoint\": "
                    "\"lkc-up-p9.us-west-2.aws.glb.confluent.cloud:9092\"},"
                    " \"status\": {\"phase\": \"PROVISIONED\"}}]}", 0, NULL);
-    CCL_CHECK(j != NULL);
-    CCL_CHECK_INT(ccl_model_parse_cmk_clusters(&m, "env-a", j, "GET cmk",
+    CHECK(j != NULL);
+    CHECK_INT(ccl_model_parse_cmk_clusters(&m, "env-a", j, "GET cmk",
                                                &bad), 0);
     json_decref(j);
-    CCL_CHECK_INT(ccl_model_finish(&m), 0);
+    CHECK_INT(ccl_model_finish(&m), 0);
 
-    CCL_CHECK_INT(bad, 0);
-    CCL_CHECK_INT(m.nnames, 1);
-    CCL_CHECK(merge_find(&m, "lkc-up-p9.us-west-2.aws.glb.confluent.cloud")
+    CHECK_INT(bad, 0);
+    CHECK_INT(m.nnames, 1);
+    CHECK(merge_find(&m, "lkc-up-p9.us-west-2.aws.glb.confluent.cloud")
               != NULL);
 
     ccl_model_release(&m);
@@ -255,8 +255,8 @@ test_provisioning_clusters_stay_out(void)
 void
 ccl_suite_merge(void)
 {
-    CCL_RUN(test_one_entry_with_every_source);
-    CCL_RUN(test_disagreements_are_reported);
-    CCL_RUN(test_schema_registry_network_form);
-    CCL_RUN(test_provisioning_clusters_stay_out);
+    CTEST_RUN(test_one_entry_with_every_source);
+    CTEST_RUN(test_disagreements_are_reported);
+    CTEST_RUN(test_schema_registry_network_form);
+    CTEST_RUN(test_provisioning_clusters_stay_out);
 }

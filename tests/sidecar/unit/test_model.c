@@ -33,7 +33,7 @@ load(const char *name)
     ccl_buf_release(&b);
 
     if (j == NULL) {
-        ccl_test_fail(__FILE__, __LINE__, "%s:%d: %s", name, err.line,
+        ctest_fail(__FILE__, __LINE__, "%s:%d: %s", name, err.line,
                       err.text);
     }
 
@@ -62,32 +62,32 @@ test_host_parsing(void)
     char      h[CCL_HOST_MAX + 1];
     unsigned  port;
 
-    CCL_CHECK_INT(ccl_model_host("https://LKC-1.Example.COM:443", h, &port),
+    CHECK_INT(ccl_model_host("https://LKC-1.Example.COM:443", h, &port),
                   0);
-    CCL_CHECK_STR(h, "lkc-1.example.com");
-    CCL_CHECK_INT(port, 443);
+    CHECK_STR(h, "lkc-1.example.com");
+    CHECK_INT(port, 443);
 
-    CCL_CHECK_INT(ccl_model_host("SASL_SSL://lkc-1.example.com:9092", h,
+    CHECK_INT(ccl_model_host("SASL_SSL://lkc-1.example.com:9092", h,
                                  &port), 0);
-    CCL_CHECK_STR(h, "lkc-1.example.com");
-    CCL_CHECK_INT(port, 9092);
+    CHECK_STR(h, "lkc-1.example.com");
+    CHECK_INT(port, 9092);
 
-    CCL_CHECK_INT(ccl_model_host("https://flink.x.example.com/path?q=1", h,
+    CHECK_INT(ccl_model_host("https://flink.x.example.com/path?q=1", h,
                                  &port), 0);
-    CCL_CHECK_STR(h, "flink.x.example.com");
-    CCL_CHECK_INT(port, 0);
+    CHECK_STR(h, "flink.x.example.com");
+    CHECK_INT(port, 0);
 
-    CCL_CHECK_INT(ccl_model_host("a.example.com.", h, &port), 0);
-    CCL_CHECK_STR(h, "a.example.com");
+    CHECK_INT(ccl_model_host("a.example.com.", h, &port), 0);
+    CHECK_STR(h, "a.example.com");
 
-    CCL_CHECK_INT(ccl_model_host("localhost", h, &port), -1);
-    CCL_CHECK_INT(ccl_model_host("a..example.com", h, &port), -1);
-    CCL_CHECK_INT(ccl_model_host("a.example.com:0", h, &port), -1);
-    CCL_CHECK_INT(ccl_model_host("a.example.com:99999", h, &port), -1);
-    CCL_CHECK_INT(ccl_model_host("https://user@a.example.com", h, &port),
+    CHECK_INT(ccl_model_host("localhost", h, &port), -1);
+    CHECK_INT(ccl_model_host("a..example.com", h, &port), -1);
+    CHECK_INT(ccl_model_host("a.example.com:0", h, &port), -1);
+    CHECK_INT(ccl_model_host("a.example.com:99999", h, &port), -1);
+    CHECK_INT(ccl_model_host("https://user@a.example.com", h, &port),
                   -1);
-    CCL_CHECK_INT(ccl_model_host("a;b.example.com", h, &port), -1);
-    CCL_CHECK_INT(ccl_model_host("", h, &port), -1);
+    CHECK_INT(ccl_model_host("a;b.example.com", h, &port), -1);
+    CHECK_INT(ccl_model_host("", h, &port), -1);
 }
 
 
@@ -102,12 +102,12 @@ test_environments(void)
     ccl_model_init(&m);
     bad = 0;
 
-    CCL_CHECK_INT(ccl_model_parse_environments(&m, NULL, j, "GET envs",
+    CHECK_INT(ccl_model_parse_environments(&m, NULL, j, "GET envs",
                                                &bad), 0);
-    CCL_CHECK_INT(bad, 0);
-    CCL_CHECK_INT(m.envs.n, 2);
-    CCL_CHECK_STR(m.envs.v[0], "env-00000");
-    CCL_CHECK_STR(m.envs.v[1], "dlz-f3a90de");
+    CHECK_INT(bad, 0);
+    CHECK_INT(m.envs.n, 2);
+    CHECK_STR(m.envs.v[0], "env-00000");
+    CHECK_STR(m.envs.v[1], "dlz-f3a90de");
 
     json_decref(j);
     ccl_model_release(&m);
@@ -126,41 +126,41 @@ test_endpoints_private_only(void)
     ccl_model_init(&m);
     bad = 0;
 
-    CCL_CHECK_INT(ccl_model_parse_endpoints(&m, "env-00000", j, "GET ep",
+    CHECK_INT(ccl_model_parse_endpoints(&m, "env-00000", j, "GET ep",
                                             &bad), 0);
-    CCL_CHECK_INT(ccl_model_finish(&m), 0);
-    CCL_CHECK_INT(bad, 0);
+    CHECK_INT(ccl_model_finish(&m), 0);
+    CHECK_INT(bad, 0);
 
     /* REST and BOOTSTRAP share one host: one name, both kinds */
     n = find_name(&m, "lkc-abc123-ap12345.us-west-2.aws.accesspoint.glb."
                       "confluent.cloud");
-    CCL_CHECK(n != NULL);
+    CHECK(n != NULL);
 
     if (n != NULL) {
-        CCL_CHECK_INT(n->kinds, CCL_NAME_REST | CCL_NAME_BOOTSTRAP);
-        CCL_CHECK_STR(n->resource, "lkc-abc123");
-        CCL_CHECK_STR(n->network, "ap12345");
-        CCL_CHECK_STR(n->env, "env-00000");
-        CCL_CHECK_INT(n->service, CCL_SVC_KAFKA);
+        CHECK_INT(n->kinds, CCL_NAME_REST | CCL_NAME_BOOTSTRAP);
+        CHECK_STR(n->resource, "lkc-abc123");
+        CHECK_STR(n->network, "ap12345");
+        CHECK_STR(n->env, "env-00000");
+        CHECK_INT(n->service, CCL_SVC_KAFKA);
     }
 
     /* public endpoints are not ours, by is_private or by connection type */
-    CCL_CHECK(find_name(&m, "pkc-00000.us-west-2.aws.confluent.cloud")
+    CHECK(find_name(&m, "pkc-00000.us-west-2.aws.confluent.cloud")
               == NULL);
-    CCL_CHECK(find_name(&m, "pkc-99999.us-west-2.aws.confluent.cloud")
+    CHECK(find_name(&m, "pkc-99999.us-west-2.aws.confluent.cloud")
               == NULL);
 
     /* unknown enum values are accepted */
     n = find_name(&m, "lkc-new.us-west-2.aws.private.confluent.cloud");
-    CCL_CHECK(n != NULL && n->kinds == CCL_NAME_OTHER);
+    CHECK(n != NULL && n->kinds == CCL_NAME_OTHER);
 
     /* the bootstrap gives a cluster for broker discovery */
-    CCL_CHECK_INT(m.nclusters, 1);
-    CCL_CHECK_STR(m.clusters[0].bootstrap, "lkc-abc123-ap12345.us-west-2."
+    CHECK_INT(m.nclusters, 1);
+    CHECK_STR(m.clusters[0].bootstrap, "lkc-abc123-ap12345.us-west-2."
                   "aws.accesspoint.glb.confluent.cloud:9092");
 
-    CCL_CHECK_INT(m.regions.n, 1);
-    CCL_CHECK_STR(m.regions.v[0], "aws/us-west-2");
+    CHECK_INT(m.regions.n, 1);
+    CHECK_STR(m.regions.v[0], "aws/us-west-2");
 
     json_decref(j);
     ccl_model_release(&m);
@@ -179,47 +179,47 @@ test_cmk_endpoints_map_and_fallbacks(void)
     ccl_model_init(&m);
     bad = 0;
 
-    CCL_CHECK_INT(ccl_model_parse_cmk_clusters(&m, "env-00000", j, "GET cmk",
+    CHECK_INT(ccl_model_parse_cmk_clusters(&m, "env-00000", j, "GET cmk",
                                                &bad), 0);
-    CCL_CHECK_INT(ccl_model_finish(&m), 0);
-    CCL_CHECK_INT(bad, 0);
+    CHECK_INT(ccl_model_finish(&m), 0);
+    CHECK_INT(bad, 0);
 
     /* spec.endpoints keyed by access point id, PNI and PRIVATE_LINK */
     n = find_name(&m, "lkc-s1232-00000.us-central1.gcp.private.confluent."
                       "cloud");
-    CCL_CHECK(n != NULL && n->kinds == CCL_NAME_BOOTSTRAP
+    CHECK(n != NULL && n->kinds == CCL_NAME_BOOTSTRAP
               && strcmp(n->network, "ap1pni123") == 0);
     n = find_name(&m, "lkc-s1232.us-central1.gcp.private.confluent.cloud");
-    CCL_CHECK(n != NULL && n->kinds == CCL_NAME_REST);
+    CHECK(n != NULL && n->kinds == CCL_NAME_REST);
     n = find_name(&m, "lkc-00000-00000.us-central1.gcp.glb.confluent.cloud");
-    CCL_CHECK(n != NULL
+    CHECK(n != NULL
               && n->kinds == (CCL_NAME_REST | CCL_NAME_BOOTSTRAP)
               && strcmp(n->network, "ap2platt67890") == 0);
 
     /* the PUBLIC entry of the map is left out */
-    CCL_CHECK(find_name(&m, "pkc-12345.us-central1.gcp.confluent.cloud")
+    CHECK(find_name(&m, "pkc-12345.us-central1.gcp.confluent.cloud")
               == NULL);
 
     /* "PRIVATELINK" spelling, reserved key: no access point */
     n = find_name(&m, "lkc-19ynpv.us-east-2.aws.private.confluent.cloud");
-    CCL_CHECK(n != NULL && n->network == NULL
+    CHECK(n != NULL && n->network == NULL
               && n->kinds == (CCL_NAME_REST | CCL_NAME_BOOTSTRAP));
 
     /* deprecated fields, SASL_SSL:// stripped, network reference */
     n = find_name(&m, "lkc-3gyjw-l63jl.us-west-2.aws.glb.confluent.cloud");
-    CCL_CHECK(n != NULL && n->network != NULL
+    CHECK(n != NULL && n->network != NULL
               && strcmp(n->network, "n-l63jl") == 0
               && strcmp(n->resource, "lkc-3gyjw") == 0);
 
     /* a public cluster's deprecated fields are not routed */
-    CCL_CHECK(find_name(&m, "pkc-00000.us-west-2.aws.confluent.cloud")
+    CHECK(find_name(&m, "pkc-00000.us-west-2.aws.confluent.cloud")
               == NULL);
 
-    CCL_CHECK(ccl_model_cluster(&m, "lkc-3gyjw") != NULL);
-    CCL_CHECK_STR(ccl_model_cluster(&m, "lkc-3gyjw")->bootstrap,
+    CHECK(ccl_model_cluster(&m, "lkc-3gyjw") != NULL);
+    CHECK_STR(ccl_model_cluster(&m, "lkc-3gyjw")->bootstrap,
                   "lkc-3gyjw-l63jl.us-west-2.aws.glb.confluent.cloud:9092");
-    CCL_CHECK(ccl_model_cluster(&m, "lkc-public") == NULL);
-    CCL_CHECK(ccl_model_cluster(&m, "lkc-provisioning") == NULL);
+    CHECK(ccl_model_cluster(&m, "lkc-public") == NULL);
+    CHECK(ccl_model_cluster(&m, "lkc-provisioning") == NULL);
 
     json_decref(j);
     ccl_model_release(&m);
@@ -238,44 +238,44 @@ test_networks_domains_and_zones(void)
     ccl_model_init(&m);
     bad = 0;
 
-    CCL_CHECK_INT(ccl_model_parse_networks(&m, "env-00000", j, "GET nets",
+    CHECK_INT(ccl_model_parse_networks(&m, "env-00000", j, "GET nets",
                                            &bad), 0);
-    CCL_CHECK_INT(ccl_model_finish(&m), 0);
-    CCL_CHECK_INT(bad, 0);
+    CHECK_INT(ccl_model_finish(&m), 0);
+    CHECK_INT(bad, 0);
 
     /* the peering-only network has no DNS domain: no domain */
-    CCL_CHECK_INT(m.ndomains, 3);
-    CCL_CHECK(ccl_model_domain(&m, "n-peer1") == NULL);
+    CHECK_INT(m.ndomains, 3);
+    CHECK(ccl_model_domain(&m, "n-peer1") == NULL);
 
     d = ccl_model_domain(&m, "n-00000");
-    CCL_CHECK(d != NULL);
+    CHECK(d != NULL);
 
     if (d != NULL) {
-        CCL_CHECK_STR(d->dns_domain, "00000.us-east-1.aws.glb.confluent."
+        CHECK_STR(d->dns_domain, "00000.us-east-1.aws.glb.confluent."
                       "cloud");
-        CCL_CHECK_STR(d->endpoint_suffix, ".00000.us-east-1.aws.glb."
+        CHECK_STR(d->endpoint_suffix, ".00000.us-east-1.aws.glb."
                       "confluent.cloud");
-        CCL_CHECK_INT(d->nzones, 3);
+        CHECK_INT(d->nzones, 3);
         /* the spec example's zonal names lack "glb": first label */
-        CCL_CHECK_STR(d->zones[0].label, "use1-az1");
-        CCL_CHECK_STR(d->zones[0].subdomain, "use1-az1.00000.us-east-1.aws."
+        CHECK_STR(d->zones[0].label, "use1-az1");
+        CHECK_STR(d->zones[0].subdomain, "use1-az1.00000.us-east-1.aws."
                       "confluent.cloud");
     }
 
     /* zones come back sorted */
     d = ccl_model_domain(&m, "n-pr1jy6");
-    CCL_CHECK(d != NULL && d->nzones == 3
+    CHECK(d != NULL && d->nzones == 3
               && strcmp(d->zones[0].zone, "use2-az1") == 0
               && strcmp(d->zones[2].zone, "use2-az3") == 0);
 
     /* Azure: zone "1", names use "az1" */
     d = ccl_model_domain(&m, "n-p8xo76");
-    CCL_CHECK(d != NULL && d->nzones == 3
+    CHECK(d != NULL && d->nzones == 3
               && strcmp(d->zones[0].zone, "1") == 0
               && strcmp(d->zones[0].label, "az1") == 0);
 
-    CCL_CHECK(ccl_strv_has(&m.regions, "azure/centralus"));
-    CCL_CHECK(ccl_strv_has(&m.regions, "gcp/us-central1"));
+    CHECK(ccl_strv_has(&m.regions, "azure/centralus"));
+    CHECK(ccl_strv_has(&m.regions, "gcp/us-central1"));
 
     json_decref(j);
     ccl_model_release(&m);
@@ -294,32 +294,32 @@ test_platts_and_access_points(void)
     bad = 0;
 
     j = load("fixtures/platts.json");
-    CCL_CHECK_INT(ccl_model_parse_platts(&m, "env-00000", j, "GET platts",
+    CHECK_INT(ccl_model_parse_platts(&m, "env-00000", j, "GET platts",
                                          &bad), 0);
     json_decref(j);
 
     j = load("fixtures/access-points.json");
-    CCL_CHECK_INT(ccl_model_parse_access_points(&m, "env-00000", j,
+    CHECK_INT(ccl_model_parse_access_points(&m, "env-00000", j,
                                                 "GET aps", &bad), 0);
     json_decref(j);
 
-    CCL_CHECK_INT(ccl_model_finish(&m), 0);
-    CCL_CHECK_INT(bad, 0);
-    CCL_CHECK_INT(m.ndomains, 2);
+    CHECK_INT(ccl_model_finish(&m), 0);
+    CHECK_INT(bad, 0);
+    CHECK_INT(m.ndomains, 2);
 
     d = ccl_model_domain(&m, "platt-abcedf");
-    CCL_CHECK(d != NULL && d->kind == CCL_DOMAIN_PLATT
+    CHECK(d != NULL && d->kind == CCL_DOMAIN_PLATT
               && strcmp(d->dns_domain, "us-east-1.aws.private.confluent."
                         "cloud") == 0);
 
     d = ccl_model_domain(&m, "ap12345");
-    CCL_CHECK(d != NULL && d->kind == CCL_DOMAIN_ACCESS_POINT
+    CHECK(d != NULL && d->kind == CCL_DOMAIN_ACCESS_POINT
               && strcmp(d->dns_domain, "ap123abc.us-west-2.aws.accesspoint."
                         "confluent.cloud") == 0);
 
     /* an attachment still provisioning and an egress access point */
-    CCL_CHECK(ccl_model_domain(&m, "platt-new") == NULL);
-    CCL_CHECK(ccl_model_domain(&m, "ap-egress") == NULL);
+    CHECK(ccl_model_domain(&m, "platt-new") == NULL);
+    CHECK(ccl_model_domain(&m, "ap-egress") == NULL);
 
     ccl_model_release(&m);
 }
@@ -337,20 +337,20 @@ test_schema_registry(void)
     ccl_model_init(&m);
     bad = 0;
 
-    CCL_CHECK_INT(ccl_model_parse_srcm_clusters(&m, "env-00000", j, "GET sr",
+    CHECK_INT(ccl_model_parse_srcm_clusters(&m, "env-00000", j, "GET sr",
                                                 &bad), 0);
-    CCL_CHECK_INT(ccl_model_finish(&m), 0);
-    CCL_CHECK_INT(bad, 0);
-    CCL_CHECK_INT(m.nnames, 3);
+    CHECK_INT(ccl_model_finish(&m), 0);
+    CHECK_INT(bad, 0);
+    CHECK_INT(m.nnames, 3);
 
     n = find_name(&m, "lsrc-abc.us-west-2.aws.private.confluent.cloud");
-    CCL_CHECK(n != NULL && n->service == CCL_SVC_SCHEMA_REGISTRY
+    CHECK(n != NULL && n->service == CCL_SVC_SCHEMA_REGISTRY
               && strcmp(n->resource, "lsrc-abc") == 0);
-    CCL_CHECK(find_name(&m, "lsrc-abc.us-central-1.aws.private.confluent."
+    CHECK(find_name(&m, "lsrc-abc.us-central-1.aws.private.confluent."
                             "cloud") != NULL);
-    CCL_CHECK(find_name(&m, "lsrc-stk1d.us-east-1.aws.private.confluent."
+    CHECK(find_name(&m, "lsrc-stk1d.us-east-1.aws.private.confluent."
                             "cloud") != NULL);
-    CCL_CHECK(find_name(&m, "psrc-11111.us-east-1.aws.confluent.cloud")
+    CHECK(find_name(&m, "psrc-11111.us-east-1.aws.confluent.cloud")
               == NULL);
 
     json_decref(j);
@@ -373,28 +373,28 @@ test_flink_regions_filtered(void)
     ccl_strv_add(&m.regions, "aws/us-east-1");
 
     /* without an attachment whose domain holds them: not served */
-    CCL_CHECK_INT(ccl_model_parse_flink_regions(&m, NULL, j, "GET regions",
+    CHECK_INT(ccl_model_parse_flink_regions(&m, NULL, j, "GET regions",
                                                 &bad), 0);
-    CCL_CHECK_INT(ccl_model_finish(&m), 0);
-    CCL_CHECK_INT(m.nnames, 0);
+    CHECK_INT(ccl_model_finish(&m), 0);
+    CHECK_INT(m.nnames, 0);
 
     p = json_loads("{\"data\": [{\"id\": \"platt-e1\", \"spec\": "
                    "{\"cloud\": \"AWS\", \"region\": \"us-east-1\"}, "
                    "\"status\": {\"dns_domain\": "
                    "\"us-east-1.aws.private.confluent.cloud\"}}]}", 0, NULL);
-    CCL_CHECK(p != NULL);
-    CCL_CHECK_INT(ccl_model_parse_platts(&m, "env-a", p, "GET platts",
+    CHECK(p != NULL);
+    CHECK_INT(ccl_model_parse_platts(&m, "env-a", p, "GET platts",
                                          &bad), 0);
     json_decref(p);
 
-    CCL_CHECK_INT(ccl_model_parse_flink_regions(&m, NULL, j, "GET regions",
+    CHECK_INT(ccl_model_parse_flink_regions(&m, NULL, j, "GET regions",
                                                 &bad), 0);
-    CCL_CHECK_INT(ccl_model_finish(&m), 0);
-    CCL_CHECK_INT(bad, 0);
-    CCL_CHECK_INT(m.nnames, 2);
-    CCL_CHECK(find_name(&m, "flink.us-east-1.aws.private.confluent.cloud")
+    CHECK_INT(ccl_model_finish(&m), 0);
+    CHECK_INT(bad, 0);
+    CHECK_INT(m.nnames, 2);
+    CHECK(find_name(&m, "flink.us-east-1.aws.private.confluent.cloud")
               != NULL);
-    CCL_CHECK(find_name(&m, "flinkpls.us-east-1.aws.private.confluent."
+    CHECK(find_name(&m, "flinkpls.us-east-1.aws.private.confluent."
                             "cloud") != NULL);
 
     json_decref(j);
@@ -413,16 +413,16 @@ test_network_flink_names(void)
     ccl_model_init(&m);
     bad = 0;
 
-    CCL_CHECK_INT(ccl_model_parse_networks(&m, "env-00000", j, "GET nets",
+    CHECK_INT(ccl_model_parse_networks(&m, "env-00000", j, "GET nets",
                                            &bad), 0);
-    CCL_CHECK_INT(ccl_model_add_network_flink(&m, "env-00000"), 0);
-    CCL_CHECK_INT(ccl_model_finish(&m), 0);
+    CHECK_INT(ccl_model_add_network_flink(&m, "env-00000"), 0);
+    CHECK_INT(ccl_model_finish(&m), 0);
 
-    CCL_CHECK(find_name(&m, "flink.00000.us-east-1.aws.glb.confluent.cloud")
+    CHECK(find_name(&m, "flink.00000.us-east-1.aws.glb.confluent.cloud")
               != NULL);
-    CCL_CHECK(find_name(&m, "flinkpls.00000.us-east-1.aws.glb.confluent."
+    CHECK(find_name(&m, "flinkpls.00000.us-east-1.aws.glb.confluent."
                             "cloud") != NULL);
-    CCL_CHECK_INT(m.nnames, 2);
+    CHECK_INT(m.nnames, 2);
 
     json_decref(j);
     ccl_model_release(&m);
@@ -440,25 +440,25 @@ test_bad_items_are_counted_and_skipped(void)
     ccl_model_init(&m);
     bad = 0;
 
-    CCL_CHECK_INT(ccl_model_parse_cmk_clusters(&m, "env-1", j,
+    CHECK_INT(ccl_model_parse_cmk_clusters(&m, "env-1", j,
                                                "GET /cmk/v2/clusters", &bad),
                   0);
-    CCL_CHECK_INT(ccl_model_finish(&m), 0);
+    CHECK_INT(ccl_model_finish(&m), 0);
 
-    CCL_CHECK_INT(bad, 6);
-    CCL_CHECK(ccl_test_log_has("call=\"GET /cmk/v2/clusters\" "
+    CHECK_INT(bad, 6);
+    CHECK(ccl_test_log_has("call=\"GET /cmk/v2/clusters\" "
                                "field=data[0].id error=missing"));
-    CCL_CHECK(ccl_test_log_has("field=data[2].spec.kafka_bootstrap_endpoint"
+    CHECK(ccl_test_log_has("field=data[2].spec.kafka_bootstrap_endpoint"
                                " error=\"not a string\""));
-    CCL_CHECK(ccl_test_log_has("field=data[3].spec.kafka_bootstrap_endpoint"
+    CHECK(ccl_test_log_has("field=data[3].spec.kafka_bootstrap_endpoint"
                                " error=\"not a valid host name\""));
 
     /* nothing with a newline or a semicolon got in */
-    CCL_CHECK(find_name(&m, "ok.us-east-1.aws.private.confluent.cloud")
+    CHECK(find_name(&m, "ok.us-east-1.aws.private.confluent.cloud")
               != NULL);
-    CCL_CHECK(find_name(&m, "lkc-good-1.us-east-1.aws.glb.confluent.cloud")
+    CHECK(find_name(&m, "lkc-good-1.us-east-1.aws.glb.confluent.cloud")
               != NULL);
-    CCL_CHECK_INT(m.nnames, 2);
+    CHECK_INT(m.nnames, 2);
 
     json_decref(j);
     ccl_model_release(&m);
@@ -476,18 +476,18 @@ test_page_without_data_fails(void)
     bad = 0;
 
     j = json_loads("{\"errors\":[]}", 0, NULL);
-    CCL_CHECK_INT(ccl_model_parse_networks(&m, "e", j, "GET x", &bad), -1);
+    CHECK_INT(ccl_model_parse_networks(&m, "e", j, "GET x", &bad), -1);
     json_decref(j);
 
     j = json_loads("{\"data\":{}}", 0, NULL);
-    CCL_CHECK_INT(ccl_model_parse_endpoints(&m, "e", j, "GET x", &bad), -1);
+    CHECK_INT(ccl_model_parse_endpoints(&m, "e", j, "GET x", &bad), -1);
     json_decref(j);
 
     j = json_loads("[]", 0, NULL);
-    CCL_CHECK_INT(ccl_model_parse_platts(&m, "e", j, "GET x", &bad), -1);
+    CHECK_INT(ccl_model_parse_platts(&m, "e", j, "GET x", &bad), -1);
     json_decref(j);
 
-    CCL_CHECK(ccl_test_log_has("field=data error=\"not an array\""));
+    CHECK(ccl_test_log_has("field=data error=\"not an array\""));
 
     ccl_model_release(&m);
 }
@@ -500,37 +500,37 @@ test_brokers_merge_and_sort(void)
 
     ccl_model_init(&m);
 
-    CCL_CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
+    CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
                                        "E-2.X.Confluent.Cloud", 9092), 0);
-    CCL_CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
+    CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
                                        "e-1.x.confluent.cloud", 9092), 0);
-    CCL_CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
+    CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
                                        "e-2.x.confluent.cloud", 9092), 0);
-    CCL_CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
+    CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
                                        "not valid", 9092), -1);
     /* brokers advertised by address are not names to route */
-    CCL_CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
+    CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
                                        "127.0.0.1", 9092), 0);
-    CCL_CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
+    CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
                                        "fd00::1", 9092), 0);
-    CCL_CHECK(ccl_test_log_has("event=broker_by_address"));
+    CHECK(ccl_test_log_has("event=broker_by_address"));
     /* nor are names outside Confluent Cloud */
     ccl_test_log_clear();
-    CCL_CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
+    CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
                                        "metadata.google.internal", 9092), 0);
-    CCL_CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
+    CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
                                        "evil.confluent.cloud.example.com",
                                        9092), 0);
-    CCL_CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
+    CHECK_INT(ccl_model_add_broker(&m, "lkc-1", "env-1", "n-1",
                                        "xconfluent.cloud", 9092), 0);
-    CCL_CHECK(ccl_test_log_has("event=name_refused "
+    CHECK(ccl_test_log_has("event=name_refused "
                                "host=metadata.google.internal"));
-    CCL_CHECK(ccl_test_log_has("host=evil.confluent.cloud.example.com"));
-    CCL_CHECK_INT(ccl_model_finish(&m), 0);
+    CHECK(ccl_test_log_has("host=evil.confluent.cloud.example.com"));
+    CHECK_INT(ccl_model_finish(&m), 0);
 
-    CCL_CHECK_INT(m.nnames, 2);
-    CCL_CHECK_STR(m.names[0].host, "e-1.x.confluent.cloud");
-    CCL_CHECK_STR(m.names[1].host, "e-2.x.confluent.cloud");
+    CHECK_INT(m.nnames, 2);
+    CHECK_STR(m.names[0].host, "e-1.x.confluent.cloud");
+    CHECK_STR(m.names[1].host, "e-2.x.confluent.cloud");
 
     ccl_model_release(&m);
 }
@@ -544,23 +544,23 @@ test_page_token_extraction(void)
 {
     char  t[64];
 
-    CCL_CHECK_INT(ccl_api_page_token("https://api.confluent.cloud/cmk/v2/"
+    CHECK_INT(ccl_api_page_token("https://api.confluent.cloud/cmk/v2/"
                                      "clusters?page_token=UvmDWOB1iwfAIBPj6EYb",
                                      t, sizeof(t)), 0);
-    CCL_CHECK_STR(t, "UvmDWOB1iwfAIBPj6EYb");
+    CHECK_STR(t, "UvmDWOB1iwfAIBPj6EYb");
 
-    CCL_CHECK_INT(ccl_api_page_token("https://other.host:1/x?environment="
+    CHECK_INT(ccl_api_page_token("https://other.host:1/x?environment="
                                      "env-1&page_token=a%2Bb&page_size=2",
                                      t, sizeof(t)), 0);
-    CCL_CHECK_STR(t, "a%2Bb");
+    CHECK_STR(t, "a%2Bb");
 
-    CCL_CHECK_INT(ccl_api_page_token("https://h/x?environment=env-1", t,
+    CHECK_INT(ccl_api_page_token("https://h/x?environment=env-1", t,
                                      sizeof(t)), -1);
-    CCL_CHECK_INT(ccl_api_page_token("https://h/x?page_token=", t,
+    CHECK_INT(ccl_api_page_token("https://h/x?page_token=", t,
                                      sizeof(t)), -1);
-    CCL_CHECK_INT(ccl_api_page_token("https://h/x?page_token=a b", t,
+    CHECK_INT(ccl_api_page_token("https://h/x?page_token=a b", t,
                                      sizeof(t)), -1);
-    CCL_CHECK_INT(ccl_api_page_token("https://h/x?page_token=a#b", t,
+    CHECK_INT(ccl_api_page_token("https://h/x?page_token=a#b", t,
                                      sizeof(t)), -1);
 }
 
@@ -580,40 +580,40 @@ test_error_text_shapes(void)
     d = "<html>\n<body>Too many</body></html>";
 
     ccl_api_error_text(a, strlen(a), t, sizeof(t));
-    CCL_CHECK_STR(t, "Valid authentication credentials must be provided");
+    CHECK_STR(t, "Valid authentication credentials must be provided");
 
     ccl_api_error_text(b, strlen(b), t, sizeof(t));
-    CCL_CHECK_STR(t, "bad filter");
+    CHECK_STR(t, "bad filter");
 
     ccl_api_error_text(c, strlen(c), t, sizeof(t));
-    CCL_CHECK_STR(t, "Authentication failed");
+    CHECK_STR(t, "Authentication failed");
 
     ccl_api_error_text(d, strlen(d), t, sizeof(t));
-    CCL_CHECK_STR(t, "<html> <body>Too many</body></html>");
+    CHECK_STR(t, "<html> <body>Too many</body></html>");
 }
 
 
 void
 ccl_suite_model(void)
 {
-    CCL_RUN(test_host_parsing);
-    CCL_RUN(test_environments);
-    CCL_RUN(test_endpoints_private_only);
-    CCL_RUN(test_cmk_endpoints_map_and_fallbacks);
-    CCL_RUN(test_networks_domains_and_zones);
-    CCL_RUN(test_platts_and_access_points);
-    CCL_RUN(test_schema_registry);
-    CCL_RUN(test_flink_regions_filtered);
-    CCL_RUN(test_network_flink_names);
-    CCL_RUN(test_bad_items_are_counted_and_skipped);
-    CCL_RUN(test_page_without_data_fails);
-    CCL_RUN(test_brokers_merge_and_sort);
+    CTEST_RUN(test_host_parsing);
+    CTEST_RUN(test_environments);
+    CTEST_RUN(test_endpoints_private_only);
+    CTEST_RUN(test_cmk_endpoints_map_and_fallbacks);
+    CTEST_RUN(test_networks_domains_and_zones);
+    CTEST_RUN(test_platts_and_access_points);
+    CTEST_RUN(test_schema_registry);
+    CTEST_RUN(test_flink_regions_filtered);
+    CTEST_RUN(test_network_flink_names);
+    CTEST_RUN(test_bad_items_are_counted_and_skipped);
+    CTEST_RUN(test_page_without_data_fails);
+    CTEST_RUN(test_brokers_merge_and_sort);
 }
 
 
 void
 ccl_suite_api(void)
 {
-    CCL_RUN(test_page_token_extraction);
-    CCL_RUN(test_error_text_shapes);
+    CTEST_RUN(test_page_token_extraction);
+    CTEST_RUN(test_error_text_shapes);
 }

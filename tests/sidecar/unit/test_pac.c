@@ -20,11 +20,11 @@ pac_conf(ccl_conf_t *c, const char *proxy)
 
     if (proxy) {
         c->pac_proxy = strdup(proxy);
-        CCL_CHECK(c->pac_proxy != NULL);
+        CHECK(c->pac_proxy != NULL);
     }
 
     c->routes_file = strdup("routes.conf");
-    CCL_CHECK(c->routes_file != NULL);
+    CHECK(c->routes_file != NULL);
 }
 
 
@@ -38,14 +38,14 @@ test_pac_golden(void)
     ccl_buf_init(&routes, 1 << 24);
     ccl_buf_init(&out, 1 << 24);
 
-    CCL_CHECK_INT(ccl_test_read("golden/routes.conf", &routes), 0);
-    CCL_CHECK_INT(ccl_pac_render(&routes, &c, &out), 0);
+    CHECK_INT(ccl_test_read("golden/routes.conf", &routes), 0);
+    CHECK_INT(ccl_pac_render(&routes, &c, &out), 0);
     ccl_test_golden("golden/proxy.pac", out.data, out.len);
 
     /* every exact route of the table is in the PAC, with the proxy */
-    CCL_CHECK(out.len > 0 && strstr(out.data, "\"PROXY 10.20.0.10:3128\"")
+    CHECK(out.len > 0 && strstr(out.data, "\"PROXY 10.20.0.10:3128\"")
               != NULL);
-    CCL_CHECK(strstr(out.data, "return \"DIRECT\";") != NULL);
+    CHECK(strstr(out.data, "return \"DIRECT\";") != NULL);
 
     ccl_buf_release(&routes);
     ccl_buf_release(&out);
@@ -61,29 +61,29 @@ test_pac_off_and_failures(void)
 
     ccl_buf_init(&routes, 1 << 20);
     ccl_buf_init(&out, 1 << 20);
-    CCL_CHECK_INT(ccl_buf_adds(&routes, "cclink-routes 1\nserial 1\n"
+    CHECK_INT(ccl_buf_adds(&routes, "cclink-routes 1\nserial 1\n"
                                "group g 10.0.0.1\nroute a.example.com g\n"
                                "end\n"), 0);
 
     /* no pac_proxy: nothing rendered, nothing written */
     pac_conf(&c, NULL);
-    CCL_CHECK_INT(ccl_pac_render(&routes, &c, &out), 0);
-    CCL_CHECK_INT(out.len, 0);
+    CHECK_INT(ccl_pac_render(&routes, &c, &out), 0);
+    CHECK_INT(out.len, 0);
     ccl_conf_release(&c);
 
     /* a proxy address that would break the script */
     pac_conf(&c, "10.0.0.1:3128\"; alert(1); \"");
     ccl_test_log_clear();
-    CCL_CHECK_INT(ccl_pac_render(&routes, &c, &out), -1);
-    CCL_CHECK(ccl_test_log_has("pac_failed"));
-    CCL_CHECK_INT(out.len, 0);
+    CHECK_INT(ccl_pac_render(&routes, &c, &out), -1);
+    CHECK(ccl_test_log_has("pac_failed"));
+    CHECK_INT(out.len, 0);
     ccl_conf_release(&c);
 
     /* a table the module's parser refuses */
     pac_conf(&c, "10.0.0.1:3128");
     ccl_buf_reset(&routes);
-    CCL_CHECK_INT(ccl_buf_adds(&routes, "cclink-routes 1\nserial 1\n"), 0);
-    CCL_CHECK_INT(ccl_pac_render(&routes, &c, &out), -1);
+    CHECK_INT(ccl_buf_adds(&routes, "cclink-routes 1\nserial 1\n"), 0);
+    CHECK_INT(ccl_pac_render(&routes, &c, &out), -1);
     ccl_conf_release(&c);
 
     ccl_buf_release(&routes);
@@ -94,6 +94,6 @@ test_pac_off_and_failures(void)
 void
 ccl_suite_pac(void)
 {
-    CCL_RUN(test_pac_golden);
-    CCL_RUN(test_pac_off_and_failures);
+    CTEST_RUN(test_pac_golden);
+    CTEST_RUN(test_pac_off_and_failures);
 }

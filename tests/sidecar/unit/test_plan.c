@@ -45,7 +45,7 @@ conf_from(ccl_conf_t *c, const char *text)
     if (ccl_conf_parse(c, "plan.conf", text, strlen(text)) != 0
         || ccl_conf_finish(c) != 0)
     {
-        ccl_test_fail(__FILE__, __LINE__, "bad test configuration");
+        ctest_fail(__FILE__, __LINE__, "bad test configuration");
         return -1;
     }
 
@@ -73,7 +73,7 @@ add_fixture(ccl_model_t *m, const char *name, parse_pt parse)
     bad = 0;
 
     if (j == NULL || parse(m, "env-1", j, name, &bad) != 0 || bad != 0) {
-        ccl_test_fail(__FILE__, __LINE__, "fixture %s did not parse", name);
+        ctest_fail(__FILE__, __LINE__, "fixture %s did not parse", name);
     }
 
     json_decref(j);
@@ -148,33 +148,33 @@ test_target_address_forms(void)
     char      text[64], host[256];
     unsigned  port;
 
-    CCL_CHECK_INT(ccl_target_parse_address("10.0.0.1", text, sizeof(text),
+    CHECK_INT(ccl_target_parse_address("10.0.0.1", text, sizeof(text),
                                            host, sizeof(host), &port), 1);
-    CCL_CHECK_STR(text, "10.0.0.1");
+    CHECK_STR(text, "10.0.0.1");
 
-    CCL_CHECK_INT(ccl_target_parse_address("10.0.0.1:9092", text,
+    CHECK_INT(ccl_target_parse_address("10.0.0.1:9092", text,
                                            sizeof(text), host, sizeof(host),
                                            &port), 1);
-    CCL_CHECK_STR(text, "10.0.0.1:9092");
+    CHECK_STR(text, "10.0.0.1:9092");
 
-    CCL_CHECK_INT(ccl_target_parse_address("fd00:0::10", text, sizeof(text),
+    CHECK_INT(ccl_target_parse_address("fd00:0::10", text, sizeof(text),
                                            host, sizeof(host), &port), 1);
-    CCL_CHECK_STR(text, "[fd00::10]");
+    CHECK_STR(text, "[fd00::10]");
 
-    CCL_CHECK_INT(ccl_target_parse_address("[fd00::10]:443", text,
+    CHECK_INT(ccl_target_parse_address("[fd00::10]:443", text,
                                            sizeof(text), host, sizeof(host),
                                            &port), 1);
-    CCL_CHECK_STR(text, "[fd00::10]:443");
+    CHECK_STR(text, "[fd00::10]:443");
 
-    CCL_CHECK_INT(ccl_target_parse_address("vpce-1.example.com:9092", text,
+    CHECK_INT(ccl_target_parse_address("vpce-1.example.com:9092", text,
                                            sizeof(text), host, sizeof(host),
                                            &port), 0);
-    CCL_CHECK_STR(host, "vpce-1.example.com");
-    CCL_CHECK_INT(port, 9092);
+    CHECK_STR(host, "vpce-1.example.com");
+    CHECK_INT(port, 9092);
 
-    CCL_CHECK_INT(ccl_target_parse_address("bad host", text, sizeof(text),
+    CHECK_INT(ccl_target_parse_address("bad host", text, sizeof(text),
                                            host, sizeof(host), &port), -1);
-    CCL_CHECK_INT(ccl_target_parse_address("[fd00::1", text, sizeof(text),
+    CHECK_INT(ccl_target_parse_address("[fd00::1", text, sizeof(text),
                                            host, sizeof(host), &port), -1);
 }
 
@@ -234,31 +234,31 @@ test_target_dns_mode(void)
 
     /* the fake resolver's addrinfo is one calloc: freeaddrinfo frees it */
     ccl_target_set_resolver(fake_resolver, NULL);
-    CCL_CHECK_INT(ccl_target_resolve(&c, &m, &groups), 0);
+    CHECK_INT(ccl_target_resolve(&c, &m, &groups), 0);
     ccl_target_set_resolver(NULL, NULL);
 
     g = ccl_plan_group(&groups, "n-l63jl");
-    CCL_CHECK(g != NULL && g->naddrs == 2
+    CHECK(g != NULL && g->naddrs == 2
               && strcmp(g->addrs[0].zone, "usw2-az1") == 0
               && strcmp(g->addrs[1].text, "10.1.0.2") == 0);
 
     g = ccl_plan_group(&groups, "n-l63jl.usw2-az2");
-    CCL_CHECK(g != NULL && g->naddrs == 1
+    CHECK(g != NULL && g->naddrs == 1
               && strcmp(g->addrs[0].text, "10.1.0.2") == 0);
 
     /* az3 does not resolve: an empty group that says why */
     g = ccl_plan_group(&groups, "n-l63jl.usw2-az3");
-    CCL_CHECK(g != NULL && g->naddrs == 0 && g->error != NULL);
+    CHECK(g != NULL && g->naddrs == 0 && g->error != NULL);
 
     g = ccl_plan_group(&groups, "platt-k3v8m");
-    CCL_CHECK(g != NULL && g->naddrs == 1
+    CHECK(g != NULL && g->naddrs == 1
               && strcmp(g->addrs[0].text, "10.2.0.1") == 0);
 
     g = ccl_plan_group(&groups, "ap-1");
-    CCL_CHECK(g != NULL && g->naddrs == 0);
+    CHECK(g != NULL && g->naddrs == 0);
 
     g = ccl_plan_group(&groups, "default");
-    CCL_CHECK(g != NULL && g->naddrs == 1
+    CHECK(g != NULL && g->naddrs == 1
               && strcmp(g->addrs[0].text, "10.3.0.1:9092") == 0);
 
     ccl_plan_release(&groups);
@@ -283,21 +283,21 @@ test_zone_without_address_falls_back_to_the_group(void)
     ccl_plan_init(&out);
 
     ccl_target_set_resolver(fake_resolver, NULL);
-    CCL_CHECK_INT(ccl_target_resolve(&c, &m, &groups), 0);
+    CHECK_INT(ccl_target_resolve(&c, &m, &groups), 0);
     ccl_target_set_resolver(NULL, NULL);
 
-    CCL_CHECK_INT(ccl_plan_build(&cur, &c, &m, &groups), 0);
-    CCL_CHECK_INT(ccl_plan_merge(&prev, &cur, 1, 3, &out, &st), 0);
+    CHECK_INT(ccl_plan_build(&cur, &c, &m, &groups), 0);
+    CHECK_INT(ccl_plan_merge(&prev, &cur, 1, 3, &out, &st), 0);
 
     /* usw2-az3 did not resolve: its broker goes to the whole network */
-    CCL_CHECK_STR(group_of(&out, "e-24ab-usw2-az3-l63jl.us-west-2.aws.glb."
+    CHECK_STR(group_of(&out, "e-24ab-usw2-az3-l63jl.us-west-2.aws.glb."
                            "confluent.cloud"), "n-l63jl");
-    CCL_CHECK_STR(group_of(&out, "*.usw2-az3.l63jl.us-west-2.aws.confluent."
+    CHECK_STR(group_of(&out, "*.usw2-az3.l63jl.us-west-2.aws.confluent."
                            "cloud"), "n-l63jl");
-    CCL_CHECK_STR(group_of(&out, "e-0cb9-usw2-az1-l63jl.us-west-2.aws.glb."
+    CHECK_STR(group_of(&out, "e-0cb9-usw2-az1-l63jl.us-west-2.aws.glb."
                            "confluent.cloud"), "n-l63jl.usw2-az1");
-    CCL_CHECK(ccl_plan_group(&out, "n-l63jl.usw2-az3") == NULL);
-    CCL_CHECK(ccl_test_log_has("event=route_fallback"));
+    CHECK(ccl_plan_group(&out, "n-l63jl.usw2-az3") == NULL);
+    CHECK(ccl_test_log_has("event=route_fallback"));
 
     ccl_plan_release(&groups);
     ccl_plan_release(&cur);
@@ -320,48 +320,48 @@ test_plan_routes_names_to_groups(void)
 
     conf_from(&c, plan_conf_text);
     build_model(&m, 1);
-    CCL_CHECK_INT(build_plan(&c, &m, &p), 0);
+    CHECK_INT(build_plan(&c, &m, &p), 0);
 
-    CCL_CHECK_STR(group_of(&p, "lkc-3gyjw-l63jl.us-west-2.aws.glb.confluent."
+    CHECK_STR(group_of(&p, "lkc-3gyjw-l63jl.us-west-2.aws.glb.confluent."
                            "cloud"), "n-l63jl");
-    CCL_CHECK_STR(group_of(&p, "e-0cb9-usw2-az1-l63jl.us-west-2.aws.glb."
+    CHECK_STR(group_of(&p, "e-0cb9-usw2-az1-l63jl.us-west-2.aws.glb."
                            "confluent.cloud"), "n-l63jl.usw2-az1");
-    CCL_CHECK_STR(group_of(&p, "e-24ab-usw2-az3-l63jl.us-west-2.aws.glb."
+    CHECK_STR(group_of(&p, "e-24ab-usw2-az3-l63jl.us-west-2.aws.glb."
                            "confluent.cloud"), "n-l63jl.usw2-az3");
-    CCL_CHECK_STR(group_of(&p, "lkc-9wd3ny.us-west-2.aws.private.confluent."
+    CHECK_STR(group_of(&p, "lkc-9wd3ny.us-west-2.aws.private.confluent."
                            "cloud"), "platt-k3v8m");
-    CCL_CHECK_STR(group_of(&p, "lkc-8hx3wq-ap1abc.us-west-2.aws.accesspoint."
+    CHECK_STR(group_of(&p, "lkc-8hx3wq-ap1abc.us-west-2.aws.accesspoint."
                            "glb.confluent.cloud"), "ap-1");
-    CCL_CHECK_STR(group_of(&p, "flink-l63jl.us-west-2.aws.glb.confluent."
+    CHECK_STR(group_of(&p, "flink-l63jl.us-west-2.aws.glb.confluent."
                            "cloud"), "n-l63jl");
-    CCL_CHECK_STR(group_of(&p, "lkc-corp.corp-dc.confluent.cloud"),
+    CHECK_STR(group_of(&p, "lkc-corp.corp-dc.confluent.cloud"),
                   "corp-dc.confluent.cloud");
 
     /* a name that nothing covers is left out, and said so */
-    CCL_CHECK_STR(group_of(&p, "lkc-lost.me-nowhere-9.gcp.private."
+    CHECK_STR(group_of(&p, "lkc-lost.me-nowhere-9.gcp.private."
                            "confluent.cloud"), "(none)");
-    CCL_CHECK(ccl_test_log_has("event=route_skipped_connection "
+    CHECK(ccl_test_log_has("event=route_skipped_connection "
                                "host=lkc-lost.me-nowhere-9.gcp.private."
                                "confluent.cloud resource=lkc-lost "
                                "connection_type=PEERING"));
-    CCL_CHECK(ccl_test_log_has("event=route_by_target "
+    CHECK(ccl_test_log_has("event=route_by_target "
                                "host=lkc-corp.corp-dc.confluent.cloud "
                                "resource=lkc-corp connection_type=PEERING "
                                "group=corp-dc.confluent.cloud"));
 
     /* patterns */
-    CCL_CHECK_STR(group_of(&p, "*.l63jl.us-west-2.aws.confluent.cloud"),
+    CHECK_STR(group_of(&p, "*.l63jl.us-west-2.aws.confluent.cloud"),
                   "n-l63jl");
-    CCL_CHECK_STR(group_of(&p, "*.usw2-az2.l63jl.us-west-2.aws.confluent."
+    CHECK_STR(group_of(&p, "*.usw2-az2.l63jl.us-west-2.aws.confluent."
                            "cloud"), "n-l63jl.usw2-az2");
-    CCL_CHECK_STR(group_of(&p, "~^[a-z0-9-]+-l63jl\\.us-west-2\\.aws\\.glb"
+    CHECK_STR(group_of(&p, "~^[a-z0-9-]+-l63jl\\.us-west-2\\.aws\\.glb"
                            "\\.confluent\\.cloud$"), "n-l63jl");
-    CCL_CHECK_STR(group_of(&p, "~^[a-z0-9-]+-usw2-az1-l63jl\\.us-west-2\\."
+    CHECK_STR(group_of(&p, "~^[a-z0-9-]+-usw2-az1-l63jl\\.us-west-2\\."
                            "aws\\.glb\\.confluent\\.cloud$"),
                   "n-l63jl.usw2-az1");
-    CCL_CHECK_STR(group_of(&p, "*.us-west-2.aws.private.confluent.cloud"),
+    CHECK_STR(group_of(&p, "*.us-west-2.aws.private.confluent.cloud"),
                   "platt-k3v8m");
-    CCL_CHECK_STR(group_of(&p, "~^[a-z0-9-]+-ap1abc\\.us-west-2\\.aws\\."
+    CHECK_STR(group_of(&p, "~^[a-z0-9-]+-ap1abc\\.us-west-2\\.aws\\."
                            "accesspoint\\.glb\\.confluent\\.cloud$"), "ap-1");
 
     ccl_plan_release(&p);
@@ -393,7 +393,7 @@ test_plan_is_deterministic(void)
     ccl_render_powershell(&p1, &c, &b1);
     ccl_render_powershell(&p2, &c, &b2);
 
-    CCL_CHECK(b1.len == b2.len && memcmp(b1.data, b2.data, b1.len) == 0);
+    CHECK(b1.len == b2.len && memcmp(b1.data, b2.data, b1.len) == 0);
 
     ccl_buf_release(&b1);
     ccl_buf_release(&b2);
@@ -434,26 +434,26 @@ test_merge_keeps_absent_routes_until_drop_after(void)
                        CCL_NAME_REST, 1, NULL, 0);
 
     /* complete discovery without b: absent 1, kept */
-    CCL_CHECK_INT(ccl_plan_merge(&prev, &cur, 1, 3, &out1, &st), 0);
-    CCL_CHECK_INT(out1.nroutes, 2);
-    CCL_CHECK_INT(ccl_plan_route(&out1, "b.example.com")->absent, 1);
-    CCL_CHECK_INT(st.kept_absent, 1);
+    CHECK_INT(ccl_plan_merge(&prev, &cur, 1, 3, &out1, &st), 0);
+    CHECK_INT(out1.nroutes, 2);
+    CHECK_INT(ccl_plan_route(&out1, "b.example.com")->absent, 1);
+    CHECK_INT(st.kept_absent, 1);
 
     /* incomplete discovery: the count does not move */
-    CCL_CHECK_INT(ccl_plan_merge(&out1, &cur, 0, 3, &out2, &st), 0);
-    CCL_CHECK_INT(ccl_plan_route(&out2, "b.example.com")->absent, 1);
+    CHECK_INT(ccl_plan_merge(&out1, &cur, 0, 3, &out2, &st), 0);
+    CHECK_INT(ccl_plan_route(&out2, "b.example.com")->absent, 1);
 
     /* two more complete ones: 2, then 3 = dropped */
     ccl_plan_release(&out1);
     ccl_plan_init(&out1);
-    CCL_CHECK_INT(ccl_plan_merge(&out2, &cur, 1, 3, &out1, &st), 0);
-    CCL_CHECK_INT(ccl_plan_route(&out1, "b.example.com")->absent, 2);
+    CHECK_INT(ccl_plan_merge(&out2, &cur, 1, 3, &out1, &st), 0);
+    CHECK_INT(ccl_plan_route(&out1, "b.example.com")->absent, 2);
 
-    CCL_CHECK_INT(ccl_plan_merge(&out1, &cur, 1, 3, &out3, &st), 0);
-    CCL_CHECK(ccl_plan_route(&out3, "b.example.com") == NULL);
-    CCL_CHECK_INT(st.dropped, 1);
-    CCL_CHECK_INT(st.previous, 2);
-    CCL_CHECK(ccl_test_log_has("event=route_dropped key=b.example.com"));
+    CHECK_INT(ccl_plan_merge(&out1, &cur, 1, 3, &out3, &st), 0);
+    CHECK(ccl_plan_route(&out3, "b.example.com") == NULL);
+    CHECK_INT(st.dropped, 1);
+    CHECK_INT(st.previous, 2);
+    CHECK(ccl_test_log_has("event=route_dropped key=b.example.com"));
 
     ccl_plan_release(&prev);
     ccl_plan_release(&cur);
@@ -484,9 +484,9 @@ test_merge_seen_again_resets_absent(void)
     ccl_plan_add_route(&cur, "a.example.com", "g", CCL_ROUTE_EXACT, 0, 0, 0,
                        NULL, 0);
 
-    CCL_CHECK_INT(ccl_plan_merge(&prev, &cur, 1, 3, &out, &st), 0);
-    CCL_CHECK_INT(ccl_plan_route(&out, "a.example.com")->absent, 0);
-    CCL_CHECK_INT(st.added, 0);
+    CHECK_INT(ccl_plan_merge(&prev, &cur, 1, 3, &out, &st), 0);
+    CHECK_INT(ccl_plan_route(&out, "a.example.com")->absent, 0);
+    CHECK_INT(st.added, 0);
 
     ccl_plan_release(&prev);
     ccl_plan_release(&cur);
@@ -519,15 +519,15 @@ test_merge_incomplete_does_not_move_routes(void)
                        0, NULL, 0);
 
     /* incomplete: a stays where it was, b is added */
-    CCL_CHECK_INT(ccl_plan_merge(&prev, &cur, 0, 3, &out, &st), 0);
-    CCL_CHECK_STR(ccl_plan_route(&out, "a.example.com")->group, "g1");
-    CCL_CHECK_STR(ccl_plan_route(&out, "b.example.com")->group, "g2");
-    CCL_CHECK(ccl_plan_group(&out, "g1") != NULL);
-    CCL_CHECK(ccl_test_log_has("event=route_kept key=a.example.com"));
+    CHECK_INT(ccl_plan_merge(&prev, &cur, 0, 3, &out, &st), 0);
+    CHECK_STR(ccl_plan_route(&out, "a.example.com")->group, "g1");
+    CHECK_STR(ccl_plan_route(&out, "b.example.com")->group, "g2");
+    CHECK(ccl_plan_group(&out, "g1") != NULL);
+    CHECK(ccl_test_log_has("event=route_kept key=a.example.com"));
 
     /* complete: the discovery decides */
-    CCL_CHECK_INT(ccl_plan_merge(&prev, &cur, 1, 3, &out2, &st), 0);
-    CCL_CHECK_STR(ccl_plan_route(&out2, "a.example.com")->group, "g2");
+    CHECK_INT(ccl_plan_merge(&prev, &cur, 1, 3, &out2, &st), 0);
+    CHECK_STR(ccl_plan_route(&out2, "a.example.com")->group, "g2");
 
     ccl_plan_release(&prev);
     ccl_plan_release(&cur);
@@ -564,14 +564,14 @@ test_merge_keeps_last_addresses_when_resolution_fails(void)
     ccl_plan_add_route(&cur, "new.example.com", "empty", CCL_ROUTE_EXACT, 0,
                        0, 0, NULL, 0);
 
-    CCL_CHECK_INT(ccl_plan_merge(&prev, &cur, 1, 3, &out, &st), 0);
+    CHECK_INT(ccl_plan_merge(&prev, &cur, 1, 3, &out, &st), 0);
 
     og = ccl_plan_group(&out, "g");
-    CCL_CHECK(og != NULL && og->naddrs == 1 && og->stale
+    CHECK(og != NULL && og->naddrs == 1 && og->stale
               && strcmp(og->addrs[0].text, "10.0.0.1") == 0);
-    CCL_CHECK(ccl_plan_route(&out, "a.example.com") != NULL);
-    CCL_CHECK(ccl_plan_route(&out, "new.example.com") == NULL);
-    CCL_CHECK_INT(st.skipped, 1);
+    CHECK(ccl_plan_route(&out, "a.example.com") != NULL);
+    CHECK(ccl_plan_route(&out, "new.example.com") == NULL);
+    CHECK_INT(st.skipped, 1);
 
     ccl_plan_release(&prev);
     ccl_plan_release(&cur);
@@ -611,14 +611,14 @@ test_merge_scales_to_many_routes(void)
         }
     }
 
-    CCL_CHECK_INT(ccl_plan_merge(&prev, &cur, 1, 3, &out, &st), 0);
-    CCL_CHECK_INT(out.nroutes, 60000);
-    CCL_CHECK_INT(st.kept_absent, 6000);
-    CCL_CHECK(ccl_plan_route(&out, "b7-lkc-100.example.com") != NULL);
-    CCL_CHECK(ccl_plan_route(&out, "b7-lkc-9999.example.com") == NULL);
+    CHECK_INT(ccl_plan_merge(&prev, &cur, 1, 3, &out, &st), 0);
+    CHECK_INT(out.nroutes, 60000);
+    CHECK_INT(st.kept_absent, 6000);
+    CHECK(ccl_plan_route(&out, "b7-lkc-100.example.com") != NULL);
+    CHECK(ccl_plan_route(&out, "b7-lkc-9999.example.com") == NULL);
 
     /* quadratic work would take minutes here */
-    CCL_CHECK((clock() - t0) / CLOCKS_PER_SEC < 10);
+    CHECK((clock() - t0) / CLOCKS_PER_SEC < 10);
 
     ccl_plan_release(&prev);
     ccl_plan_release(&cur);
@@ -639,10 +639,10 @@ test_clusters_without_brokers(void)
     build_plan(&c, &m, &p);
     ccl_strv_init(&sv);
 
-    CCL_CHECK_INT(ccl_plan_clusters_without_brokers(&p, &sv), 0);
-    CCL_CHECK_INT(sv.n, 2);
-    CCL_CHECK_STR(sv.v[0], "lkc-8hx3wq");
-    CCL_CHECK_STR(sv.v[1], "lkc-corp");
+    CHECK_INT(ccl_plan_clusters_without_brokers(&p, &sv), 0);
+    CHECK_INT(sv.n, 2);
+    CHECK_STR(sv.v[0], "lkc-8hx3wq");
+    CHECK_STR(sv.v[1], "lkc-corp");
 
     ccl_strv_release(&sv);
     ccl_plan_release(&p);
@@ -668,28 +668,28 @@ render_all(const char *suffix, const char *conf_text)
     build_plan(&c, &m, &p);
     ccl_buf_init(&b, 1 << 24);
 
-    CCL_CHECK_INT(ccl_render_routes(&p, 20261120231500ULL,
+    CHECK_INT(ccl_render_routes(&p, 20261120231500ULL,
                                     "2026-11-20T23:15:00Z", &b), 0);
     snprintf(name, sizeof(name), "golden/routes%s.conf", suffix);
     ccl_test_golden(name, b.data, b.len);
 
     ccl_buf_reset(&b);
-    CCL_CHECK_INT(ccl_render_nginx(&p, &c, 20261120231500ULL, &b), 0);
+    CHECK_INT(ccl_render_nginx(&p, &c, 20261120231500ULL, &b), 0);
     snprintf(name, sizeof(name), "golden/nginx%s.conf", suffix);
     ccl_test_golden(name, b.data, b.len);
 
     ccl_buf_reset(&b);
-    CCL_CHECK_INT(ccl_render_hosts(&p, &c, CCL_HOSTS_LINUX, &b), 0);
+    CHECK_INT(ccl_render_hosts(&p, &c, CCL_HOSTS_LINUX, &b), 0);
     snprintf(name, sizeof(name), "golden/hosts-linux%s.txt", suffix);
     ccl_test_golden(name, b.data, b.len);
 
     ccl_buf_reset(&b);
-    CCL_CHECK_INT(ccl_render_hosts(&p, &c, CCL_HOSTS_WINDOWS, &b), 0);
+    CHECK_INT(ccl_render_hosts(&p, &c, CCL_HOSTS_WINDOWS, &b), 0);
     snprintf(name, sizeof(name), "golden/hosts-windows%s.txt", suffix);
     ccl_test_golden(name, b.data, b.len);
 
     ccl_buf_reset(&b);
-    CCL_CHECK_INT(ccl_render_powershell(&p, &c, &b), 0);
+    CHECK_INT(ccl_render_powershell(&p, &c, &b), 0);
     snprintf(name, sizeof(name), "golden/hosts-apply%s.ps1", suffix);
     ccl_test_golden(name, b.data, b.len);
 
@@ -739,12 +739,12 @@ test_windows_hosts_use_crlf_only(void)
 
     for (i = 0; i < b.len; i++) {
         if (b.data[i] == '\n' && (i == 0 || b.data[i - 1] != '\r')) {
-            ccl_test_fail(__FILE__, __LINE__, "bare LF at byte %zu", i);
+            ctest_fail(__FILE__, __LINE__, "bare LF at byte %zu", i);
             break;
         }
     }
 
-    CCL_CHECK(strncmp(b.data, "# BEGIN cclink edge-1\r\n", 23) == 0);
+    CHECK(strncmp(b.data, "# BEGIN cclink edge-1\r\n", 23) == 0);
 
     ccl_buf_release(&b);
     ccl_plan_release(&p);
@@ -790,35 +790,35 @@ test_rendered_table_routes_as_intended(void)
     rt = NULL;
     rx = NULL;
 
-    CCL_CHECK_INT(cclink_rt_parse("routes.conf", b.data, b.len, &rt, err,
+    CHECK_INT(cclink_rt_parse("routes.conf", b.data, b.len, &rt, err,
                                   sizeof(err)), 0);
 
     if (rt != NULL) {
         rx = cclink_rt_rx_compile(rt, err, sizeof(err));
-        CCL_CHECK(rx != NULL);
-        CCL_CHECK_INT(rt->serial, 1);
+        CHECK(rx != NULL);
+        CHECK_INT(rt->serial, 1);
 
         /* known names */
-        CCL_CHECK(match(rt, rx, "LKC-3GYJW-L63JL.us-west-2.aws.glb."
+        CHECK(match(rt, rx, "LKC-3GYJW-L63JL.us-west-2.aws.glb."
                         "confluent.cloud.", "n-l63jl"));
-        CCL_CHECK(match(rt, rx, "e-0cb9-usw2-az1-l63jl.us-west-2.aws.glb."
+        CHECK(match(rt, rx, "e-0cb9-usw2-az1-l63jl.us-west-2.aws.glb."
                         "confluent.cloud", "n-l63jl.usw2-az1"));
 
         /* a broker discovery has not seen yet, in each form */
-        CCL_CHECK(match(rt, rx, "e-ffff-usw2-az2-l63jl.us-west-2.aws.glb."
+        CHECK(match(rt, rx, "e-ffff-usw2-az2-l63jl.us-west-2.aws.glb."
                         "confluent.cloud", "n-l63jl.usw2-az2"));
-        CCL_CHECK(match(rt, rx, "e-ffff.usw2-az3.l63jl.us-west-2.aws."
+        CHECK(match(rt, rx, "e-ffff.usw2-az3.l63jl.us-west-2.aws."
                         "confluent.cloud", "n-l63jl.usw2-az3"));
-        CCL_CHECK(match(rt, rx, "lkc-9wd3ny-g007.us-west-2.aws.private."
+        CHECK(match(rt, rx, "lkc-9wd3ny-g007.us-west-2.aws.private."
                         "confluent.cloud", "platt-k3v8m"));
-        CCL_CHECK(match(rt, rx, "lkc-8hx3wq-g001-ap1abc.us-west-2.aws."
+        CHECK(match(rt, rx, "lkc-8hx3wq-g001-ap1abc.us-west-2.aws."
                         "accesspoint.glb.confluent.cloud", "ap-1"));
 
         /* another network's names and strangers are refused */
-        CCL_CHECK(match(rt, rx, "e-0000-usw2-az1-zzzzz.us-west-2.aws.glb."
+        CHECK(match(rt, rx, "e-0000-usw2-az1-zzzzz.us-west-2.aws.glb."
                         "confluent.cloud", NULL));
-        CCL_CHECK(match(rt, rx, "www.example.com", NULL));
-        CCL_CHECK(match(rt, rx, "l63jl.us-west-2.aws.glb.confluent.cloud",
+        CHECK(match(rt, rx, "www.example.com", NULL));
+        CHECK(match(rt, rx, "l63jl.us-west-2.aws.glb.confluent.cloud",
                         NULL));
     }
 
@@ -834,9 +834,9 @@ test_rendered_table_routes_as_intended(void)
 void
 ccl_suite_target(void)
 {
-    CCL_RUN(test_target_address_forms);
-    CCL_RUN(test_target_dns_mode);
-    CCL_RUN(test_zone_without_address_falls_back_to_the_group);
+    CTEST_RUN(test_target_address_forms);
+    CTEST_RUN(test_target_dns_mode);
+    CTEST_RUN(test_zone_without_address_falls_back_to_the_group);
 }
 
 
@@ -874,26 +874,26 @@ test_plan_refuses_names_a_network_cannot_serve(void)
                        "n-l63jl", "cmk/v2");
     ccl_model_finish(&m);
 
-    CCL_CHECK_INT(build_plan(&c, &m, &p), 0);
+    CHECK_INT(build_plan(&c, &m, &p), 0);
 
-    CCL_CHECK_STR(group_of(&p, "lkc-y-l63jl.us-west-2.aws.glb.confluent."
+    CHECK_STR(group_of(&p, "lkc-y-l63jl.us-west-2.aws.glb.confluent."
                            "cloud"), "n-l63jl");
-    CCL_CHECK_STR(group_of(&p, "b1.usw2-az2.l63jl.us-west-2.aws.confluent."
+    CHECK_STR(group_of(&p, "b1.usw2-az2.l63jl.us-west-2.aws.confluent."
                            "cloud"), "n-l63jl.usw2-az2");
-    CCL_CHECK_STR(group_of(&p, "lkc-z-ap1abc.us-west-2.aws.accesspoint.glb."
+    CHECK_STR(group_of(&p, "lkc-z-ap1abc.us-west-2.aws.accesspoint.glb."
                            "confluent.cloud"), "ap-1");
 
-    CCL_CHECK_STR(group_of(&p, "lkc-x.eu-west-1.aws.private.confluent."
+    CHECK_STR(group_of(&p, "lkc-x.eu-west-1.aws.private.confluent."
                            "cloud"), "(none)");
-    CCL_CHECK_STR(group_of(&p, "lkc-w-ap9zzz.us-west-2.aws.accesspoint.glb."
+    CHECK_STR(group_of(&p, "lkc-w-ap9zzz.us-west-2.aws.accesspoint.glb."
                            "confluent.cloud"), "(none)");
-    CCL_CHECK_STR(group_of(&p, "lkc-u-q9q9q.us-west-2.aws.glb.confluent."
+    CHECK_STR(group_of(&p, "lkc-u-q9q9q.us-west-2.aws.glb.confluent."
                            "cloud"), "(none)");
-    CCL_CHECK(ccl_test_log_has("event=name_refused host=lkc-x.eu-west-1.aws."
+    CHECK(ccl_test_log_has("event=name_refused host=lkc-x.eu-west-1.aws."
                                "private.confluent.cloud resource=lkc-x "
                                "network=n-l63jl"));
-    CCL_CHECK(ccl_test_log_has("event=name_refused host=lkc-w-ap9zzz"));
-    CCL_CHECK(ccl_test_log_has("event=name_refused host=lkc-u-q9q9q"));
+    CHECK(ccl_test_log_has("event=name_refused host=lkc-w-ap9zzz"));
+    CHECK(ccl_test_log_has("event=name_refused host=lkc-u-q9q9q"));
 
     ccl_plan_release(&p);
     ccl_model_release(&m);
@@ -918,16 +918,16 @@ test_plan_bad_target_address_is_the_groups_failure(void)
     build_model(&m, 0);
     ccl_test_log_clear();
 
-    CCL_CHECK_INT(build_plan(&c, &m, &p), 0);
-    CCL_CHECK(ccl_test_log_has("event=target_error group=n-l63jl"));
-    CCL_CHECK(ccl_test_log_has("target vpce..bad: not an address or host "
+    CHECK_INT(build_plan(&c, &m, &p), 0);
+    CHECK(ccl_test_log_has("event=target_error group=n-l63jl"));
+    CHECK(ccl_test_log_has("target vpce..bad: not an address or host "
                                "name"));
-    CCL_CHECK(ccl_test_log_has("event=target_refused group=platt-k3v8m"));
-    CCL_CHECK(ccl_test_log_has("target 127.0.0.1: a loopback address: "
+    CHECK(ccl_test_log_has("event=target_refused group=platt-k3v8m"));
+    CHECK(ccl_test_log_has("target 127.0.0.1: a loopback address: "
                                "refused (allow_local_targets on permits "
                                "it)"));
     /* the other zone still works */
-    CCL_CHECK_STR(group_of(&p, "lkc-3gyjw-l63jl.us-west-2.aws.glb."
+    CHECK_STR(group_of(&p, "lkc-3gyjw-l63jl.us-west-2.aws.glb."
                            "confluent.cloud"), "n-l63jl");
 
     ccl_plan_release(&p);
@@ -939,24 +939,24 @@ test_plan_bad_target_address_is_the_groups_failure(void)
 void
 ccl_suite_plan(void)
 {
-    CCL_RUN(test_plan_refuses_names_a_network_cannot_serve);
-    CCL_RUN(test_plan_bad_target_address_is_the_groups_failure);
-    CCL_RUN(test_plan_routes_names_to_groups);
-    CCL_RUN(test_plan_is_deterministic);
-    CCL_RUN(test_merge_keeps_absent_routes_until_drop_after);
-    CCL_RUN(test_merge_seen_again_resets_absent);
-    CCL_RUN(test_merge_incomplete_does_not_move_routes);
-    CCL_RUN(test_merge_keeps_last_addresses_when_resolution_fails);
-    CCL_RUN(test_merge_scales_to_many_routes);
-    CCL_RUN(test_clusters_without_brokers);
+    CTEST_RUN(test_plan_refuses_names_a_network_cannot_serve);
+    CTEST_RUN(test_plan_bad_target_address_is_the_groups_failure);
+    CTEST_RUN(test_plan_routes_names_to_groups);
+    CTEST_RUN(test_plan_is_deterministic);
+    CTEST_RUN(test_merge_keeps_absent_routes_until_drop_after);
+    CTEST_RUN(test_merge_seen_again_resets_absent);
+    CTEST_RUN(test_merge_incomplete_does_not_move_routes);
+    CTEST_RUN(test_merge_keeps_last_addresses_when_resolution_fails);
+    CTEST_RUN(test_merge_scales_to_many_routes);
+    CTEST_RUN(test_clusters_without_brokers);
 }
 
 
 void
 ccl_suite_render(void)
 {
-    CCL_RUN(test_render_golden);
-    CCL_RUN(test_render_golden_nginx_ports_and_no_zone);
-    CCL_RUN(test_windows_hosts_use_crlf_only);
-    CCL_RUN(test_rendered_table_routes_as_intended);
+    CTEST_RUN(test_render_golden);
+    CTEST_RUN(test_render_golden_nginx_ports_and_no_zone);
+    CTEST_RUN(test_windows_hosts_use_crlf_only);
+    CTEST_RUN(test_rendered_table_routes_as_intended);
 }
