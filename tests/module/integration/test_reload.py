@@ -105,11 +105,12 @@ def _write_atomically(path, text):
 
 
 def test_default_interval_is_half_a_second(make_proxy, three):
-    """Without interval=, the file is checked every 500ms: a file replaced
-    every 50ms for 3 s is loaded 6 or 7 times by a single worker (it would
-    be 3 or 4 times with a 1s interval). The table is reached through a
-    symlink into another directory, which the directory's notifications
-    do not cover: the timer alone sees its changes."""
+    """Without interval=, the file is checked every 500ms: a change made
+    just after a load is served one check later, half a second after that
+    load (it would be a second with a 1s interval, a tenth with 100ms).
+    The table is reached through a symlink into another directory, which
+    the directory's notifications do not cover: the timer alone sees its
+    changes."""
     bs, ports = three
     proxy = make_proxy(table(ports, 1), workers=1)
     real = os.path.join(proxy.prefix, "real")
@@ -119,15 +120,21 @@ def test_default_interval_is_half_a_second(make_proxy, three):
     os.unlink(proxy.routes)
     os.symlink(target, proxy.routes)
     proxy.start()
-    base = proxy.status()["table"]["reloads"]
-    serial = 1
-    end = time.monotonic() + 3.0
-    while time.monotonic() < end:
-        serial += 1
+
+    def served_after(serial):
+        """Writes the table with this serial; the time it is served."""
         _write_atomically(target, table(ports, serial))
-        time.sleep(0.05)
-    loads = proxy.status()["table"]["reloads"] - base
-    assert 5 <= loads <= 7, loads
+        wait_for(lambda: proxy.status()["table"]["serial"] == serial,
+                 timeout=3.0, step=0.01, what="serial %d" % serial)
+        return time.monotonic()
+
+    # each change is written as soon as the previous one is served (just
+    # after a check), so it waits one whole interval for the next check
+    seen = [served_after(2)]
+    for serial in range(3, 8):
+        seen.append(served_after(serial))
+    gaps = sorted(b - a for a, b in zip(seen, seen[1:]))
+    assert 0.35 <= gaps[len(gaps) // 2] <= 0.75, gaps
 
 
 BAD = {
