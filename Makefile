@@ -67,7 +67,7 @@ UNIT_SRCS := $(UNIT_DIR)/unit_main.c $(UNIT_DIR)/test_routes.c \
              $(UNIT_DIR)/test_dns.c $(MODULE_DIR)/cclink_dns.c
 UNIT_SRCS += $(UNIT_DIR)/test_connect_parse.c $(UNIT_DIR)/test_pac.c \
              $(MODULE_DIR)/cclink_connect_parse.c $(MODULE_DIR)/cclink_pac.c
-UNIT_SRCS += tests/lib/ctest.c
+UNIT_SRCS += tests/lib/ctest.c tests/lib/hello.c
 
 $(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/lib/*.h $(MODULE_DIR)/*.h)
 	mkdir -p $(dir $@)

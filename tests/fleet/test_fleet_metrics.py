@@ -154,7 +154,7 @@ def scrape_all(d):
 """ % (status, sc.path("state.json")))
     ngx.start(wait_ports=[("127.0.0.1", port)])
     try:
-        from lib.tlsclient import client_hello
+        from lib.hello import client_hello
         import socket
         for name in ("a.example.test", "unknown.example.test"):
             s = socket.create_connection(("127.0.0.1", port), timeout=3)

@@ -193,7 +193,7 @@ FUZZ_UNIT_ASAN_SRCS := $(wildcard tests/module/unit/*.c) \
                        $(MODULE_DIR)/cclink_dns.c \
                        $(MODULE_DIR)/cclink_connect_parse.c \
                        $(MODULE_DIR)/cclink_pac.c \
-                       tests/lib/ctest.c
+                       tests/lib/ctest.c tests/lib/hello.c
 
 $(FUZZ_UNIT_ASAN): $(FUZZ_UNIT_ASAN_SRCS) \
                    $(wildcard tests/lib/*.h $(MODULE_DIR)/*.h)

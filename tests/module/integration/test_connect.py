@@ -15,7 +15,8 @@ import pytest
 
 from conftest import relay_directives
 from lib.nginx import free_port, wait_for
-from lib.tlsclient import client_hello, ctx_for, ping
+from lib.hello import client_hello
+from lib.tlsclient import ctx_for, ping
 
 ROUTES = """# CONNECT test table
 cclink-routes 1

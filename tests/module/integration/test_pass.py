@@ -16,7 +16,8 @@ import pytest
 
 from lib.backends import RawBackend, _Server
 from lib.nginx import Nginx, wait_for
-from lib.tlsclient import client_hello, ping, tls_connect
+from lib.hello import client_hello
+from lib.tlsclient import ping, tls_connect
 
 NAME = "exact.example.test"
 

@@ -13,7 +13,8 @@ import pytest
 
 from lib.backends import RawBackend, _Server
 from lib.nginx import free_port, wait_for
-from lib.tlsclient import client_hello, ping, refused, tls_connect
+from lib.hello import client_hello
+from lib.tlsclient import ping, refused, tls_connect
 
 ROUTES = """cclink-routes 1
 serial 1

@@ -9,8 +9,8 @@ import pytest
 
 from lib.backends import RawBackend
 from lib.nginx import wait_for
-from lib.tlsclient import (client_hello, curl, handshake, records, refused,
-                           s_client, which_backend)
+from lib.hello import client_hello, handshake, records
+from lib.tlsclient import curl, refused, s_client, which_backend
 
 ROUTES = """# routing test table
 cclink-routes 1

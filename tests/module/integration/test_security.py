@@ -17,8 +17,8 @@ import pytest
 TESTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 sys.path.insert(0, TESTS)
 from lib.nginx import wait_for  # noqa: E402
-from lib.tlsclient import (client_hello, ping, records, handshake,  # noqa
-                           refused, tls_connect)
+from lib.hello import client_hello, handshake, records  # noqa: E402
+from lib.tlsclient import ping, refused, tls_connect  # noqa: E402
 from sim.fixtures import *  # noqa: E402,F401,F403
 from lib.sidecar import (REPO, Sidecar,  # noqa: E402
                              have_binary)

@@ -20,8 +20,8 @@ import pytest
 
 from lib.backends import _Server
 from lib.nginx import free_port, refused_port, wait_for
-from lib.tlsclient import (_u16, client_hello, handshake, records,
-                           refused)
+from lib.hello import client_hello, handshake, records
+from lib.tlsclient import refused
 
 try:
     from prometheus_client.parser import text_string_to_metric_families
@@ -124,18 +124,6 @@ class Held:
         self.s.close()
         assert len(got) == self.reply
         return len(self.first) + self.send
-
-
-def hello_with_name(name):
-    """A ClientHello whose server name is any bytes (a client may send any
-    byte but NUL)."""
-    body = b"\x03\x03" + os.urandom(32) + b"\x00" + _u16(2) + b"\x13\x01"
-    body += b"\x01\x00"
-    entry = b"\x00" + _u16(len(name)) + name
-    exts = _u16(0) + _u16(len(entry) + 2) + _u16(len(entry)) + entry
-    exts += _u16(43) + _u16(3) + b"\x02\x03\x04"
-    body += _u16(len(exts)) + exts
-    return records(b"\x01" + struct.pack("!I", len(body))[1:] + body)
 
 
 # --- reading the endpoint ----------------------------------------------------

@@ -9,20 +9,20 @@ import calendar
 import json
 import os
 import re
-import sys
 import time
 import urllib.request
 
 import pytest
 
 from lib import browser
+from lib.hello import client_hello
 from lib.nginx import refused_port, wait_for
 from lib.tlsclient import refused
 
 from sim.fixtures import sim_api, sim_api_factory, sim_ca  # noqa: F401
 from test_status import (ExactBackend, Held, exchange, fetch,
-                         hello_with_name, needs_parser, prometheus,
-                         route_of, sample, settled_refusals, wait_idle)
+                         needs_parser, prometheus, route_of, sample,
+                         settled_refusals, wait_idle)
 
 ARTIFACTS = os.path.join(os.path.dirname(__file__), "..", "..", "artifacts")
 
@@ -263,7 +263,7 @@ def test_hostile_strings_are_escaped_in_every_format(make_proxy):
 
     exchange(proxy.kafka_port, "q.hostile.test", 1, 1)
     for name in HOSTILE_NAMES:
-        assert refused(proxy.kafka_port, data=hello_with_name(name))
+        assert refused(proxy.kafka_port, data=client_hello(name))
     wait_idle(proxy, 1)
 
     # then a table that does not parse, whose error quotes the bad key
@@ -351,7 +351,7 @@ def test_hostile_names_do_not_run_in_a_browser(make_proxy):
     for name in (b"<script>document.title='pwned'</script>",
                  b"<img/src=x/onerror=document.title='pwned'>",
                  b"\"><svg/onload=document.title='pwned'>"):
-        assert refused(proxy.kafka_port, data=hello_with_name(name))
+        assert refused(proxy.kafka_port, data=client_hello(name))
     dom = browser.dump_dom(url(proxy, query="?format=html"))
     assert "<title>cclink status</title>" in dom
     assert "pwned</title>" not in dom

@@ -9,94 +9,10 @@
 
 #include "cclink_hello.h"
 #include "ctest.h"
+#include "hello.h"
 
 
 #define MAX_HELLO  16384
-
-
-/*
- * Builds a handshake message (ClientHello with its 4-byte header) with an
- * optional SNI and an optional padding extension of pad bytes, standing in
- * for a large post-quantum key share.
- */
-static size_t
-make_hello(unsigned char *out, const char *sni, size_t pad)
-{
-    size_t          n, ext_at, ext_len, body;
-    unsigned char  *p;
-
-    p = out + 4;
-    n = 0;
-
-    p[n++] = 3; p[n++] = 3;                       /* legacy_version */
-    memset(p + n, 0xab, 32); n += 32;             /* random */
-    p[n++] = 32; memset(p + n, 0x11, 32); n += 32; /* session id */
-    p[n++] = 0; p[n++] = 4;                       /* cipher suites */
-    p[n++] = 0x13; p[n++] = 0x01; p[n++] = 0x13; p[n++] = 0x02;
-    p[n++] = 1; p[n++] = 0;                       /* compression: null */
-
-    ext_at = n;
-    n += 2;
-
-    /* supported_versions, to have an extension before SNI */
-    p[n++] = 0; p[n++] = 43; p[n++] = 0; p[n++] = 3;
-    p[n++] = 2; p[n++] = 3; p[n++] = 4;
-
-    if (sni) {
-        size_t  l = strlen(sni);
-
-        p[n++] = 0; p[n++] = 0;                   /* server_name */
-        p[n++] = (unsigned char) ((l + 5) >> 8);
-        p[n++] = (unsigned char) (l + 5);
-        p[n++] = (unsigned char) ((l + 3) >> 8);
-        p[n++] = (unsigned char) (l + 3);
-        p[n++] = 0;                               /* host_name */
-        p[n++] = (unsigned char) (l >> 8);
-        p[n++] = (unsigned char) l;
-        memcpy(p + n, sni, l); n += l;
-    }
-
-    if (pad) {
-        p[n++] = 0; p[n++] = 21;                  /* padding */
-        p[n++] = (unsigned char) (pad >> 8);
-        p[n++] = (unsigned char) pad;
-        memset(p + n, 0, pad); n += pad;
-    }
-
-    ext_len = n - ext_at - 2;
-    p[ext_at] = (unsigned char) (ext_len >> 8);
-    p[ext_at + 1] = (unsigned char) ext_len;
-
-    body = n;
-    out[0] = 1;
-    out[1] = (unsigned char) (body >> 16);
-    out[2] = (unsigned char) (body >> 8);
-    out[3] = (unsigned char) body;
-
-    return body + 4;
-}
-
-
-/* wraps a handshake message into records of at most frag bytes each */
-static size_t
-make_records(unsigned char *out, const unsigned char *hs, size_t len,
-    size_t frag)
-{
-    size_t  n, off, take;
-
-    n = 0;
-
-    for (off = 0; off < len; off += take) {
-        take = len - off < frag ? len - off : frag;
-        out[n++] = 22; out[n++] = 3; out[n++] = 1;
-        out[n++] = (unsigned char) (take >> 8);
-        out[n++] = (unsigned char) take;
-        memcpy(out + n, hs + off, take);
-        n += take;
-    }
-
-    return n;
-}
 
 
 static int
@@ -113,8 +29,9 @@ CTEST(hello_single_record)
     size_t          n, r;
     cclink_hello_t  h;
 
-    n = make_hello(hs, "lkc-abc.us-west-2.aws.confluent.cloud", 0);
-    r = make_records(rec, hs, n, 16384);
+    n = tls_hello_message(hs, sizeof(hs),
+                          "lkc-abc.us-west-2.aws.confluent.cloud", 0);
+    r = tls_hello_records(rec, sizeof(rec), hs, n, 16384);
 
     CHECK(cclink_hello_parse(rec, r, MAX_HELLO, NULL, 0, &h)
           == CCLINK_HELLO_OK);
@@ -129,8 +46,8 @@ CTEST(hello_every_prefix_is_again)
     size_t          n, r, i;
     cclink_hello_t  h;
 
-    n = make_hello(hs, "a.example.com", 1800);
-    r = make_records(rec, hs, n, 16384);
+    n = tls_hello_message(hs, sizeof(hs), "a.example.com", 1800);
+    r = tls_hello_records(rec, sizeof(rec), hs, n, 16384);
 
     for (i = 0; i < r; i++) {
         CHECK(cclink_hello_parse(rec, i, MAX_HELLO, NULL, 0, &h)
@@ -150,9 +67,10 @@ CTEST(hello_split_over_records_needs_scratch)
     cclink_hello_t  h;
 
     /* a post-quantum-sized hello in records of 1000 bytes */
-    n = make_hello(hs, "e-0cb9-usw2-az1-l63jl.example", 1800);
+    n = tls_hello_message(hs, sizeof(hs), "e-0cb9-usw2-az1-l63jl.example",
+                          1800);
     CHECK(n > 1800);
-    r = make_records(rec, hs, n, 1000);
+    r = tls_hello_records(rec, sizeof(rec), hs, n, 1000);
 
     CHECK(cclink_hello_parse(rec, r, MAX_HELLO, NULL, 0, &h)
           == CCLINK_HELLO_SCRATCH);
@@ -174,8 +92,8 @@ CTEST(hello_header_split_across_records)
     size_t          n, r;
     cclink_hello_t  h;
 
-    n = make_hello(hs, "tiny.example", 0);
-    r = make_records(rec, hs, n, 2);        /* 2 bytes per record */
+    n = tls_hello_message(hs, sizeof(hs), "tiny.example", 0);
+    r = tls_hello_records(rec, sizeof(rec), hs, n, 2);  /* 2-byte records */
 
     CHECK(cclink_hello_parse(rec, r, MAX_HELLO, scratch, sizeof(scratch), &h)
           == CCLINK_HELLO_OK);
@@ -190,8 +108,8 @@ CTEST(hello_no_sni)
     size_t          n, r;
     cclink_hello_t  h;
 
-    n = make_hello(hs, NULL, 10);
-    r = make_records(rec, hs, n, 16384);
+    n = tls_hello_message(hs, sizeof(hs), NULL, 10);
+    r = tls_hello_records(rec, sizeof(rec), hs, n, 16384);
 
     CHECK(cclink_hello_parse(rec, r, MAX_HELLO, NULL, 0, &h)
           == CCLINK_HELLO_NO_SNI);
@@ -220,8 +138,8 @@ CTEST(hello_too_large_is_known_early)
     size_t          n, r;
     cclink_hello_t  h;
 
-    n = make_hello(hs, "a.b", 3000);
-    r = make_records(rec, hs, n, 16384);
+    n = tls_hello_message(hs, sizeof(hs), "a.b", 3000);
+    r = tls_hello_records(rec, sizeof(rec), hs, n, 16384);
 
     /* the 9 bytes of record and handshake headers are enough */
     CHECK(cclink_hello_parse(rec, 9, 2048, NULL, 0, &h)
@@ -237,37 +155,37 @@ CTEST(hello_malformed)
     size_t          n, r;
     cclink_hello_t  h;
 
-    n = make_hello(hs, "a.b", 0);
+    n = tls_hello_message(hs, sizeof(hs), "a.b", 0);
 
     /* not a ClientHello (ServerHello type) */
     hs[0] = 2;
-    r = make_records(rec, hs, n, 16384);
+    r = tls_hello_records(rec, sizeof(rec), hs, n, 16384);
     CHECK(cclink_hello_parse(rec, r, MAX_HELLO, NULL, 0, &h)
           == CCLINK_HELLO_BAD);
     hs[0] = 1;
 
     /* record length zero */
-    r = make_records(rec, hs, n, 16384);
+    r = tls_hello_records(rec, sizeof(rec), hs, n, 16384);
     rec[3] = 0; rec[4] = 0;
     CHECK(cclink_hello_parse(rec, r, MAX_HELLO, NULL, 0, &h)
           == CCLINK_HELLO_BAD);
 
     /* session id longer than 32 */
-    r = make_records(rec, hs, n, 16384);
+    r = tls_hello_records(rec, sizeof(rec), hs, n, 16384);
     rec[5 + 4 + 34] = 33;
     CHECK(cclink_hello_parse(rec, r, MAX_HELLO, NULL, 0, &h)
           == CCLINK_HELLO_BAD);
 
     /* SNI length running past the extension */
-    n = make_hello(hs, "abc", 0);
-    r = make_records(rec, hs, n, 16384);
+    n = tls_hello_message(hs, sizeof(hs), "abc", 0);
+    r = tls_hello_records(rec, sizeof(rec), hs, n, 16384);
     rec[r - 4] = 0x40;
     CHECK(cclink_hello_parse(rec, r, MAX_HELLO, NULL, 0, &h)
           == CCLINK_HELLO_BAD);
 
     /* a record of another type in the middle */
-    n = make_hello(hs, "a.b", 100);
-    r = make_records(rec, hs, n, 50);
+    n = tls_hello_message(hs, sizeof(hs), "a.b", 100);
+    r = tls_hello_records(rec, sizeof(rec), hs, n, 50);
     rec[55] = 23;
     CHECK(cclink_hello_parse(rec, r, MAX_HELLO, NULL, 0, &h)
           == CCLINK_HELLO_BAD);
@@ -289,13 +207,13 @@ CTEST(hello_one_byte_records_cost_linear_work)
     cclink_hello_state_t  st;
     int                   rc;
 
-    n = make_hello(hs, "linear.example.test", 2700);
+    n = tls_hello_message(hs, sizeof(hs), "linear.example.test", 2700);
     CHECK(n >= 2800 && n <= 3000);
 
     rec = malloc(6 * n);
     scratch = malloc(n);
     REQUIRE(rec != NULL && scratch != NULL);
-    r = make_records(rec, hs, n, 1);
+    r = tls_hello_records(rec, 6 * n, hs, n, 1);
     CHECK(r == 6 * n);
 
     memset(&st, 0, sizeof(st));
@@ -336,8 +254,8 @@ CTEST(hello_state_asks_for_scratch_then_finishes)
     cclink_hello_t        h;
     cclink_hello_state_t  st;
 
-    n = make_hello(hs, "again.example.test", 1800);
-    r = make_records(rec, hs, n, 1000);
+    n = tls_hello_message(hs, sizeof(hs), "again.example.test", 1800);
+    r = tls_hello_records(rec, sizeof(rec), hs, n, 1000);
 
     memset(&st, 0, sizeof(st));
     CHECK(cclink_hello_parse_more(&st, rec, 1100, MAX_HELLO, NULL, 0, &h)
