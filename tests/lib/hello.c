@@ -25,7 +25,10 @@ static void tls_hello_u16(tls_hello_out_t *o, unsigned v);
 static void tls_hello_u24(tls_hello_out_t *o, unsigned v);
 static void tls_hello_fill(tls_hello_out_t *o, size_t n, uint32_t seed);
 static size_t tls_hello_open16(tls_hello_out_t *o);
+static void tls_hello_out_init(tls_hello_out_t *o, unsigned char *buf,
+    size_t size);
 static void tls_hello_close16(tls_hello_out_t *o, size_t at);
+static void tls_hello_close24(tls_hello_out_t *o, size_t at);
 static void tls_hello_fill_byte(tls_hello_out_t *o, size_t n, unsigned v);
 
 
@@ -52,10 +55,7 @@ tls_hello_build(unsigned char *buf, size_t size, const char *name,
         return 0;
     }
 
-    o.buf = buf;
-    o.size = size;
-    o.len = 0;
-    o.full = 0;
+    tls_hello_out_init(&o, buf, size);
 
     /* record header: handshake, TLS 1.0 on the record layer */
     tls_hello_u8(&o, 0x16);
@@ -240,10 +240,7 @@ tls_hello_build(unsigned char *buf, size_t size, const char *name,
         return 0;
     }
 
-    /* the handshake length counts what follows its 4-byte header */
-    buf[hs] = (unsigned char) ((o.len - hs - 3) >> 16);
-    buf[hs + 1] = (unsigned char) ((o.len - hs - 3) >> 8);
-    buf[hs + 2] = (unsigned char) (o.len - hs - 3);
+    tls_hello_close24(&o, hs);
 
     tls_hello_close16(&o, rec);
 
@@ -262,10 +259,7 @@ tls_hello_message(unsigned char *buf, size_t size, const char *name,
     size_t             hs, exts, ext, list, len;
     tls_hello_out_t    o;
 
-    o.buf = buf;
-    o.size = size;
-    o.len = 0;
-    o.full = 0;
+    tls_hello_out_init(&o, buf, size);
 
     tls_hello_u8(&o, 0x01);                     /* client_hello */
     hs = o.len;
@@ -313,9 +307,7 @@ tls_hello_message(unsigned char *buf, size_t size, const char *name,
         return 0;
     }
 
-    buf[hs] = (unsigned char) ((o.len - hs - 3) >> 16);
-    buf[hs + 1] = (unsigned char) ((o.len - hs - 3) >> 8);
-    buf[hs + 2] = (unsigned char) (o.len - hs - 3);
+    tls_hello_close24(&o, hs);
 
     return o.len;
 }
@@ -328,10 +320,7 @@ tls_hello_records(unsigned char *buf, size_t size, const unsigned char *hs,
     size_t           off, take, rec;
     tls_hello_out_t  o;
 
-    o.buf = buf;
-    o.size = size;
-    o.len = 0;
-    o.full = 0;
+    tls_hello_out_init(&o, buf, size);
 
     for (off = 0; off < len; off += take) {
         take = len - off < frag ? len - off : frag;
@@ -448,4 +437,32 @@ tls_hello_fill_byte(tls_hello_out_t *o, size_t n, unsigned v)
     for (i = 0; i < n; i++) {
         tls_hello_u8(o, v);
     }
+}
+
+
+static void
+tls_hello_out_init(tls_hello_out_t *o, unsigned char *buf, size_t size)
+{
+    o->buf = buf;
+    o->size = size;
+    o->len = 0;
+    o->full = 0;
+}
+
+
+/* the handshake length: what follows its 4-byte header (type, length) */
+
+static void
+tls_hello_close24(tls_hello_out_t *o, size_t at)
+{
+    size_t  n;
+
+    if (o->full) {
+        return;
+    }
+
+    n = o->len - at - 3;
+    o->buf[at] = (unsigned char) (n >> 16);
+    o->buf[at + 1] = (unsigned char) (n >> 8);
+    o->buf[at + 2] = (unsigned char) n;
 }
