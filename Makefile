@@ -67,16 +67,18 @@ $(MODULE_SO) $(HTTP_SO): $(BUILD)/modules/%.so: $(NGX_BUILD)/objs/Makefile \
 # unit tests: plain C, no nginx
 
 UNIT_BIN := $(BUILD)/unit/cclink_unit
-UNIT_SRCS := tests/unit/unit_main.c tests/unit/test_routes.c \
-             tests/unit/test_hello.c \
+UNIT_DIR := tests/module/unit
+UNIT_SRCS := $(UNIT_DIR)/unit_main.c $(UNIT_DIR)/test_routes.c \
+             $(UNIT_DIR)/test_hello.c \
              $(RT_SRCS) $(MODULE_DIR)/cclink_hello.c \
-             tests/unit/test_dns.c $(MODULE_DIR)/cclink_dns.c
-UNIT_SRCS += tests/unit/test_connect_parse.c tests/unit/test_pac.c \
+             $(UNIT_DIR)/test_dns.c $(MODULE_DIR)/cclink_dns.c
+UNIT_SRCS += $(UNIT_DIR)/test_connect_parse.c $(UNIT_DIR)/test_pac.c \
              $(MODULE_DIR)/cclink_connect_parse.c $(MODULE_DIR)/cclink_pac.c
+UNIT_SRCS += tests/lib/ctest.c tests/lib/hello.c
 
-$(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/unit/*.h $(MODULE_DIR)/*.h)
+$(UNIT_BIN): $(UNIT_SRCS) $(wildcard tests/lib/*.h $(MODULE_DIR)/*.h)
 	mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(WARN) -I$(MODULE_DIR) -Itests/unit \
+	$(CC) $(CFLAGS) $(WARN) -I$(MODULE_DIR) -Itests/lib \
 	    -o $@ $(UNIT_SRCS) -lpcre2-8
 
 unit: $(UNIT_BIN)
@@ -88,21 +90,26 @@ unit: $(UNIT_BIN)
 PYTEST ?= /usr/bin/python3 -m pytest
 PYTEST_ARGS ?=
 
+# the module's, the sidecar's and the simulator's integration tests
+INTEGRATION_DIRS := tests/module/integration tests/sidecar/integration \
+                    tests/sim/selftest
+
 integration: module
 	CCLINK_BUILD=$(BUILD) $(PYTEST) -q -p no:cacheprovider \
-	    $(PYTEST_ARGS) tests/integration
+	    $(PYTEST_ARGS) $(INTEGRATION_DIRS)
 
 # the module's test files again, with the module's own relay (cclink_pass)
 # in place of proxy_pass
-MODULE_TESTS := tests/integration/test_routing.py \
-                tests/integration/test_reload.py \
-                tests/integration/test_failover.py \
-                tests/integration/test_templates.py \
-                tests/integration/test_status.py \
-                tests/integration/test_status_page.py \
-                tests/integration/test_pass.py \
-                tests/integration/test_robust.py \
-                tests/integration/test_connect.py
+MODULE_ITEST := tests/module/integration
+MODULE_TESTS := $(MODULE_ITEST)/test_routing.py \
+                $(MODULE_ITEST)/test_reload.py \
+                $(MODULE_ITEST)/test_failover.py \
+                $(MODULE_ITEST)/test_templates.py \
+                $(MODULE_ITEST)/test_status.py \
+                $(MODULE_ITEST)/test_status_page.py \
+                $(MODULE_ITEST)/test_pass.py \
+                $(MODULE_ITEST)/test_robust.py \
+                $(MODULE_ITEST)/test_connect.py
 
 integration-pass: module
 	CCLINK_BUILD=$(BUILD) CCLINK_TEST_RELAY=pass $(PYTEST) -q \

@@ -2,7 +2,7 @@
 #
 #   make sidecar        build $(BUILD)/sidecar/cclink-sidecar
 #   make sidecar-unit   build and run the sidecar's C unit tests
-#   make sidecar-integration   pytest tests/integration/test_sidecar_*.py
+#   make sidecar-integration   pytest tests/sidecar/integration/test_sidecar_*
 
 SIDECAR_DIR    := sidecar
 SIDECAR_BUILD  := $(BUILD)/sidecar
@@ -34,9 +34,12 @@ SIDECAR_LIB_OBJS := $(patsubst $(SIDECAR_DIR)/%.c,$(SIDECAR_BUILD)/obj/%.o, \
                       $(SIDECAR_LIB_SRCS)) $(SIDECAR_RT_OBJS) \
                     $(SIDECAR_BUILD)/obj/cclink_pac.o
 
-SIDECAR_TEST_SRCS := $(wildcard tests/sidecar/*.c)
-SIDECAR_TEST_OBJS := $(patsubst tests/sidecar/%.c,$(SIDECAR_BUILD)/test/%.o, \
+SIDECAR_TEST_DIR  := tests/sidecar/unit
+SIDECAR_TEST_SRCS := $(wildcard $(SIDECAR_TEST_DIR)/*.c)
+SIDECAR_TEST_OBJS := $(patsubst $(SIDECAR_TEST_DIR)/%.c, \
+                       $(SIDECAR_BUILD)/test/%.o, \
                        $(SIDECAR_TEST_SRCS))
+SIDECAR_TEST_OBJS += $(SIDECAR_BUILD)/test/ctest.o
 
 .PHONY: sidecar sidecar-unit sidecar-integration
 
@@ -68,17 +71,23 @@ $(SIDECAR_BUILD)/obj/ccl_main.o: $(SIDECAR_DIR)/ccl_main.c $(SIDECAR_HDRS)
 $(SIDECAR_BIN): $(SIDECAR_BUILD)/obj/ccl_main.o $(SIDECAR_LIB_OBJS)
 	$(CC) $(SIDECAR_CFLAGS) $(LDFLAGS) -o $@ $^ $(SIDECAR_LIBS)
 
-$(SIDECAR_BUILD)/test/%.o: tests/sidecar/%.c $(SIDECAR_HDRS) \
-                           $(wildcard tests/sidecar/*.h)
+$(SIDECAR_BUILD)/test/%.o: tests/sidecar/unit/%.c $(SIDECAR_HDRS) \
+                           $(wildcard tests/sidecar/unit/*.h) \
+                           tests/lib/ctest.h
 	@mkdir -p $(dir $@)
-	$(CC) $(SIDECAR_CFLAGS) -Itests/sidecar -c -o $@ $<
+	$(CC) $(SIDECAR_CFLAGS) -Itests/sidecar/unit -Itests/lib -c -o $@ $<
+
+# the unit-test harness shared with the module's unit tests
+$(SIDECAR_BUILD)/test/ctest.o: tests/lib/ctest.c tests/lib/ctest.h
+	@mkdir -p $(dir $@)
+	$(CC) $(SIDECAR_CFLAGS) -Itests/lib -c -o $@ $<
 
 $(SIDECAR_UNIT): $(SIDECAR_TEST_OBJS) $(SIDECAR_LIB_OBJS)
 	$(CC) $(SIDECAR_CFLAGS) -o $@ $^ $(SIDECAR_LIBS)
 
 sidecar-unit: $(SIDECAR_UNIT)
-	CCL_TEST_DIR=$(CURDIR)/tests/sidecar $(SIDECAR_UNIT)
+	CCL_TEST_DIR=$(CURDIR)/tests/sidecar/unit $(SIDECAR_UNIT)
 
 sidecar-integration: $(SIDECAR_BIN)
 	CCLINK_BUILD=$(BUILD) $(PYTEST) -q -p no:cacheprovider \
-	    $(PYTEST_ARGS) $(wildcard tests/integration/test_sidecar_*.py)
+	    $(PYTEST_ARGS) $(wildcard tests/sidecar/integration/test_sidecar_*.py)

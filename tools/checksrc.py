@@ -2,7 +2,8 @@
 """checksrc: cclink's own style check for its C sources.
 
 Checks each file named (or, with no arguments, every .c and .h file of
-ngx_cclink_module/, sidecar/, tests/unit/, tests/sidecar/ and tests/fuzz/)
+ngx_cclink_module/, sidecar/, tests/module/unit/, tests/sidecar/unit/,
+tests/lib/ and tests/fuzz/)
 for the rules of STYLE.md that a machine can check:
 
   long-line      a line over 80 columns
@@ -28,8 +29,8 @@ import re
 import sys
 
 MAX_COLS = 80
-DIRS = ("ngx_cclink_module", "sidecar", "tests/unit", "tests/sidecar",
-        "tests/fuzz")
+DIRS = ("ngx_cclink_module", "sidecar", "tests/module/unit",
+        "tests/sidecar/unit", "tests/lib", "tests/fuzz")
 BANNED = ("sprintf", "vsprintf", "strcpy", "strcat", "strncat", "gets",
           "strtok", "atoi")
 BANNED_RE = re.compile(r"(?<![\w.>])(" + "|".join(BANNED) + r")\s*\(")

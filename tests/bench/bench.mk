@@ -28,24 +28,23 @@ BENCH_SELFTEST := $(BENCH_OUT)/bench-selftest
 
 .PHONY: bench bench-quick bench-tools bench-selftest
 
-$(BENCH_LOAD): $(BENCH_SRC)/bench_load.c $(BENCH_SRC)/bench_hello.c \
-               $(BENCH_SRC)/bench_hello.h
+$(BENCH_LOAD): $(BENCH_SRC)/bench_load.c tests/lib/hello.c tests/lib/hello.h
 	mkdir -p $(dir $@)
-	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) -pthread -o $@ \
-	    $(BENCH_SRC)/bench_load.c $(BENCH_SRC)/bench_hello.c
+	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) -Itests/lib -pthread -o $@ \
+	    $(BENCH_SRC)/bench_load.c tests/lib/hello.c
 
 $(BENCH_BACKEND): $(BENCH_SRC)/bench_backend.c
 	mkdir -p $(dir $@)
 	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) -pthread -o $@ \
 	    $(BENCH_SRC)/bench_backend.c
 
-$(BENCH_SELFTEST): $(BENCH_SRC)/bench_selftest.c $(BENCH_SRC)/bench_hello.c \
-                   $(BENCH_SRC)/bench_hello.h \
+$(BENCH_SELFTEST): $(BENCH_SRC)/bench_selftest.c tests/lib/hello.c \
+                   tests/lib/hello.h \
                    ngx_cclink_module/cclink_hello.c \
                    ngx_cclink_module/cclink_hello.h
 	mkdir -p $(dir $@)
-	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) -Ingx_cclink_module -o $@ \
-	    $(BENCH_SRC)/bench_selftest.c $(BENCH_SRC)/bench_hello.c \
+	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) -Ingx_cclink_module \
+	    -Itests/lib -o $@ $(BENCH_SRC)/bench_selftest.c tests/lib/hello.c \
 	    ngx_cclink_module/cclink_hello.c
 
 bench-tools: $(BENCH_LOAD) $(BENCH_BACKEND) $(BENCH_SELFTEST)

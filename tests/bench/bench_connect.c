@@ -34,7 +34,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
-#include "bench_hello.h"
+#include "hello.h"
 
 
 #define BC_ST_CONNECT   0
@@ -61,7 +61,7 @@ static int             bc_port;
 static const char     *bc_target;
 static char            bc_head[600];
 static size_t          bc_head_len;
-static unsigned char   bc_hello[BENCH_HELLO_MAX];
+static unsigned char   bc_hello[TLS_HELLO_MAX];
 static size_t          bc_hello_len;
 static unsigned char   bc_io[BC_IOBUF];
 static int             bc_ep;
@@ -511,8 +511,8 @@ main(int argc, char **argv)
         bc_head_len = (size_t) n;
     }
 
-    bc_hello_len = bench_hello_build(bc_hello, sizeof(bc_hello), name,
-                                     strlen(name), BENCH_HELLO_CLASSIC, NULL);
+    bc_hello_len = tls_hello_build(bc_hello, sizeof(bc_hello), name,
+                                   strlen(name), TLS_HELLO_CLASSIC, NULL);
     if (bc_hello_len == 0) {
         return 2;
     }

@@ -11,11 +11,11 @@ BENCH_CONNECT := $(BENCH_OUT)/bench-connect
 
 .PHONY: bench-connect bench-connect-quick
 
-$(BENCH_CONNECT): $(BENCH_SRC)/bench_connect.c $(BENCH_SRC)/bench_hello.c \
-                  $(BENCH_SRC)/bench_hello.h
+$(BENCH_CONNECT): $(BENCH_SRC)/bench_connect.c tests/lib/hello.c \
+                  tests/lib/hello.h
 	mkdir -p $(dir $@)
-	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) -o $@ \
-	    $(BENCH_SRC)/bench_connect.c $(BENCH_SRC)/bench_hello.c
+	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) -Itests/lib -o $@ \
+	    $(BENCH_SRC)/bench_connect.c tests/lib/hello.c
 
 bench-connect: deps module $(BENCH_CONNECT) $(BENCH_BACKEND)
 	$(BENCH_PYTHON) $(BENCH_SRC)/bench_connect.py --build $(BUILD) \

@@ -42,7 +42,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
-#include "bench_hello.h"
+#include "hello.h"
 
 
 #define BENCH_MODE_BULK     1
@@ -119,7 +119,7 @@ struct bench_thread_s {
     uint32_t         rnd;
     uint64_t         last_sweep;
 
-    unsigned char    hello[BENCH_HELLO_MAX];
+    unsigned char    hello[TLS_HELLO_MAX];
     size_t           hello_len;
     size_t           name_off;
     unsigned char    io[BENCH_IOBUF];
@@ -142,7 +142,7 @@ struct bench_thread_s {
 typedef struct {
     int              mode;
     struct sockaddr_in  addr;
-    char             name[BENCH_HELLO_NAME_MAX + 1];
+    char             name[TLS_HELLO_NAME_MAX + 1];
     size_t           name_len;
     long             hash_at;       /* where '#' was in the name, or -1 */
     uint32_t         nnames;
@@ -327,7 +327,7 @@ bench_parse(bench_conf_t *cf, int argc, char **argv)
     cf->addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     cf->hash_at = -1;
     cf->nnames = 1;
-    cf->kind = BENCH_HELLO_CLASSIC;
+    cf->kind = TLS_HELLO_CLASSIC;
     cf->split = 1;
     cf->gap_ns = 200000;
     cf->conns = 1;
@@ -430,9 +430,9 @@ bench_parse(bench_conf_t *cf, int argc, char **argv)
 
         case 'k':
             if (strcmp(arg, "classic") == 0) {
-                cf->kind = BENCH_HELLO_CLASSIC;
+                cf->kind = TLS_HELLO_CLASSIC;
             } else if (strcmp(arg, "pq") == 0) {
-                cf->kind = BENCH_HELLO_PQ;
+                cf->kind = TLS_HELLO_PQ;
             } else {
                 goto bad;
             }
@@ -573,7 +573,7 @@ bench_parse(bench_conf_t *cf, int argc, char **argv)
 
     if (cf->hash_at >= 0) {
         /* the index takes the place of '#' */
-        if (cf->name_len + BENCH_NAME_DIGITS - 1 > BENCH_HELLO_NAME_MAX) {
+        if (cf->name_len + BENCH_NAME_DIGITS - 1 > TLS_HELLO_NAME_MAX) {
             fprintf(stderr, "bench-load: name too long\n");
             return -1;
         }
@@ -744,7 +744,7 @@ bench_patch_name(bench_thread_t *t, uint32_t idx)
 static int
 bench_thread_init(bench_thread_t *t, unsigned id, unsigned n)
 {
-    char    name[BENCH_HELLO_NAME_MAX + 1];
+    char    name[TLS_HELLO_NAME_MAX + 1];
     size_t  len, tail;
 
     t->id = id;
@@ -769,8 +769,8 @@ bench_thread_init(bench_thread_t *t, unsigned id, unsigned n)
         memcpy(name, bench_conf.name, len);
     }
 
-    t->hello_len = bench_hello_build(t->hello, sizeof(t->hello), name, len,
-                                     bench_conf.kind, &t->name_off);
+    t->hello_len = tls_hello_build(t->hello, sizeof(t->hello), name, len,
+                                   bench_conf.kind, &t->name_off);
     if (t->hello_len == 0) {
         fprintf(stderr, "bench-load: cannot build a ClientHello\n");
         return -1;

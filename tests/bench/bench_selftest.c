@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bench_hello.h"
+#include "hello.h"
 #include "cclink_hello.h"
 
 
@@ -24,12 +24,12 @@ static int  bench_failed;
 int
 main(void)
 {
-    bench_check("sink.bench.cclink.test", BENCH_HELLO_CLASSIC, 517, 517);
+    bench_check("sink.bench.cclink.test", TLS_HELLO_CLASSIC, 517, 517);
     bench_check("e-000042-usw2-az1-bench.us-west-2.aws.cclink.test",
-                BENCH_HELLO_CLASSIC, 517, 517);
+                TLS_HELLO_CLASSIC, 517, 517);
     bench_check("e-000042-usw2-az1-bench.us-west-2.aws.cclink.test",
-                BENCH_HELLO_PQ, 1700, 1900);
-    bench_check("x", BENCH_HELLO_PQ, 1700, 1900);
+                TLS_HELLO_PQ, 1700, 1900);
+    bench_check("x", TLS_HELLO_PQ, 1700, 1900);
     bench_check_patch();
 
     if (bench_failed) {
@@ -49,9 +49,9 @@ bench_check(const char *name, int kind, size_t min, size_t max)
     int             rc;
     size_t          len, n, off;
     cclink_hello_t  h;
-    unsigned char   buf[BENCH_HELLO_MAX];
+    unsigned char   buf[TLS_HELLO_MAX];
 
-    len = bench_hello_build(buf, sizeof(buf), name, strlen(name), kind, &off);
+    len = tls_hello_build(buf, sizeof(buf), name, strlen(name), kind, &off);
 
     if (len < min || len > max) {
         fprintf(stderr, "bench-selftest: \"%s\" kind %d: %zu bytes, "
@@ -118,12 +118,12 @@ bench_check_patch(void)
     int             rc;
     size_t          len, off;
     cclink_hello_t  h;
-    unsigned char   buf[BENCH_HELLO_MAX];
+    unsigned char   buf[TLS_HELLO_MAX];
     static const char  a[] = "e-000000-usw2-az1-bench.cclink.test";
     static const char  b[] = "e-123456-usw2-az1-bench.cclink.test";
 
-    len = bench_hello_build(buf, sizeof(buf), a, sizeof(a) - 1,
-                            BENCH_HELLO_PQ, &off);
+    len = tls_hello_build(buf, sizeof(buf), a, sizeof(a) - 1,
+                          TLS_HELLO_PQ, &off);
     memcpy(buf + off + 2, "123456", 6);
 
     rc = cclink_hello_parse(buf, len, 16000, NULL, 0, &h);

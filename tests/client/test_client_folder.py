@@ -11,9 +11,8 @@ import pytest
 
 TESTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, TESTS)
-sys.path.insert(0, os.path.join(TESTS, "sidecar"))
 from sim.fixtures import *  # noqa: E402,F401,F403
-from sidecar_harness import BINARY, Sidecar, have_binary  # noqa: E402
+from lib.sidecar import BINARY, Sidecar, have_binary  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not have_binary(),
                                 reason="%s not built (make sidecar)" % BINARY)

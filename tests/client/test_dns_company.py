@@ -21,11 +21,10 @@ import pytest
 
 TESTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, TESTS)
-sys.path.insert(0, os.path.join(TESTS, "sidecar"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib.nginx import Nginx, free_port  # noqa: E402
 from sim.fixtures import *  # noqa: E402,F401,F403
-from sidecar_harness import BINARY, Sidecar, have_binary  # noqa: E402
+from lib.sidecar import BINARY, Sidecar, have_binary  # noqa: E402
 
 pytest.importorskip("dns.message", reason="python3-dnspython is not "
                     "installed (tools/deps.d/client.txt)")

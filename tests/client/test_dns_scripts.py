@@ -1,4 +1,4 @@
-"""macos-resolver.sh and linux-dns.sh (tests/sidecar/golden/dns*, which
+"""macos-resolver.sh and linux-dns.sh (tests/sidecar/unit/golden/dns*, which
 the C unit tests check against the renderer), run under dash, bash
 --posix and busybox sh against directories of the test's own
 (CCLINK_RESOLVER_DIR, CCLINK_RESOLVED_DIR, CCLINK_NM_DIR), never /etc.
@@ -13,7 +13,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
-GOLDEN = os.path.join(ROOT, "tests", "sidecar", "golden", "dns")
+GOLDEN = os.path.join(ROOT, "tests", "sidecar", "unit", "golden", "dns")
 SHELLS = {"dash": ["dash"], "bash-posix": ["bash", "--posix"],
           "busybox": ["busybox", "sh"]}
 ZONES = ["dom1.us-west-2.aws.confluent.cloud",

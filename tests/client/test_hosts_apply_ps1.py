@@ -1,6 +1,6 @@
 """hosts-apply.ps1 (no PowerShell here: the generated text is checked).
 
-tests/sidecar/golden/hosts-apply.ps1 is what cclink-sidecar generates
+tests/sidecar/unit/golden/hosts-apply.ps1 is what cclink-sidecar generates
 (the C unit tests compare it with the renderer). The script must read and
 write the hosts file as bytes (no re-encoding of other lines), find its
 markers as the C editor does (whole lines, trailing blanks and the CR
@@ -13,8 +13,8 @@ import re
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
-GOLDEN = os.path.join(ROOT, "tests", "sidecar", "golden")
-CASES = os.path.join(ROOT, "tests", "sidecar", "hosts_cases")
+GOLDEN = os.path.join(ROOT, "tests", "sidecar", "unit", "golden")
+CASES = os.path.join(ROOT, "tests", "sidecar", "unit", "hosts_cases")
 
 
 def script(name="hosts-apply.ps1"):

@@ -1,8 +1,8 @@
 """hosts-apply.sh, the POSIX sh hosts editor, on the shared case table.
 
-tests/sidecar/hosts_cases is the table the C editor passes too
+tests/sidecar/unit/hosts_cases is the table the C editor passes too
 (tests/sidecar/test_client.c); the script run here is
-tests/sidecar/golden/hosts-apply.sh, which that C test checks is exactly
+tests/sidecar/unit/golden/hosts-apply.sh, which that C test checks is exactly
 what cclink-sidecar generates for the table's BLOCK. Every case runs under
 dash, bash --posix and busybox sh.
 """
@@ -16,8 +16,9 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
-CASES = os.path.join(ROOT, "tests", "sidecar", "hosts_cases")
-SCRIPT = os.path.join(ROOT, "tests", "sidecar", "golden", "hosts-apply.sh")
+CASES = os.path.join(ROOT, "tests", "sidecar", "unit", "hosts_cases")
+SCRIPT = os.path.join(ROOT, "tests", "sidecar", "unit", "golden",
+                      "hosts-apply.sh")
 
 SHELLS = {
     "dash": ["dash"],

@@ -1,6 +1,6 @@
 # The DNS server in the module: included by the top-level Makefile.
 #
-#   make dns-asan     tests/integration/test_dns.py against the module
+#   make dns-asan     tests/module/integration/test_dns.py against the module
 #                     built with ASan/UBSan (make module-asan)
 #   make dns-e2e      only the end-to-end laptops whose only name service
 #                     is the proxy's DNS (tests/e2e/test_e2e_dns*.py: Kafka
@@ -22,7 +22,7 @@ dns-asan: module-asan
 	CCLINK_PRELOAD="$$($(CC) -print-file-name=libasan.so) \
 	                $$($(CC) -print-file-name=libubsan.so)" \
 	    $(PYTEST) -q -p no:cacheprovider $(PYTEST_ARGS) \
-	    tests/integration/test_dns.py
+	    tests/module/integration/test_dns.py
 
 kafkajs: $(KAFKAJS_DIR)/node_modules/kafkajs/package.json
 

@@ -19,7 +19,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.dirname(HERE)
 REPO = os.path.dirname(TESTS)
 sys.path.insert(0, TESTS)
-sys.path.insert(0, os.path.join(TESTS, "sidecar"))
 
 from lib.nginx import MODULE, Nginx, free_port, wait_for  # noqa: E402
 
@@ -111,7 +110,7 @@ def scraped():
     routed connection, a refusal, a failed endpoint address."""
     if not os.path.exists(MODULE):
         pytest.skip("module not built (make module)")
-    from sidecar_harness import have_binary
+    from lib.sidecar import have_binary
     if not have_binary():
         pytest.skip("cclink-sidecar not built (make sidecar)")
     d = tempfile.mkdtemp(prefix="cclink-metrics-")   # workers read it
@@ -123,7 +122,7 @@ def scraped():
 
 
 def scrape_all(d):
-    from sidecar_harness import Sidecar
+    from lib.sidecar import Sidecar
     from sim import harness
     ca = harness.SimCA(os.path.join(d, "ca"))
     api = harness.start_api(os.path.join(d, "api"), ca=ca)
@@ -155,7 +154,7 @@ def scrape_all(d):
 """ % (status, sc.path("status")))
     ngx.start(wait_ports=[("127.0.0.1", port)])
     try:
-        from lib.tlsclient import client_hello
+        from lib.hello import client_hello
         import socket
         for name in ("a.example.test", "unknown.example.test"):
             s = socket.create_connection(("127.0.0.1", port), timeout=3)

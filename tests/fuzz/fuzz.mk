@@ -5,8 +5,8 @@
 #   make fuzz-regress  replays the kept inputs (tests/fuzz/regressions/ and
 #                      the seed corpora) through the targets, built with the
 #                      system compiler and ASan/UBSan, without libFuzzer
-#   make unit-asan     the C unit tests (tests/unit) under ASan/UBSan
-#   make sidecar-unit-asan  the sidecar's C unit tests (tests/sidecar) too
+#   make unit-asan     the C unit tests (tests/module/unit) under ASan/UBSan
+#   make sidecar-unit-asan  the sidecar's C unit tests (tests/sidecar/unit) too
 #   make fuzz-build    builds the libFuzzer binaries only
 #   make fuzz-coverage source coverage of the parsers by the seed corpora and
 #                      what the fuzzers found (llvm-cov report)
@@ -54,7 +54,7 @@ ifneq ($(wildcard sidecar/ccl_conf.h sidecar/ccl_hosts.h sidecar/ccl_model.h),)
 FUZZ_SIDECAR_TARGETS := sidecar_conf sidecar_hosts sidecar_model sidecar_log
 FUZZ_SIDECAR_PKGS    := libcurl jansson rdkafka libssl libcrypto libpcre2-8
 FUZZ_SIDECAR_CFLAGS  := -std=gnu11 -D_GNU_SOURCE -pthread -Isidecar \
-                        -Itests/sidecar \
+                        -Itests/sidecar/unit -Itests/lib \
                         $(shell pkg-config --cflags $(FUZZ_SIDECAR_PKGS) \
                                 2>/dev/null)
 FUZZ_SIDECAR_LIBS    := $(shell pkg-config --libs $(FUZZ_SIDECAR_PKGS) \
@@ -190,18 +190,20 @@ fuzz-coverage: $(patsubst %,$(FUZZ_BUILD)/cov_%,$(FUZZ_TARGETS))
 # the C unit tests under ASan and UBSan
 
 FUZZ_UNIT_ASAN      := $(FUZZ_BUILD)/unit-asan/cclink_unit
-FUZZ_UNIT_ASAN_SRCS := $(wildcard tests/unit/*.c) \
+FUZZ_UNIT_ASAN_SRCS := $(wildcard tests/module/unit/*.c) \
                        $(RT_SRCS) \
                        $(MODULE_DIR)/cclink_hello.c \
                        $(MODULE_DIR)/cclink_dns.c \
                        $(MODULE_DIR)/cclink_connect_parse.c \
-                       $(MODULE_DIR)/cclink_pac.c
+                       $(MODULE_DIR)/cclink_pac.c \
+                       tests/lib/ctest.c tests/lib/hello.c
 
 $(FUZZ_UNIT_ASAN): $(FUZZ_UNIT_ASAN_SRCS) \
-                   $(wildcard tests/unit/*.h $(MODULE_DIR)/*.h)
+                   $(wildcard tests/lib/*.h $(MODULE_DIR)/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) -g -O1 -fno-omit-frame-pointer $(FUZZ_SAN) $(WARN) \
-	    -I$(MODULE_DIR) -Itests/unit -o $@ $(FUZZ_UNIT_ASAN_SRCS) -lpcre2-8
+	    -I$(MODULE_DIR) -Itests/lib -o $@ $(FUZZ_UNIT_ASAN_SRCS) \
+	    -lpcre2-8
 
 unit-asan: $(FUZZ_UNIT_ASAN)
 	ASAN_OPTIONS=$(FUZZ_ASAN_OPTIONS) \
@@ -211,18 +213,19 @@ unit-asan: $(FUZZ_UNIT_ASAN)
 # sidecar targets' replay binaries)
 ifneq ($(FUZZ_SIDECAR_TARGETS),)
 FUZZ_SIDECAR_UNIT := $(FUZZ_BUILD)/sidecar-unit-asan
-FUZZ_SIDECAR_UNIT_SRCS := $(wildcard tests/sidecar/*.c) $(FUZZ_SIDECAR_SRCS)
+FUZZ_SIDECAR_UNIT_SRCS := $(wildcard tests/sidecar/unit/*.c) \
+                          tests/lib/ctest.c $(FUZZ_SIDECAR_SRCS)
 
 $(FUZZ_SIDECAR_UNIT): FUZZ_XFLAGS := $(FUZZ_SIDECAR_CFLAGS)
 $(FUZZ_SIDECAR_UNIT): \
         $(patsubst %.c,$(FUZZ_BUILD)/cc/%.o,$(FUZZ_SIDECAR_UNIT_SRCS)) \
-                      $(wildcard tests/sidecar/*.h)
+                      $(wildcard tests/sidecar/unit/*.h tests/lib/*.h)
 	$(CC) $(FUZZ_SAN) -o $@ $(filter %.o,$^) $(FUZZ_SIDECAR_LIBS)
 
 sidecar-unit-asan: $(FUZZ_SIDECAR_UNIT)
 	ASAN_OPTIONS=$(FUZZ_ASAN_OPTIONS) \
 	UBSAN_OPTIONS=print_stacktrace=1 \
-	CCL_TEST_DIR=$(CURDIR)/tests/sidecar $(FUZZ_SIDECAR_UNIT)
+	CCL_TEST_DIR=$(CURDIR)/tests/sidecar/unit $(FUZZ_SIDECAR_UNIT)
 else
 sidecar-unit-asan:
 	@echo "sidecar-unit-asan: no sidecar sources here"

@@ -143,8 +143,10 @@ fuzz_hello_call(const unsigned char *buf, size_t len, size_t max,
         break;
 
     case CCLINK_HELLO_AGAIN:
-        /* the length once the handshake header has arrived (the module
-         * sizes its preread buffer by it) */
+        /*
+         * the length once the handshake header has arrived (the module
+         * sizes its preread buffer by it)
+         */
         FUZZ_CHECK(h.records == 0);
         FUZZ_CHECK(h.hello_len == 0
                    || (h.hello_len >= FUZZ_HELLO_MIN && h.hello_len <= max));

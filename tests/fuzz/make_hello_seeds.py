@@ -26,6 +26,10 @@ import subprocess
 import sys
 import threading
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                ".."))
+from lib.hello import browser_hello, records  # noqa: E402
+
 
 def record_stream_complete(buf):
     """True when buf holds a whole handshake message (or is not TLS)."""
@@ -94,78 +98,6 @@ def message_of(stream):
         pos += 5 + rlen
     need = 4 + int.from_bytes(msg[1:4], "big")
     return msg[:need]
-
-
-def frame(msg, size, minor=1):
-    out = b""
-    for off in range(0, len(msg), size):
-        part = msg[off:off + size]
-        out += bytes([22, 3, minor]) + struct.pack(">H", len(part)) + part
-    return out
-
-
-def vec(n, data):
-    return len(data).to_bytes(n, "big") + data
-
-
-def ext(etype, data):
-    return struct.pack(">HH", etype, len(data)) + data
-
-
-def sni_ext(names):
-    body = b"".join(bytes([t]) + vec(2, n) for t, n in names)
-    return ext(0, vec(2, body))
-
-
-def client_hello(names, pq=True, grease=False, pad=0, seed=1):
-    """A TLS 1.3 ClientHello shaped like a current browser's."""
-    rnd = bytes((seed * 37 + i * 11) & 0xff for i in range(32))
-    sid = bytes((seed * 53 + i * 7) & 0xff for i in range(32))
-    suites = [0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030,
-              0xcca9, 0xcca8, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f,
-              0x0035]
-    if grease:
-        suites = [0x0a0a] + suites
-    exts = []
-    if grease:
-        exts.append(ext(0x1a1a, b""))
-    if names is not None:
-        exts.append(sni_ext(names))
-    exts.append(ext(23, b""))                          # extended_master_secret
-    exts.append(ext(0xff01, b"\x00"))                  # renegotiation_info
-    groups = [0x11ec, 0x001d, 0x0017, 0x0018]
-    if grease:
-        groups = [0x2a2a] + groups
-    exts.append(ext(10, vec(2, b"".join(struct.pack(">H", g)
-                                        for g in groups))))
-    exts.append(ext(11, b"\x01\x00"))                  # ec_point_formats
-    exts.append(ext(35, b""))                          # session_ticket
-    exts.append(ext(16, vec(2, vec(1, b"h2") + vec(1, b"http/1.1"))))
-    exts.append(ext(5, b"\x01\x00\x00\x00\x00"))       # status_request
-    sigs = [0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601]
-    exts.append(ext(13, vec(2, b"".join(struct.pack(">H", s)
-                                        for s in sigs))))
-    shares = b""
-    if grease:
-        shares += struct.pack(">H", 0x2a2a) + vec(2, b"\x00")
-    if pq:
-        shares += struct.pack(">H", 0x11ec) + vec(2, bytes(
-            (seed + i * 13) & 0xff for i in range(1216)))
-    shares += struct.pack(">H", 0x001d) + vec(2, bytes(
-        (seed + i * 29) & 0xff for i in range(32)))
-    exts.append(ext(51, vec(2, shares)))               # key_share
-    exts.append(ext(45, b"\x01\x01"))                  # psk_key_exchange_modes
-    vers = b"\x03\x04\x03\x03"
-    if grease:
-        vers = b"\x3a\x3a" + vers
-    exts.append(ext(43, vec(1, vers)))                 # supported_versions
-    exts.append(ext(27, b"\x02\x00\x02"))              # compress_certificate
-    if pad:
-        exts.append(ext(21, bytes(pad)))               # padding
-    body = (b"\x03\x03" + rnd + vec(1, sid)
-            + vec(2, b"".join(struct.pack(">H", s) for s in suites))
-            + b"\x01\x00" + vec(2, b"".join(exts)))
-    return b"\x01" + len(body).to_bytes(3, "big") + body
 
 
 class Choices:
@@ -300,33 +232,33 @@ def main():
             seeds[name] = data
 
     built = {
-        "pq-chrome": client_hello([(0, host.encode())], pq=True,
+        "pq-chrome": browser_hello([(0, host.encode())], pq=True,
                                   grease=True),
-        "pq-plain": client_hello([(0, broker.encode())], pq=True),
-        "pq-padded": client_hello([(0, host.encode())], pq=True, pad=512),
-        "pq-nosni": client_hello(None, pq=True),
-        "classic": client_hello([(0, b"kafka.example.com")], pq=False),
-        "sni-two-entries": client_hello([(1, b"ignored"),
+        "pq-plain": browser_hello([(0, broker.encode())], pq=True),
+        "pq-padded": browser_hello([(0, host.encode())], pq=True, pad=512),
+        "pq-nosni": browser_hello(None, pq=True),
+        "classic": browser_hello([(0, b"kafka.example.com")], pq=False),
+        "sni-two-entries": browser_hello([(1, b"ignored"),
                                          (0, b"second.example.com")],
                                         pq=False),
-        "sni-other-type-only": client_hello([(2, b"not-a-host-name")],
+        "sni-other-type-only": browser_hello([(2, b"not-a-host-name")],
                                             pq=False),
-        "sni-nul": client_hello([(0, b"evil\x00.example.com")], pq=False),
+        "sni-nul": browser_hello([(0, b"evil\x00.example.com")], pq=False),
     }
     for name, msg in built.items():
-        seeds[name] = frame(msg, 16384)
+        seeds[name] = records(msg, 16384)
 
     # other framings of some of them
     for name in ("openssl-tls13", "pq-chrome", "pq-padded"):
         if name not in seeds:
             continue
         msg = message_of(seeds[name])
-        seeds[name + "-512"] = frame(msg, 512)
-        seeds[name + "-hdr-alone"] = frame(msg[:4], 4) + frame(msg[4:],
+        seeds[name + "-512"] = records(msg, 512)
+        seeds[name + "-hdr-alone"] = records(msg[:4], 4) + records(msg[4:],
                                                                 16384)
     msg = message_of(seeds["classic"])
-    seeds["classic-1byte"] = frame(msg, 1, minor=3)
-    seeds["classic-2records-trailing"] = frame(msg, 100) + b"\x14\x03\x03"
+    seeds["classic-1byte"] = records(msg, 1, minor=3)
+    seeds["classic-2records-trailing"] = records(msg, 100) + b"\x14\x03\x03"
 
     # not TLS, or broken
     seeds["http"] = b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n"
@@ -334,7 +266,7 @@ def main():
                                    "0300000000000000000000000000000000")
     seeds["truncated"] = seeds["pq-chrome"][:700]
     seeds["bad-record-len"] = b"\x16\x03\x01\x40\x01" + b"\x01" * 64
-    seeds["not-client-hello"] = frame(b"\x02\x00\x00\x30" + bytes(48),
+    seeds["not-client-hello"] = records(b"\x02\x00\x00\x30" + bytes(48),
                                       16384)
 
     for name, data in sorted(seeds.items()):

@@ -22,10 +22,9 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.dirname(HERE)
 sys.path.insert(0, TESTS)
-sys.path.insert(0, os.path.join(TESTS, "sidecar"))
 
 from sim.harness import SimCA, start_api  # noqa: E402
-from sidecar_harness import DEFAULT_TARGETS  # noqa: E402
+from lib.sidecar import DEFAULT_TARGETS  # noqa: E402
 
 # The path the files get inside the image; the bake test copies DIR there.
 IMAGE_DIR = "/tmp/cclink-bake"

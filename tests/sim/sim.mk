@@ -2,7 +2,7 @@
 # endpoint (stock nginx) and Kafka REST backend. Python standard library
 # only; nothing to build.
 #
-#   make sim-test        the simulator's tests (tests/integration/test_sim_*)
+#   make sim-test        the simulator's tests (tests/sim/selftest)
 #   make sim-check       validate the scenario files
 #   make sim-api         run the API simulator in the foreground with both
 #                        scenarios (SIM_LISTEN, SIM_SCENARIOS, SIM_DIR)
@@ -16,7 +16,7 @@ SIM_DIR       ?= $(BUILD)/sim/api
 SIM_LISTEN    ?= 127.0.0.1:8443
 SIM_SCENARIOS ?= tests/sim/scenarios/aws-dedicated.json \
                  tests/sim/scenarios/azure-centralus.json
-SIM_TESTS     := $(wildcard tests/integration/test_sim_*.py)
+SIM_TESTS     := $(wildcard tests/sim/selftest/test_sim_*.py)
 
 .PHONY: sim-test sim-check sim-api
 

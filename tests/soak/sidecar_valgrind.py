@@ -27,10 +27,9 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests"))
-sys.path.insert(0, os.path.join(REPO, "tests", "sidecar"))
 
 from sim import harness                            # noqa: E402
-import sidecar_harness as sh                       # noqa: E402
+from lib import sidecar as sh                     # noqa: E402
 
 VALGRIND = ["valgrind", "--leak-check=full",
             "--errors-for-leak-kinds=definite,indirect",

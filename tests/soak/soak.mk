@@ -38,11 +38,10 @@ SOAK_ASAN_ENV := $(SOAK_ENV) CCLINK_BUILD=$(ASAN_BUILD) \
 .PHONY: soak soak-ci soak-asan soak-asan-ci soak-deps soak-tools \
         sidecar-valgrind
 
-$(SOAK_LOAD): tests/bench/bench_load.c tests/bench/bench_hello.c \
-              tests/bench/bench_hello.h
+$(SOAK_LOAD): tests/bench/bench_load.c tests/lib/hello.c tests/lib/hello.h
 	mkdir -p $(dir $@)
-	$(CC) $(SOAK_CFLAGS) $(SOAK_WARN) -pthread -o $@ \
-	    tests/bench/bench_load.c tests/bench/bench_hello.c
+	$(CC) $(SOAK_CFLAGS) $(SOAK_WARN) -Itests/lib -pthread -o $@ \
+	    tests/bench/bench_load.c tests/lib/hello.c
 
 $(SOAK_BACKEND): tests/bench/bench_backend.c
 	mkdir -p $(dir $@)

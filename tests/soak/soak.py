@@ -45,11 +45,10 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tests"))
-sys.path.insert(0, os.path.join(REPO, "tests", "sidecar"))
 
 from lib.nginx import Nginx, free_port, wait_for   # noqa: E402
 from sim import harness                            # noqa: E402
-import sidecar_harness as sh                       # noqa: E402
+from lib import sidecar as sh                     # noqa: E402
 
 # the load tools (the benchmark's bench-load and bench-backend) and the
 # sidecar: never the ASan build, which only swaps the module
