@@ -412,8 +412,10 @@ def test_sidecar_discovery_summary(make_proxy, workdir):
     state = os.path.join(workdir, "status")
     finished = int(time.time()) - 30
     write_file(state, sidecar_status(finished))
+    # one worker: each worker keeps its own copy of what it read, and the
+    # check below, that an unchanged stat() keeps it, asks the same one
     proxy = make_proxy("cclink-routes 1\nserial 7\ngroup g 127.0.0.1:1\n"
-                       "route a.example.test g\nend\n")
+                       "route a.example.test g\nend\n", workers=1)
     server_conf(proxy, "cclink_status_sidecar_status %s;\n"
                        "        location /plain { cclink_status; "
                        "cclink_status_sidecar_status off; }" % state)
