@@ -547,6 +547,21 @@ fuzz_rt_render(const cclink_rt_t *rt, fuzz_rt_text_t *t)
         fuzz_rt_text_str(t, cclink_rt_str(rt, r->key_off));
         fuzz_rt_text_str(t, "  ");
         fuzz_rt_text_str(t, cclink_rt_str(rt, groups[r->group].name_off));
+
+        /* the attributes, in their canonical order */
+
+        for (j = 0; j < CCLINK_RT_NATTRS; j++) {
+            if (r->attr_off[j] == 0) {
+                continue;
+            }
+
+            fuzz_rt_text_str(t, " ");
+            fuzz_rt_text_str(t, cclink_rt_attr_names[j]);
+            fuzz_rt_text_str(t, "=");
+            fuzz_rt_text_add(t, cclink_rt_str(rt, r->attr_off[j]),
+                             r->attr_len[j]);
+        }
+
         fuzz_rt_text_str(t, "\n");
     }
 
