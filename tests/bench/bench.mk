@@ -28,12 +28,16 @@ BENCH_SELFTEST := $(BENCH_OUT)/bench-selftest
 
 .PHONY: bench bench-quick bench-tools bench-selftest
 
-$(BENCH_LOAD): $(BENCH_SRC)/bench_load.c tests/lib/hello.c tests/lib/hello.h
+# run.py refuses a tool older than any source here: rebuild on any of them
+BENCH_ALL_SRCS := $(wildcard $(BENCH_SRC)/*.c $(BENCH_SRC)/*.h)
+
+$(BENCH_LOAD): $(BENCH_SRC)/bench_load.c tests/lib/hello.c tests/lib/hello.h \
+               $(BENCH_ALL_SRCS)
 	mkdir -p $(dir $@)
 	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) -Itests/lib -pthread -o $@ \
 	    $(BENCH_SRC)/bench_load.c tests/lib/hello.c
 
-$(BENCH_BACKEND): $(BENCH_SRC)/bench_backend.c
+$(BENCH_BACKEND): $(BENCH_SRC)/bench_backend.c $(BENCH_ALL_SRCS)
 	mkdir -p $(dir $@)
 	$(BENCH_CC) $(BENCH_CFLAGS) $(BENCH_WARN) -pthread -o $@ \
 	    $(BENCH_SRC)/bench_backend.c
