@@ -47,6 +47,13 @@ ngx_int_t ngx_stream_cclink_lookup(ngx_stream_session_t *s,
 /* whether "cclink_route on" is set in a server (its ctx->srv_conf), merged */
 ngx_flag_t ngx_stream_cclink_route_enabled(void **srv_conf);
 
+/*
+ * Replaces the connection's preread buffer with one of size bytes (more
+ * than it holds), keeping what was read. Returns NGX_AGAIN, or NGX_ERROR.
+ */
+ngx_int_t ngx_stream_cclink_buffer_resize(ngx_stream_session_t *s,
+    size_t size);
+
 /* the zone's shared state, or NULL when cclink_routes is not configured */
 ngx_cclink_shm_t *ngx_stream_cclink_shared(ngx_stream_session_t *s);
 

@@ -190,7 +190,6 @@ ngx_stream_cclink_connect_handler(ngx_stream_session_t *s)
 {
     int                                    rc;
     size_t                                 size;
-    ngx_buf_t                             *b;
     ngx_connection_t                      *c;
     cclink_connect_req_t                   req;
     ngx_stream_cclink_connect_ctx_t       *ctx;
@@ -268,18 +267,8 @@ ngx_stream_cclink_connect_handler(ngx_stream_session_t *s)
                                                 NGX_CCLINK_CONNECT_TOO_LARGE);
     }
 
-    b = ngx_create_temp_buf(c->pool, NGX_STREAM_CCLINK_CONNECT_HEAD_MAX);
-    if (b == NULL) {
-        return NGX_ERROR;
-    }
-
-    b->last = ngx_cpymem(b->pos, c->buffer->pos,
-                         c->buffer->last - c->buffer->pos);
-
-    (void) ngx_pfree(c->pool, c->buffer->start);
-    c->buffer = b;
-
-    return NGX_AGAIN;
+    return ngx_stream_cclink_buffer_resize(s,
+                                           NGX_STREAM_CCLINK_CONNECT_HEAD_MAX);
 }
 
 

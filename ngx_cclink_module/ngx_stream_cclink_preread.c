@@ -379,7 +379,6 @@ static ngx_int_t
 ngx_stream_cclink_buffer(ngx_stream_session_t *s, size_t hello_len)
 {
     size_t                        size, old;
-    ngx_buf_t                    *b;
     ngx_connection_t             *c;
     ngx_stream_core_srv_conf_t   *corecf;
 
@@ -411,6 +410,18 @@ ngx_stream_cclink_buffer(ngx_stream_session_t *s, size_t hello_len)
     if (size <= old) {
         return NGX_AGAIN;
     }
+
+    return ngx_stream_cclink_buffer_resize(s, size);
+}
+
+
+ngx_int_t
+ngx_stream_cclink_buffer_resize(ngx_stream_session_t *s, size_t size)
+{
+    ngx_buf_t         *b;
+    ngx_connection_t  *c;
+
+    c = s->connection;
 
     b = ngx_create_temp_buf(c->pool, size);
     if (b == NULL) {
