@@ -34,7 +34,7 @@
 
 
 #define CCLINK_RT_MAGIC           0x4b4e4c43u   /* "CLNK" */
-#define CCLINK_RT_FORMAT          1
+#define CCLINK_RT_FORMAT          2
 
 /* the route table's names for the shared limits of cclink_common.h */
 #define CCLINK_RT_MAX_NAME        CCLINK_NAME_MAX
@@ -84,6 +84,10 @@ typedef struct {
     uint32_t                     zone_len;
     uint32_t                     text_off;   /* as written in the file */
     uint32_t                     text_len;
+    uint32_t                     name_off;   /* canonical: "10.0.0.1",
+                                                "[fd00::1]", with ":port"
+                                                when port_set */
+    uint32_t                     name_len;
 } cclink_rt_addr_t;
 
 
@@ -215,12 +219,8 @@ void cclink_rt_stats(const cclink_rt_t *rt, uint32_t *max_probe,
  */
 
 static inline uint32_t
-cclink_rt_hash(const char *s, size_t len)
+cclink_rt_mix(uint32_t h)
 {
-    uint32_t  h;
-
-    h = cclink_fnv1a(s, len);
-
     h ^= h >> 16;
     h *= 0x85ebca6bu;
     h ^= h >> 13;
@@ -228,6 +228,13 @@ cclink_rt_hash(const char *s, size_t len)
     h ^= h >> 16;
 
     return h;
+}
+
+
+static inline uint32_t
+cclink_rt_hash(const char *s, size_t len)
+{
+    return cclink_rt_mix(cclink_fnv1a(s, len));
 }
 
 

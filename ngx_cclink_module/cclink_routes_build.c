@@ -174,6 +174,9 @@ cclink_rt_build(cclink_rt_parse_t *p, cclink_rt_t **out)
             cclink_rt_put(blob, &at, pa->text, strlen(pa->text),
                           &addrs[gaddr].text_off);
             addrs[gaddr].text_len = (uint32_t) strlen(pa->text);
+            cclink_rt_put(blob, &at, pa->name, strlen(pa->name),
+                          &addrs[gaddr].name_off);
+            addrs[gaddr].name_len = (uint32_t) strlen(pa->name);
 
             if (pa->zone[0]) {
                 cclink_rt_put(blob, &at, pa->zone, strlen(pa->zone),

@@ -9,7 +9,6 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +26,46 @@
  */
 #define CCLINK_RT_MATCH_LIMIT  100000
 #define CCLINK_RT_DEPTH_LIMIT  10000
+
+
+/*
+ * A name's byte as the matcher keeps it: letters folded to lower case,
+ * [a-z0-9._-] as they are, 0 for a byte a host name may not hold.
+ */
+static const unsigned char  cclink_rt_fold[256] = {
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x2d, 0x2e, 0x00,
+    0x30, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37,
+    0x38, 0x39, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67,
+    0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
+    0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77,
+    0x78, 0x79, 0x7a, 0x00, 0x00, 0x00, 0x00, 0x5f,
+    0x00, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66, 0x67,
+    0x68, 0x69, 0x6a, 0x6b, 0x6c, 0x6d, 0x6e, 0x6f,
+    0x70, 0x71, 0x72, 0x73, 0x74, 0x75, 0x76, 0x77,
+    0x78, 0x79, 0x7a, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00
+};
 
 
 struct cclink_rt_regexes_s {
@@ -134,16 +173,15 @@ cclink_rt_regexes_free(cclink_rt_regexes_t *regexes)
 
 
 static int
-cclink_rt_lookup(const cclink_rt_t *rt, uint32_t off, uint32_t mask,
-    const char *s, size_t len, uint32_t *ri)
+cclink_rt_probe(const cclink_rt_t *rt, uint32_t off, uint32_t mask,
+    const char *s, size_t len, uint32_t h, uint32_t *ri)
 {
-    uint32_t                  h, i;
+    uint32_t                  i;
     const uint32_t           *table;
     const cclink_rt_route_t  *routes, *r;
 
     table = (const uint32_t *) ((const char *) rt + off);
     routes = cclink_rt_routes(rt);
-    h = cclink_rt_hash(s, len);
 
     for (i = h & mask; table[i]; i = (i + 1) & mask) {
         r = &routes[table[i] - 1];
@@ -160,14 +198,24 @@ cclink_rt_lookup(const cclink_rt_t *rt, uint32_t off, uint32_t mask,
 }
 
 
+static int
+cclink_rt_lookup(const cclink_rt_t *rt, uint32_t off, uint32_t mask,
+    const char *s, size_t len, uint32_t *ri)
+{
+    return cclink_rt_probe(rt, off, mask, s, len, cclink_rt_hash(s, len),
+                           ri);
+}
+
+
 int
 cclink_rt_match(const cclink_rt_t *rt, const cclink_rt_regexes_t *regexes,
     const char *name, size_t len, cclink_rt_match_t *m)
 {
     int                       rc;
     char                      buf[CCLINK_NAME_MAX + 1];
-    size_t                    i;
-    uint32_t                  ri;
+    size_t                    i, label;
+    uint32_t                  ri, h;
+    unsigned char             ch;
     const uint32_t           *regex;
     const cclink_rt_route_t  *routes;
 
@@ -175,12 +223,39 @@ cclink_rt_match(const cclink_rt_t *rt, const cclink_rt_regexes_t *regexes,
         len--;
     }
 
-    if (!cclink_valid_host(name, len)) {
+    if (len == 0 || len > CCLINK_NAME_MAX) {
         return 0;
     }
 
+    /*
+     * One pass: the checks of cclink_valid_host(), the fold to lower case
+     * and the exact table's hash, as this runs for every connection and
+     * every DNS query.
+     */
+
+    h = CCLINK_FNV1A_BASIS;
+    label = 0;
+
     for (i = 0; i < len; i++) {
-        buf[i] = (char) tolower((unsigned char) name[i]);
+        ch = cclink_rt_fold[(unsigned char) name[i]];
+
+        if (ch == '.') {
+            if (label == 0) {
+                return 0;
+            }
+
+            label = 0;
+
+        } else if (ch == 0 || ++label > CCLINK_LABEL_MAX) {
+            return 0;
+        }
+
+        buf[i] = (char) ch;
+        h = (h ^ ch) * CCLINK_FNV1A_PRIME;
+    }
+
+    if (label == 0) {
+        return 0;
     }
 
     buf[len] = '\0';
@@ -190,7 +265,8 @@ cclink_rt_match(const cclink_rt_t *rt, const cclink_rt_regexes_t *regexes,
     /* 1. exact */
 
     if (rt->counts[CCLINK_RT_EXACT]
-        && cclink_rt_lookup(rt, rt->exact_off, rt->exact_mask, buf, len, &ri))
+        && cclink_rt_probe(rt, rt->exact_off, rt->exact_mask, buf, len,
+                           cclink_rt_mix(h), &ri))
     {
         goto found;
     }

@@ -254,6 +254,44 @@ cclink_rt_index_groups(cclink_rt_parse_t *p)
 }
 
 
+/*
+ * The address as the proxy names it in logs and variables, formatted once
+ * here so that a connection only copies it: "10.0.0.1" or "[fd00::1]",
+ * with ":port" when the table sets the port (else the connection appends
+ * the port it arrived on).
+ */
+
+static void
+cclink_rt_addr_name(cclink_rt_paddr_t *a)
+{
+    char        buf[INET6_ADDRSTRLEN];
+    size_t      n;
+    in_port_t   port;
+    const char  *open, *close;
+
+    if (a->a.u.sa.sa_family == AF_INET6) {
+        (void) inet_ntop(AF_INET6, &a->a.u.sin6.sin6_addr, buf, sizeof(buf));
+        port = ntohs(a->a.u.sin6.sin6_port);
+        open = "[";
+        close = "]";
+
+    } else {
+        (void) inet_ntop(AF_INET, &a->a.u.sin.sin_addr, buf, sizeof(buf));
+        port = ntohs(a->a.u.sin.sin_port);
+        open = "";
+        close = "";
+    }
+
+    n = (size_t) snprintf(a->name, sizeof(a->name), "%s%s%s", open, buf,
+                          close);
+
+    if (a->a.port_set && n < sizeof(a->name)) {
+        (void) snprintf(a->name + n, sizeof(a->name) - n, ":%u",
+                        (unsigned) port);
+    }
+}
+
+
 static int
 cclink_rt_parse_addr(cclink_rt_parse_t *p, uint32_t line, cclink_rt_tok_t *t,
     cclink_rt_paddr_t *a)
@@ -373,6 +411,8 @@ cclink_rt_parse_addr(cclink_rt_parse_t *p, uint32_t line, cclink_rt_tok_t *t,
 
     memcpy(a->text, t->s, t->len);
     a->text[t->len] = '\0';
+
+    cclink_rt_addr_name(a);
 
     return 0;
 
@@ -497,6 +537,7 @@ cclink_rt_line_group(cclink_rt_parse_t *p, uint32_t line, cclink_rt_tok_t *t,
     g->naddrs++;
 
     p->strings += cclink_rt_align(strlen(addr.text) + 1)
+                  + cclink_rt_align(strlen(addr.name) + 1)
                   + cclink_rt_align(strlen(addr.zone) + 1);
 
     return 0;

@@ -36,6 +36,7 @@ typedef struct {
     uint32_t          next;    /* next address of the same group, +1 */
     char              zone[CCLINK_ZONE_MAX + 1];
     char              text[CCLINK_ADDR_TEXT];
+    char              name[CCLINK_ADDR_TEXT];  /* canonical text */
 } cclink_rt_paddr_t;
 
 

@@ -43,6 +43,9 @@ static ngx_int_t ngx_stream_cclink_find_route(ngx_stream_session_t *s,
     ngx_stream_cclink_ctx_t *ctx, const char *name, size_t len);
 static ngx_int_t ngx_stream_cclink_buffer(ngx_stream_session_t *s,
     size_t hello_len);
+static u_char *ngx_stream_cclink_put_port(u_char *p, in_port_t port);
+static socklen_t ngx_stream_cclink_unmap(struct sockaddr *sa,
+    socklen_t socklen, ngx_sockaddr_t *out);
 static ngx_uint_t ngx_stream_cclink_own(ngx_stream_cclink_main_conf_t *mcf,
     struct sockaddr *sa, socklen_t socklen);
 static ngx_uint_t ngx_stream_cclink_is_local(
@@ -221,8 +224,7 @@ static ngx_int_t
 ngx_stream_cclink_find_route(ngx_stream_session_t *s,
     ngx_stream_cclink_ctx_t *ctx, const char *name, size_t len)
 {
-    u_char                          text[NGX_SOCKADDR_STRLEN];
-    size_t                          n;
+    u_char                         *p;
     in_port_t                       port;
     ngx_uint_t                      i, k;
     cclink_rt_t                    *rt;
@@ -297,23 +299,26 @@ ngx_stream_cclink_find_route(ngx_stream_session_t *s,
         a->socklen = ra->socklen;
         ngx_memcpy(&a->sockaddr, &ra->u, ra->socklen);
 
-        if (!ra->port_set) {
-            ngx_inet_set_port(&a->sockaddr.sockaddr, port);
-        }
+        /* the name was formatted by the table's builder: copy it */
 
-        n = ngx_sock_ntop(&a->sockaddr.sockaddr, a->socklen, text,
-                          NGX_SOCKADDR_STRLEN, 1);
-
-        a->name.data = ngx_pnalloc(c->pool, n + ra->zone_len);
+        a->name.data = ngx_pnalloc(c->pool, ra->name_len
+                                   + sizeof(":65535") - 1 + ra->zone_len);
         if (a->name.data == NULL) {
             return NGX_ERROR;
         }
 
-        a->name.len = n;
-        ngx_memcpy(a->name.data, text, n);
+        p = ngx_cpymem(a->name.data, cclink_rt_str(rt, ra->name_off),
+                       ra->name_len);
+
+        if (!ra->port_set) {
+            ngx_inet_set_port(&a->sockaddr.sockaddr, port);
+            p = ngx_stream_cclink_put_port(p, port);
+        }
+
+        a->name.len = p - a->name.data;
 
         a->zone.len = ra->zone_len;
-        a->zone.data = a->name.data + n;
+        a->zone.data = p;
         ngx_memcpy(a->zone.data, cclink_rt_str(rt, ra->zone_off),
                    ra->zone_len);
 
@@ -438,10 +443,37 @@ ngx_stream_cclink_buffer_resize(ngx_stream_session_t *s, size_t size)
 }
 
 
+/* ":port", without going through ngx_sprintf() on every connection */
+
+static u_char *
+ngx_stream_cclink_put_port(u_char *p, in_port_t port)
+{
+    u_char   digits[5];
+    size_t   n;
+
+    n = 0;
+
+    do {
+        digits[n++] = (u_char) ('0' + port % 10);
+        port /= 10;
+    } while (port);
+
+    *p++ = ':';
+
+    while (n) {
+        *p++ = digits[--n];
+    }
+
+    return p;
+}
+
+
 /*
  * Whether an address is one of this proxy's own listening sockets: a
  * listener's exact address, or, for a wildcard listener, any address of
- * this host, on the listener's port.
+ * this host, on the listener's port. An IPv4-mapped IPv6 address
+ * ("::ffff:127.0.0.1") reaches the IPv4 listener, and an IPv6 wildcard
+ * listener with ipv6only=off takes IPv4 connections too.
  */
 
 static ngx_uint_t
@@ -449,8 +481,13 @@ ngx_stream_cclink_own(ngx_stream_cclink_main_conf_t *mcf,
     struct sockaddr *sa, socklen_t socklen)
 {
     in_port_t         port;
+    socklen_t         len;
     ngx_uint_t        i;
+    ngx_sockaddr_t    target, own;
     ngx_listening_t  *ls;
+
+    socklen = ngx_stream_cclink_unmap(sa, socklen, &target);
+    sa = &target.sockaddr;
 
     port = ngx_inet_get_port(sa);
     ls = ngx_cycle->listening.elts;
@@ -458,28 +495,67 @@ ngx_stream_cclink_own(ngx_stream_cclink_main_conf_t *mcf,
     for (i = 0; i < ngx_cycle->listening.nelts; i++) {
 
         if (ls[i].type != SOCK_STREAM
-            || ls[i].sockaddr->sa_family != sa->sa_family
             || ngx_inet_get_port(ls[i].sockaddr) != port)
         {
             continue;
         }
 
         if (ls[i].wildcard) {
-            if (ngx_stream_cclink_is_local(mcf, sa)) {
+            if ((ls[i].sockaddr->sa_family == sa->sa_family
+#if (NGX_HAVE_INET6)
+                 || (ls[i].sockaddr->sa_family == AF_INET6
+                     && !ls[i].ipv6only && sa->sa_family == AF_INET)
+#endif
+                )
+                && ngx_stream_cclink_is_local(mcf, sa))
+            {
                 return 1;
             }
 
             continue;
         }
 
-        if (ngx_cmp_sockaddr(ls[i].sockaddr, ls[i].socklen, sa, socklen, 0)
-            == NGX_OK)
-        {
+        len = ngx_stream_cclink_unmap(ls[i].sockaddr, ls[i].socklen, &own);
+
+        if (ngx_cmp_sockaddr(&own.sockaddr, len, sa, socklen, 0) == NGX_OK) {
             return 1;
         }
     }
 
     return 0;
+}
+
+
+/*
+ * A copy of an address, an IPv4-mapped IPv6 address turned into the IPv4
+ * address it stands for; returns the copy's length
+ */
+
+static socklen_t
+ngx_stream_cclink_unmap(struct sockaddr *sa, socklen_t socklen,
+    ngx_sockaddr_t *out)
+{
+#if (NGX_HAVE_INET6)
+    struct sockaddr_in6  *sin6;
+
+    sin6 = (struct sockaddr_in6 *) sa;
+
+    if (sa->sa_family == AF_INET6
+        && IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
+    {
+        ngx_memzero(&out->sockaddr_in, sizeof(struct sockaddr_in));
+        out->sockaddr_in.sin_family = AF_INET;
+        out->sockaddr_in.sin_port = sin6->sin6_port;
+        ngx_memcpy(&out->sockaddr_in.sin_addr, &sin6->sin6_addr.s6_addr[12],
+                   4);
+
+        return sizeof(struct sockaddr_in);
+    }
+#endif
+
+    ngx_memcpy(out, sa, socklen);
+
+    return socklen;
 }
 
 

@@ -332,6 +332,8 @@ fuzz_rt_check_blob(const cclink_rt_t *rt, size_t size)
 
             fuzz_rt_check_str(rt, size, a->text_off, a->text_len);
             FUZZ_CHECK(a->text_len < CCLINK_RT_ADDR_TEXT);
+            fuzz_rt_check_str(rt, size, a->name_off, a->name_len);
+            FUZZ_CHECK(a->name_len > 0 && a->name_len < CCLINK_RT_ADDR_TEXT);
 
             if (a->u.sa.sa_family == AF_INET) {
                 FUZZ_CHECK(a->socklen == sizeof(struct sockaddr_in));

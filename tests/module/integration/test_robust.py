@@ -103,6 +103,49 @@ def test_loop_address_skipped_others_tried(make_proxy, backends, ca):
     assert proxy.status()["refused"]["loop"] == 0
 
 
+MAPPED = """cclink-routes 1
+serial 1
+group ok 127.0.0.1:{ok}
+group mapped [::ffff:127.0.0.1]
+group dual 127.0.0.2:{dual}
+route exact.example.test ok
+route mapped.example.test mapped
+route dual.example.test dual
+end
+"""
+
+
+@pytest.mark.parametrize("name", ["mapped.example.test",
+                                  "dual.example.test"])
+def test_loop_through_ipv4_mapped_and_dual_stack(make_proxy, backends, ca,
+                                                 name):
+    """An IPv4-mapped IPv6 address of the listener the client came in on,
+    and an IPv4 address of this host on the port of an IPv6 wildcard
+    listener that takes IPv4 too (ipv6only=off): both reach the proxy
+    itself."""
+    ok = backends("ok")
+    dual = free_port()
+    routes = MAPPED.replace("{ok}", str(ok.port)).replace("{dual}",
+                                                          str(dual))
+    proxy = make_proxy(routes, workers=1,
+                       srv_extra="listen [::]:%d ipv6only=off;" % dual)
+    proxy.start()
+    before = open_fds(proxy)
+
+    assert refused(proxy.kafka_port, name)
+
+    wait_for(lambda: proxy.status()["refused"]["loop"] == 1,
+             what="one loop refusal")
+    assert open_fds(proxy) <= before + 1
+    log = proxy.nginx.error_log()
+    assert "worker_connections are not enough" not in log
+    assert "refused (loop)" in log
+
+    with tls_connect(proxy.kafka_port, "exact.example.test",
+                     ca.cert) as t:
+        assert ping(t) == "ok:ping"
+
+
 # -- ClientHello in thousands of records -----------------------------------
 
 def test_hello_in_2900_one_byte_records_read_in_pieces(make_proxy):

@@ -264,6 +264,34 @@ CTEST(routes_addresses)
 }
 
 
+/* the name a connection logs: canonical, the port only when the table set it */
+
+CTEST(routes_address_names)
+{
+    cclink_rt_t             *rt;
+    const cclink_rt_addr_t  *a;
+
+    rt = parse(HDR "group g 10.0.0.1\n"
+               "group g 10.0.0.2:443\n"
+               "group g [FD00:0:0::1]:9092\n"
+               "group g fd00:0::0:2\n"
+               "group g ::ffff:10.0.0.3\n"
+               "route a.b g\nend\n");
+    REQUIRE(rt != NULL);
+    REQUIRE(rt->naddrs == 5);
+
+    a = cclink_rt_addrs(rt);
+    CHECK_STR(cclink_rt_str(rt, a[0].name_off), "10.0.0.1");
+    CHECK(a[0].name_len == strlen("10.0.0.1"));
+    CHECK_STR(cclink_rt_str(rt, a[1].name_off), "10.0.0.2:443");
+    CHECK_STR(cclink_rt_str(rt, a[2].name_off), "[fd00::1]:9092");
+    CHECK_STR(cclink_rt_str(rt, a[2].text_off), "[FD00:0:0::1]:9092");
+    CHECK_STR(cclink_rt_str(rt, a[3].name_off), "[fd00::2]");
+    CHECK_STR(cclink_rt_str(rt, a[4].name_off), "[::ffff:10.0.0.3]");
+    cclink_rt_free(rt);
+}
+
+
 CTEST(routes_crlf_and_tabs)
 {
     cclink_rt_t  *rt;
