@@ -553,6 +553,38 @@ def endpoint_hosts(store, env_id=None, service=None, private=True):
 # ---------------------------------------------------------------------------
 # command line
 
+def organizations(paths):
+    """The files grouped by the organization they describe, in the order
+    given: each group is what one simulator would serve."""
+    groups = {}
+    for path in paths:
+        try:
+            with open(path) as f:
+                org = json.load(f).get("organization", {}).get("id")
+        except (OSError, ValueError, AttributeError):
+            org = None      # load() names what is wrong with it
+        groups.setdefault(org or DEFAULT_ORG, []).append(path)
+    return list(groups.items())
+
+
+def check(paths):
+    """Validates the files, those of one organization merged together."""
+    for org, group in organizations(paths):
+        try:
+            store = load(group)
+        except ScenarioError as e:
+            print("scenario: %s" % e, file=sys.stderr)
+            return 1
+        print("organization %s: %s" % (org, ", ".join(group)))
+        for env in store.environments:
+            counts = ", ".join("%s=%d" % (k, len(store.list(k, env["id"])))
+                               for k in ENV_COLLECTIONS
+                               if store.list(k, env["id"]))
+            print("  %s %s: %s" % (env["id"], env["display_name"], counts))
+        print("  flink_regions=%d" % len(store.list("flink_regions")))
+    return 0
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -563,19 +595,13 @@ def main(argv=None):
         p.add_argument("files", nargs="+")
         p.add_argument("--cluster", required=True)
     args = ap.parse_args(argv)
+    if args.cmd == "check":
+        return check(args.files)
     try:
         store = load(args.files)
     except ScenarioError as e:
         print("scenario: %s" % e, file=sys.stderr)
         return 1
-    if args.cmd == "check":
-        for env in store.environments:
-            counts = ", ".join("%s=%d" % (k, len(store.list(k, env["id"])))
-                               for k in ENV_COLLECTIONS
-                               if store.list(k, env["id"]))
-            print("%s %s: %s" % (env["id"], env["display_name"], counts))
-        print("flink_regions=%d" % len(store.list("flink_regions")))
-        return 0
     cluster = store.cluster(args.cluster)
     if cluster is None:
         print("scenario: no cluster %r" % args.cluster, file=sys.stderr)

@@ -2,6 +2,7 @@
 shapes, pagination, auth, required parameters, headers, admin calls."""
 
 import base64
+import glob
 import json
 import os
 import signal
@@ -615,6 +616,30 @@ def test_bad_scenario_is_refused_with_file_and_place(tmp_path, sim_ca):
                         "check", str(bad)], capture_output=True, text=True)
     assert r.returncode == 1
     assert "bad.json:2:" in r.stderr
+
+
+def test_check_validates_each_organization_with_its_own_files(tmp_path):
+    """`scenario.py check` over every shipped scenario: files of one
+    organization are merged (and must agree), other organizations are
+    checked on their own; a clash inside one organization still fails."""
+    tool = os.path.join(harness.HERE, "scenario.py")
+    files = sorted(glob.glob(os.path.join(harness.SCENARIO_DIR, "*.json")))
+    r = subprocess.run([sys.executable, tool, "check"] + files,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    orgs = [line for line in r.stdout.splitlines()
+            if line.startswith("organization ")]
+    assert len(orgs) >= 3
+    merged = [line for line in orgs if "aws-dedicated.json" in line]
+    assert len(merged) == 1 and "azure-centralus.json" in merged[0]
+
+    aws = os.path.join(harness.SCENARIO_DIR, "aws-dedicated.json")
+    twin = tmp_path / "twin.json"
+    twin.write_text(open(aws).read())
+    r = subprocess.run([sys.executable, tool, "check", aws, str(twin)],
+                       capture_output=True, text=True)
+    assert r.returncode == 1
+    assert "twin.json: duplicate id" in r.stderr
 
 
 def test_basic_auth_header_format_is_standard(sim_api):
