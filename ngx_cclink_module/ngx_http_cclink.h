@@ -188,5 +188,16 @@ void ngx_http_cclink_html(ngx_http_cclink_out_t *o,
 ngx_http_cclink_sidecar_t *ngx_http_cclink_sidecar_read(
     ngx_http_request_t *r, ngx_http_cclink_loc_conf_t *lcf);
 
+/*
+ * The status file's text, line by line, for its readers (the status page
+ * and the health endpoint): each "key value" line goes to a handler with
+ * its line number; a handler that refuses a line records why itself.
+ */
+typedef ngx_int_t (*ngx_http_cclink_sc_line_pt)(void *data, ngx_uint_t line,
+    ngx_str_t *key, u_char *value, u_char *eol);
+
+ngx_int_t ngx_http_cclink_sidecar_lines(u_char *p, u_char *last,
+    ngx_http_cclink_sc_line_pt handler, void *data, const char **error);
+
 
 #endif /* _NGX_HTTP_CCLINK_H_INCLUDED_ */

@@ -25,10 +25,9 @@
 
 
 /* the status file is a few short lines; anything longer is refused */
-#define NGX_HTTP_CCLINK_HEALTH_FILE_MAX   1024
+#define NGX_HTTP_CCLINK_HEALTH_FILE_MAX   NGX_HTTP_CCLINK_SC_FILE_MAX
 #define NGX_HTTP_CCLINK_HEALTH_ERR_MAX    160
 #define NGX_HTTP_CCLINK_HEALTH_BODY_MAX   256
-#define NGX_HTTP_CCLINK_HEALTH_MAGIC      "cclink-status 1"
 
 
 /* what a worker last read of the status file, and from which file */
@@ -39,6 +38,7 @@ typedef struct {
     time_t                        mtime;
 
     ngx_uint_t                    ok;        /* parsed */
+    ngx_uint_t                    have_complete;     /* the line seen */
     time_t                        last_complete;     /* 0: never */
     uint64_t                      serial;
     u_char                        error[NGX_HTTP_CCLINK_HEALTH_ERR_MAX];
@@ -63,6 +63,8 @@ static void ngx_http_cclink_health_read(ngx_http_request_t *r,
     ngx_http_cclink_health_loc_conf_t *lcf, ngx_fd_t fd);
 static ngx_int_t ngx_http_cclink_health_parse(
     ngx_http_cclink_health_cache_t *c, u_char *p, u_char *last);
+static ngx_int_t ngx_http_cclink_health_line(void *data, ngx_uint_t line,
+    ngx_str_t *key, u_char *v, u_char *eol);
 static void ngx_http_cclink_health_fail(ngx_http_cclink_health_cache_t *c,
     const char *what, ngx_err_t err);
 static void *ngx_http_cclink_health_create_loc_conf(ngx_conf_t *cf);
@@ -365,66 +367,59 @@ static ngx_int_t
 ngx_http_cclink_health_parse(ngx_http_cclink_health_cache_t *c, u_char *p,
     u_char *last)
 {
-    u_char      *eol, *sp;
-    size_t       len;
-    ngx_int_t    n;
-    ngx_uint_t   line, have_complete;
+    const char  *error;
 
     c->ok = 0;
+    c->have_complete = 0;
     c->last_complete = 0;
     c->serial = 0;
-    have_complete = 0;
 
-    for (line = 1; p < last; line++, p = eol + 1) {
-        eol = ngx_strlchr(p, last, '\n');
-        if (eol == NULL) {
-            ngx_http_cclink_health_fail(c, "last line not complete", 0);
-            return NGX_ERROR;
+    if (ngx_http_cclink_sidecar_lines(p, last, ngx_http_cclink_health_line,
+                                      c, &error)
+        != NGX_OK)
+    {
+        if (error != NULL) {
+            ngx_http_cclink_health_fail(c, error, 0);
         }
 
-        len = eol - p;
-
-        if (line == 1) {
-            if (len != sizeof(NGX_HTTP_CCLINK_HEALTH_MAGIC) - 1
-                || ngx_strncmp(p, NGX_HTTP_CCLINK_HEALTH_MAGIC, len) != 0)
-            {
-                ngx_http_cclink_health_fail(c, "not a cclink-status 1 file",
-                                            0);
-                return NGX_ERROR;
-            }
-
-            continue;
-        }
-
-        sp = ngx_strlchr(p, eol, ' ');
-        if (sp == NULL) {
-            continue;
-        }
-
-        if (sp - p == 13 && ngx_strncmp(p, "last_complete", 13) == 0) {
-            n = ngx_atotm(sp + 1, eol - sp - 1);
-            if (n == NGX_ERROR) {
-                ngx_http_cclink_health_fail(c, "bad last_complete", 0);
-                return NGX_ERROR;
-            }
-
-            c->last_complete = (time_t) n;
-            have_complete = 1;
-
-        } else if (sp - p == 6 && ngx_strncmp(p, "serial", 6) == 0) {
-            n = ngx_atoof(sp + 1, eol - sp - 1);
-            c->serial = (n == NGX_ERROR) ? 0 : (uint64_t) n;
-        }
+        return NGX_ERROR;
     }
 
-    if (!have_complete) {
-        ngx_http_cclink_health_fail(c, line == 1 ? "empty file"
-                                    : "no last_complete line", 0);
+    if (!c->have_complete) {
+        ngx_http_cclink_health_fail(c, "no last_complete line", 0);
         return NGX_ERROR;
     }
 
     c->ok = 1;
     c->error_len = 0;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_cclink_health_line(void *data, ngx_uint_t line, ngx_str_t *key,
+    u_char *v, u_char *eol)
+{
+    ngx_int_t                        n;
+    ngx_http_cclink_health_cache_t  *c;
+
+    c = data;
+
+    if (key->len == 13 && ngx_strncmp(key->data, "last_complete", 13) == 0) {
+        n = ngx_atotm(v, eol - v);
+        if (n == NGX_ERROR) {
+            ngx_http_cclink_health_fail(c, "bad last_complete", 0);
+            return NGX_ERROR;
+        }
+
+        c->last_complete = (time_t) n;
+        c->have_complete = 1;
+
+    } else if (key->len == 6 && ngx_strncmp(key->data, "serial", 6) == 0) {
+        n = ngx_atoof(v, eol - v);
+        c->serial = (n == NGX_ERROR) ? 0 : (uint64_t) n;
+    }
 
     return NGX_OK;
 }

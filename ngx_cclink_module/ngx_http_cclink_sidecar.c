@@ -7,7 +7,9 @@
  * stat() shows it was replaced (inode, size or mtime changed) and keeps
  * what it read in its copy of the location's configuration; nothing is
  * parsed on a request otherwise. A file that cannot be read or parsed is
- * reported on the page, not as a failed request.
+ * reported on the page, not as a failed request. The walk over the
+ * file's lines (ngx_http_cclink_sidecar_lines()) serves the health
+ * endpoint too.
  */
 
 #include <ngx_config.h>
@@ -22,9 +24,9 @@
 
 static void ngx_http_cclink_sidecar_load(ngx_http_request_t *r,
     ngx_http_cclink_sidecar_t *sc, ngx_fd_t fd);
-static ngx_int_t ngx_http_cclink_sidecar_parse(ngx_http_cclink_sidecar_t *sc,
-    u_char *p, u_char *last);
-static ngx_int_t ngx_http_cclink_sidecar_line(ngx_http_cclink_sidecar_t *sc,
+static ngx_int_t ngx_http_cclink_sidecar_line(void *data, ngx_uint_t line,
+    ngx_str_t *key, u_char *v, u_char *eol);
+static ngx_int_t ngx_http_cclink_sidecar_value(ngx_http_cclink_sidecar_t *sc,
     ngx_str_t *key, u_char *v, u_char *eol);
 static ngx_int_t ngx_http_cclink_sidecar_error(ngx_http_cclink_sidecar_t *sc,
     u_char *v, u_char *eol);
@@ -109,8 +111,9 @@ static void
 ngx_http_cclink_sidecar_load(ngx_http_request_t *r,
     ngx_http_cclink_sidecar_t *sc, ngx_fd_t fd)
 {
-    ssize_t  n;
-    u_char   buf[NGX_HTTP_CCLINK_SC_FILE_MAX + 1];
+    ssize_t      n;
+    u_char       buf[NGX_HTTP_CCLINK_SC_FILE_MAX + 1];
+    const char  *error;
 
     n = pread(fd, buf, sizeof(buf), 0);
 
@@ -124,7 +127,15 @@ ngx_http_cclink_sidecar_load(ngx_http_request_t *r,
         return;
     }
 
-    if (ngx_http_cclink_sidecar_parse(sc, buf, buf + n) != NGX_OK) {
+    if (ngx_http_cclink_sidecar_lines(buf, buf + n,
+                                      ngx_http_cclink_sidecar_line, sc,
+                                      &error)
+        != NGX_OK)
+    {
+        if (error != NULL) {
+            ngx_http_cclink_sidecar_fail(sc, error, 0);
+        }
+
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "cclink status: \"%V\": %V", &sc->path, &sc->error);
         return;
@@ -135,23 +146,26 @@ ngx_http_cclink_sidecar_load(ngx_http_request_t *r,
 
 
 /*
- * "cclink-status 1", then "key value" lines; keys not known here are
- * skipped (later versions add keys). Strings are decoded into sc->text,
- * which holds them all: decoding never makes a text longer.
+ * The lines of a status file: "cclink-status 1", then "key value" lines,
+ * each given to "handler" (a line without a space is skipped). NGX_ERROR
+ * with *error saying why when the text is not such a file; with *error
+ * NULL when the handler refused a line (the handler records why).
  */
 
-static ngx_int_t
-ngx_http_cclink_sidecar_parse(ngx_http_cclink_sidecar_t *sc, u_char *p,
-    u_char *last)
+ngx_int_t
+ngx_http_cclink_sidecar_lines(u_char *p, u_char *last,
+    ngx_http_cclink_sc_line_pt handler, void *data, const char **error)
 {
-    u_char      *eol, *sp, *q;
+    u_char      *eol, *sp;
     ngx_str_t    key;
     ngx_uint_t   line;
+
+    *error = NULL;
 
     for (line = 1; p < last; line++, p = eol + 1) {
         eol = ngx_strlchr(p, last, '\n');
         if (eol == NULL) {
-            ngx_http_cclink_sidecar_fail(sc, "last line not complete", 0);
+            *error = "last line not complete";
             return NGX_ERROR;
         }
 
@@ -161,8 +175,7 @@ ngx_http_cclink_sidecar_parse(ngx_http_cclink_sidecar_t *sc, u_char *p,
                                sizeof(NGX_HTTP_CCLINK_SC_MAGIC) - 1)
                    != 0)
             {
-                ngx_http_cclink_sidecar_fail(sc, "not a cclink-status 1 "
-                                             "file", 0);
+                *error = "not a cclink-status 1 file";
                 return NGX_ERROR;
             }
 
@@ -177,17 +190,13 @@ ngx_http_cclink_sidecar_parse(ngx_http_cclink_sidecar_t *sc, u_char *p,
         key.data = p;
         key.len = sp - p;
 
-        if (ngx_http_cclink_sidecar_line(sc, &key, sp + 1, eol) != NGX_OK) {
-            q = ngx_snprintf(sc->errtext, NGX_MAX_ERROR_STR,
-                             "line %ui: bad %V", line, &key);
-            sc->error.data = sc->errtext;
-            sc->error.len = q - sc->errtext;
+        if (handler(data, line, &key, sp + 1, eol) != NGX_OK) {
             return NGX_ERROR;
         }
     }
 
     if (line == 1) {
-        ngx_http_cclink_sidecar_fail(sc, "empty file", 0);
+        *error = "empty file";
         return NGX_ERROR;
     }
 
@@ -195,8 +204,36 @@ ngx_http_cclink_sidecar_parse(ngx_http_cclink_sidecar_t *sc, u_char *p,
 }
 
 
+/*
+ * The status page's keys; keys not known here are skipped (later
+ * versions add keys). Strings are decoded into sc->text, which holds them
+ * all: decoding never makes a text longer.
+ */
+
 static ngx_int_t
-ngx_http_cclink_sidecar_line(ngx_http_cclink_sidecar_t *sc, ngx_str_t *key,
+ngx_http_cclink_sidecar_line(void *data, ngx_uint_t line, ngx_str_t *key,
+    u_char *v, u_char *eol)
+{
+    u_char                     *q;
+    ngx_http_cclink_sidecar_t  *sc;
+
+    sc = data;
+
+    if (ngx_http_cclink_sidecar_value(sc, key, v, eol) == NGX_OK) {
+        return NGX_OK;
+    }
+
+    q = ngx_snprintf(sc->errtext, NGX_MAX_ERROR_STR, "line %ui: bad %V",
+                     line, key);
+    sc->error.data = sc->errtext;
+    sc->error.len = q - sc->errtext;
+
+    return NGX_ERROR;
+}
+
+
+static ngx_int_t
+ngx_http_cclink_sidecar_value(ngx_http_cclink_sidecar_t *sc, ngx_str_t *key,
     u_char *v, u_char *eol)
 {
     off_t   n;

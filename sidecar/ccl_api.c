@@ -434,7 +434,7 @@ ccl_api_get(ccl_api_t *api, const char *path_query, json_t **out,
 
 int
 ccl_api_list(ccl_api_t *api, const char *path, const char *query,
-    ccl_api_parse_pt parse, const char *env, ccl_model_t *m,
+    ccl_model_item_pt item, const char *env, ccl_model_t *m,
     ccl_calls_t *calls)
 {
     int           rc;
@@ -486,7 +486,7 @@ ccl_api_list(ccl_api_t *api, const char *path, const char *query,
             rec->items += (unsigned) json_array_size(data);
         }
 
-        if (parse(m, env, page, rec->call, &bad) != 0) {
+        if (ccl_model_parse(m, env, page, rec->call, &bad, item) != 0) {
             ccl_api_set_error(rec, "page %u: unexpected response shape "
                               "(no \"data\" array)", rec->pages);
             json_decref(page);

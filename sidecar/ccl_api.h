@@ -4,7 +4,7 @@
  * The Confluent Cloud API client: list calls with pagination, retries and
  * a record of every call for the state file.
  *
- * ccl_api_list(api, path, query, parse, env, model, calls) lists one
+ * ccl_api_list(api, path, query, item, env, model, calls) lists one
  * collection:
  *
  *  - the first request is base_url + path + "?" + query + "&page_size=N";
@@ -16,7 +16,8 @@
  *    X-RateLimit-Reset, else capped exponential backoff with jitter; 5xx
  *    (but 501), transport errors and unparsable bodies (a truncated
  *    response) back off the same way; other statuses fail at once;
- *  - every page goes through "parse" (a ccl_model_parse_* function).
+ *  - every page goes through ccl_model_parse() with "item", the
+ *    element parser of that API (ccl_model_network_item, ...).
  *
  * It returns CCL_API_OK, CCL_API_UNAVAILABLE (the server answered 404,
  * 405 or 501: the API does not exist there; the caller may fall back) or
@@ -72,9 +73,6 @@ typedef struct {
 } ccl_calls_t;
 
 
-typedef int (*ccl_api_parse_pt)(ccl_model_t *m, const char *env,
-    json_t *page, const char *call, unsigned *bad);
-
 typedef void (*ccl_api_sleep_pt)(uint64_t ms, void *data);
 
 
@@ -92,7 +90,7 @@ int ccl_api_init(ccl_api_t *api, const ccl_conf_t *conf,
 void ccl_api_release(ccl_api_t *api);
 
 int ccl_api_list(ccl_api_t *api, const char *path, const char *query,
-    ccl_api_parse_pt parse, const char *env, ccl_model_t *m,
+    ccl_model_item_pt item, const char *env, ccl_model_t *m,
     ccl_calls_t *calls);
 
 /*

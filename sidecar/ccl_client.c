@@ -43,6 +43,8 @@ static void ccl_client_prune(const char *path, const char *keep1,
     const char *keep2);
 static int ccl_client_cmd(ccl_buf_t *out, const char *title,
     const char *cmd);
+static int ccl_client_run(ccl_buf_t *out, const char *title,
+    const char *url, const char *file);
 
 
 int
@@ -96,12 +98,38 @@ ccl_client_cmd(ccl_buf_t *out, const char *title, const char *cmd)
 }
 
 
+/*
+ * The row for a script to download, read and run: with sh ("x.sh") or
+ * with PowerShell ("x.ps1").
+ */
+
+static int
+ccl_client_run(ccl_buf_t *out, const char *title, const char *url,
+    const char *file)
+{
+    char  cmd[2048];
+
+    if (ccl_str_has_suffix(file, ".ps1")) {
+        (void) ccl_snprintf(cmd, sizeof(cmd), "Invoke-WebRequest"
+                            " -UseBasicParsing %s%s -OutFile %s; notepad"
+                            " %s; powershell -ExecutionPolicy Bypass -File"
+                            " %s", url, file, file, file, file);
+
+    } else {
+        (void) ccl_snprintf(cmd, sizeof(cmd), "curl -fsSO %s%s && less %s"
+                            " && sudo sh %s", url, file, file, file);
+    }
+
+    return ccl_client_cmd(out, title, cmd);
+}
+
+
 int
 ccl_client_render_index(const ccl_conf_t *conf, const ccl_strv_t *zones,
     ccl_buf_t *out)
 {
     int          rc, k;
-    char         url[1024], cmd[2048];
+    char         url[1024];
     size_t       i;
     const char  *name;
 
@@ -158,10 +186,7 @@ ccl_client_render_index(const ccl_conf_t *conf, const ccl_strv_t *zones,
     }
 
     if (rc == 0) {
-        (void) ccl_snprintf(cmd, sizeof(cmd), "curl -fsSO %shosts-apply.sh"
-                            " && less hosts-apply.sh && sudo sh"
-                            " hosts-apply.sh", url);
-        rc = ccl_client_cmd(out, "macOS, Linux", cmd);
+        rc = ccl_client_run(out, "macOS, Linux", url, "hosts-apply.sh");
     }
 
     if (rc == 0) {
@@ -170,12 +195,8 @@ ccl_client_render_index(const ccl_conf_t *conf, const ccl_strv_t *zones,
     }
 
     if (rc == 0) {
-        (void) ccl_snprintf(cmd, sizeof(cmd), "Invoke-WebRequest"
-                            " -UseBasicParsing %shosts-apply.ps1 -OutFile"
-                            " hosts-apply.ps1; notepad hosts-apply.ps1;"
-                            " powershell -ExecutionPolicy Bypass -File"
-                            " hosts-apply.ps1", url);
-        rc = ccl_client_cmd(out, "Windows (elevated PowerShell)", cmd);
+        rc = ccl_client_run(out, "Windows (elevated PowerShell)", url,
+                            "hosts-apply.ps1");
     }
 
     if (rc == 0) {
@@ -199,26 +220,17 @@ ccl_client_render_index(const ccl_conf_t *conf, const ccl_strv_t *zones,
     }
 
     if (rc == 0) {
-        (void) ccl_snprintf(cmd, sizeof(cmd), "curl -fsSO"
-                            " %smacos-resolver.sh && less macos-resolver.sh"
-                            " && sudo sh macos-resolver.sh", url);
-        rc = ccl_client_cmd(out, "macOS", cmd);
+        rc = ccl_client_run(out, "macOS", url, "macos-resolver.sh");
     }
 
     if (rc == 0) {
-        (void) ccl_snprintf(cmd, sizeof(cmd), "curl -fsSO %slinux-dns.sh"
-                            " && less linux-dns.sh && sudo sh linux-dns.sh",
-                            url);
-        rc = ccl_client_cmd(out, "Linux (systemd-resolved)", cmd);
+        rc = ccl_client_run(out, "Linux (systemd-resolved)", url,
+                            "linux-dns.sh");
     }
 
     if (rc == 0) {
-        (void) ccl_snprintf(cmd, sizeof(cmd), "Invoke-WebRequest"
-                            " -UseBasicParsing %swindows-nrpt.ps1 -OutFile"
-                            " windows-nrpt.ps1; notepad windows-nrpt.ps1;"
-                            " powershell -ExecutionPolicy Bypass -File"
-                            " windows-nrpt.ps1", url);
-        rc = ccl_client_cmd(out, "Windows (elevated PowerShell)", cmd);
+        rc = ccl_client_run(out, "Windows (elevated PowerShell)", url,
+                            "windows-nrpt.ps1");
     }
 
     if (rc == 0) {

@@ -52,6 +52,13 @@ struct ccl_opt_s {
 };
 
 
+/* a unit after a number: "ms", "k"; the table ends with a NULL unit */
+typedef struct {
+    const char          *unit;
+    long                 mul;
+} ccl_conf_unit_t;
+
+
 static int ccl_conf_set_environments(ccl_conf_t *c, const ccl_opt_t *opt,
     char **args, int nargs, const char *where);
 static int ccl_conf_set_services(ccl_conf_t *c, const ccl_opt_t *opt,
@@ -74,6 +81,8 @@ static int ccl_conf_option_line(ccl_conf_t *c, const char *where,
     char **args, int nargs, void *data);
 static int ccl_conf_parse_time(const char *s, long *ms);
 static int ccl_conf_parse_size(const char *s, size_t *out);
+static int ccl_conf_parse_unit(const char *s, const ccl_conf_unit_t *units,
+    long max, long *out);
 
 
 #define CCL_OFF(field)  offsetof(ccl_conf_t, field)
@@ -463,55 +472,51 @@ ccl_conf_set_str(char **dst, const char *value)
 }
 
 
+/* "30", "30s", "500ms", "5m", "1h": milliseconds */
+
 static int
 ccl_conf_parse_time(const char *s, long *ms)
 {
-    long         v, mul;
-    char         num[32];
-    size_t       n;
-    const char  *unit;
+    static const ccl_conf_unit_t  units[] = {
+        { "", 1000 }, { "s", 1000 }, { "ms", 1 }, { "m", 60000 },
+        { "h", 3600000 }, { NULL, 0 }
+    };
 
-    n = 0;
-    while (isdigit((unsigned char) s[n])) {
-        n++;
-    }
+    return ccl_conf_parse_unit(s, units, 86400L * 1000, ms);
+}
 
-    if (n == 0 || n >= sizeof(num)) {
+
+/* "4096", "64k", "1M": bytes */
+
+static int
+ccl_conf_parse_size(const char *s, size_t *out)
+{
+    long  v;
+
+    static const ccl_conf_unit_t  units[] = {
+        { "", 1 }, { "k", 1024 }, { "K", 1024 }, { "m", 1024 * 1024 },
+        { "M", 1024 * 1024 }, { NULL, 0 }
+    };
+
+    if (ccl_conf_parse_unit(s, units, 1024L * 1024 * 1024, &v) != 0) {
         return -1;
     }
 
-    memcpy(num, s, n);
-    num[n] = '\0';
-    unit = s + n;
-
-    if (strcmp(unit, "") == 0 || strcmp(unit, "s") == 0) {
-        mul = 1000;
-    } else if (strcmp(unit, "ms") == 0) {
-        mul = 1;
-    } else if (strcmp(unit, "m") == 0) {
-        mul = 60000;
-    } else if (strcmp(unit, "h") == 0) {
-        mul = 3600000;
-    } else {
-        return -1;
-    }
-
-    if (ccl_parse_long(num, 0, 86400L * 1000, &v) != 0) {
-        return -1;
-    }
-
-    *ms = v * mul;
+    *out = (size_t) v;
 
     return 0;
 }
 
 
+/* digits (at most max) and one of the units: their product in *out */
+
 static int
-ccl_conf_parse_size(const char *s, size_t *out)
+ccl_conf_parse_unit(const char *s, const ccl_conf_unit_t *units, long max,
+    long *out)
 {
     long    v;
     char    num[32];
-    size_t  n, mul;
+    size_t  n;
 
     n = 0;
     while (isdigit((unsigned char) s[n])) {
@@ -525,21 +530,19 @@ ccl_conf_parse_size(const char *s, size_t *out)
     memcpy(num, s, n);
     num[n] = '\0';
 
-    if (s[n] == '\0') {
-        mul = 1;
-    } else if ((s[n] == 'k' || s[n] == 'K') && s[n + 1] == '\0') {
-        mul = 1024;
-    } else if ((s[n] == 'm' || s[n] == 'M') && s[n + 1] == '\0') {
-        mul = 1024 * 1024;
-    } else {
+    while (units->unit != NULL && strcmp(s + n, units->unit) != 0) {
+        units++;
+    }
+
+    if (units->unit == NULL) {
         return -1;
     }
 
-    if (ccl_parse_long(num, 0, 1024L * 1024 * 1024, &v) != 0) {
+    if (ccl_parse_long(num, 0, max, &v) != 0) {
         return -1;
     }
 
-    *out = (size_t) v * mul;
+    *out = v * units->mul;
 
     return 0;
 }

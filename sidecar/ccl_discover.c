@@ -98,7 +98,7 @@ ccl_discover_env(ccl_api_t *api, const ccl_conf_t *conf, ccl_discovery_t *d,
     size_t        before, i;
     unsigned      svc, own;
     const char   *fallback_path;
-    ccl_api_parse_pt  fallback;
+    ccl_model_item_pt  fallback;
 
     static const unsigned  services[] = {
         CCL_SVC_KAFKA, CCL_SVC_SCHEMA_REGISTRY, CCL_SVC_FLINK
@@ -111,7 +111,7 @@ ccl_discover_env(ccl_api_t *api, const ccl_conf_t *conf, ccl_discovery_t *d,
     /* which domains and zones exist */
 
     rc = ccl_api_list(api, "/networking/v1/networks", q,
-                      ccl_model_parse_networks, env, &d->model, &d->calls);
+                      ccl_model_network_item, env, &d->model, &d->calls);
     ccl_discover_required(d, rc);
 
     if (ccl_discover_stopped(api, d)) {
@@ -119,7 +119,7 @@ ccl_discover_env(ccl_api_t *api, const ccl_conf_t *conf, ccl_discovery_t *d,
     }
 
     rc = ccl_api_list(api, "/networking/v1/private-link-attachments", q,
-                      ccl_model_parse_platts, env, &d->model, &d->calls);
+                      ccl_model_platt_item, env, &d->model, &d->calls);
     ccl_discover_required(d, rc);
 
     if (ccl_discover_stopped(api, d)) {
@@ -127,7 +127,7 @@ ccl_discover_env(ccl_api_t *api, const ccl_conf_t *conf, ccl_discovery_t *d,
     }
 
     rc = ccl_api_list(api, "/networking/v1/access-points", q,
-                      ccl_model_parse_access_points, env, &d->model,
+                      ccl_model_access_point_item, env, &d->model,
                       &d->calls);
     ccl_discover_required(d, rc);
 
@@ -157,7 +157,7 @@ ccl_discover_env(ccl_api_t *api, const ccl_conf_t *conf, ccl_discovery_t *d,
         before = d->model.nnames;
 
         rc = ccl_api_list(api, "/endpoint/v1/endpoints", q,
-                          ccl_model_parse_endpoints, env, &d->model,
+                          ccl_model_endpoint_item, env, &d->model,
                           &d->calls);
 
         if (rc == CCL_API_FAILED) {
@@ -184,11 +184,11 @@ ccl_discover_env(ccl_api_t *api, const ccl_conf_t *conf, ccl_discovery_t *d,
 
         if (svc == CCL_SVC_KAFKA) {
             fallback_path = "/cmk/v2/clusters";
-            fallback = ccl_model_parse_cmk_clusters;
+            fallback = ccl_model_cmk_cluster_item;
             own = CCL_SRC_CMK;
         } else {
             fallback_path = "/srcm/v3/clusters";
-            fallback = ccl_model_parse_srcm_clusters;
+            fallback = ccl_model_srcm_cluster_item;
             own = CCL_SRC_SRCM;
         }
 
@@ -332,7 +332,7 @@ ccl_discover(ccl_api_t *api, const ccl_conf_t *conf, ccl_discovery_t *d)
 
     if (conf->all_environments) {
         rc = ccl_api_list(api, "/org/v2/environments", "",
-                          ccl_model_parse_environments, NULL, &d->model,
+                          ccl_model_environment_item, NULL, &d->model,
                           &d->calls);
         if (rc != CCL_API_OK) {
             d->complete = 0;
@@ -362,7 +362,7 @@ ccl_discover(ccl_api_t *api, const ccl_conf_t *conf, ccl_discovery_t *d)
 
     if (need_regions && !ccl_discover_stopped(api, d)) {
         rc = ccl_api_list(api, "/fcpm/v2/regions", "",
-                          ccl_model_parse_flink_regions, NULL, &d->model,
+                          ccl_model_flink_region_item, NULL, &d->model,
                           &d->calls);
         if (rc == CCL_API_FAILED) {
             d->complete = 0;

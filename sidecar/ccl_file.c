@@ -21,7 +21,6 @@
 
 static int ccl_file_read_fd(const char *path, int fd, size_t max,
     ccl_buf_t *buf);
-static int ccl_file_write_all(int fd, const void *data, size_t len);
 static int ccl_file_split(const char *path, char *dir, size_t dsize,
     char *base, size_t bsize);
 
@@ -196,7 +195,7 @@ ccl_file_same(const char *path, const void *data, size_t len)
 }
 
 
-static int
+int
 ccl_file_write_all(int fd, const void *data, size_t len)
 {
     ssize_t      n;

@@ -80,5 +80,11 @@ int ccl_file_mkdirs(const char *path);
  */
 int ccl_file_join(char *out, size_t size, const char *dir, const char *name);
 
+/*
+ * Writes all of data to fd, again after EINTR and short writes. Returns 0,
+ * or -1 with errno set (not logged).
+ */
+int ccl_file_write_all(int fd, const void *data, size_t len);
+
 
 #endif /* _CCL_FILE_H_INCLUDED_ */

@@ -172,9 +172,7 @@ ccl_hosts_edit(const char *path, const char *old, size_t len,
 static int
 ccl_hosts_rewrite_in_place(const char *path, const char *data, size_t len)
 {
-    int          fd;
-    ssize_t      n;
-    size_t       done;
+    int  fd;
 
     fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd == -1) {
@@ -183,23 +181,11 @@ ccl_hosts_rewrite_in_place(const char *path, const char *data, size_t len)
         return -1;
     }
 
-    done = 0;
-
-    while (done < len) {
-        n = write(fd, data + done, len - done);
-
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-
-        if (n <= 0) {
-            ccl_log(CCL_LOG_ERROR, "file_error", "op=write path=%s error=%s",
-                    path, strerror(errno));
-            close(fd);
-            return -1;
-        }
-
-        done += (size_t) n;
+    if (ccl_file_write_all(fd, data, len) != 0) {
+        ccl_log(CCL_LOG_ERROR, "file_error", "op=write path=%s error=%s",
+                path, strerror(errno));
+        close(fd);
+        return -1;
     }
 
     if (ftruncate(fd, (off_t) len) != 0 || fsync(fd) != 0) {
@@ -224,8 +210,6 @@ ccl_hosts_backup(const char *path, const char *data, size_t len,
 {
     int          fd;
     char         tmp[4096];
-    size_t       done;
-    ssize_t      n;
     const char  *step;
 
     if (ccl_snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) != 0) {
@@ -240,18 +224,8 @@ ccl_hosts_backup(const char *path, const char *data, size_t len,
     }
 
     step = "write";
-
-    for (done = 0; done < len; done += (size_t) n) {
-        n = write(fd, data + done, len - done);
-
-        if (n < 0 && errno == EINTR) {
-            n = 0;
-            continue;
-        }
-
-        if (n <= 0) {
-            goto failed;
-        }
+    if (ccl_file_write_all(fd, data, len) != 0) {
+        goto failed;
     }
 
     step = "chmod";

@@ -25,17 +25,19 @@
  *
  * Parsers
  *
- *   int ccl_model_parse_X(ccl_model_t *m, const char *env, json_t *page,
- *       const char *call, unsigned *bad);
+ *   int ccl_model_parse(ccl_model_t *m, const char *env, json_t *page,
+ *       const char *call, unsigned *bad, ccl_model_item_pt item);
  *
- * "page" is one decoded list response ({"data": [...], ...}). The parser
- * adds what it finds and returns 0; it returns -1 when the page itself has
- * the wrong shape (no "data" array). An item that cannot be used (a
- * required field missing or of the wrong type, an invalid host name) is
- * skipped, logged with the call and the JSON path of the field, and
- * counted in *bad: the caller treats such a page as a failed call so that
- * a half-understood answer never removes routes. Unknown enum values and
- * missing optional fields are accepted.
+ * "page" is one decoded list response ({"data": [...], ...}); "item" is
+ * the element parser of the API that answered (ccl_model_network_item for
+ * /networking/v1/networks, ...), given each element of data[] in turn.
+ * The parser adds what it finds and returns 0; it returns -1 when the
+ * page itself has the wrong shape (no "data" array). An item that cannot
+ * be used (a required field missing or of the wrong type, an invalid host
+ * name) is skipped, logged with the call and the JSON path of the field,
+ * and counted in *bad: the caller treats such a page as a failed call so
+ * that a half-understood answer never removes routes. Unknown enum values
+ * and missing optional fields are accepted.
  *
  * Ownership: the model owns every string in it; ccl_model_release() frees
  * all. Pointers into the model stay valid until the next add or release.
@@ -146,22 +148,38 @@ typedef struct {
 void ccl_model_init(ccl_model_t *m);
 void ccl_model_release(ccl_model_t *m);
 
-int ccl_model_parse_environments(ccl_model_t *m, const char *env,
-    json_t *page, const char *call, unsigned *bad);
-int ccl_model_parse_endpoints(ccl_model_t *m, const char *env,
-    json_t *page, const char *call, unsigned *bad);
-int ccl_model_parse_cmk_clusters(ccl_model_t *m, const char *env,
-    json_t *page, const char *call, unsigned *bad);
-int ccl_model_parse_srcm_clusters(ccl_model_t *m, const char *env,
-    json_t *page, const char *call, unsigned *bad);
-int ccl_model_parse_flink_regions(ccl_model_t *m, const char *env,
-    json_t *page, const char *call, unsigned *bad);
-int ccl_model_parse_networks(ccl_model_t *m, const char *env,
-    json_t *page, const char *call, unsigned *bad);
-int ccl_model_parse_platts(ccl_model_t *m, const char *env,
-    json_t *page, const char *call, unsigned *bad);
-int ccl_model_parse_access_points(ccl_model_t *m, const char *env,
-    json_t *page, const char *call, unsigned *bad);
+/* the element of data[] being parsed, for errors */
+typedef struct {
+    const char          *call;      /* the API call */
+    size_t               index;     /* the element in data[] */
+    unsigned            *bad;       /* bad elements, counted */
+} ccl_item_ctx_t;
+
+
+typedef int (*ccl_model_item_pt)(ccl_model_t *m, const char *env,
+    json_t *item, ccl_item_ctx_t *ctx);
+
+
+int ccl_model_parse(ccl_model_t *m, const char *env, json_t *page,
+    const char *call, unsigned *bad, ccl_model_item_pt item);
+
+/* the element parsers, one per list API */
+int ccl_model_environment_item(ccl_model_t *m, const char *env,
+    json_t *item, ccl_item_ctx_t *ctx);
+int ccl_model_endpoint_item(ccl_model_t *m, const char *env,
+    json_t *item, ccl_item_ctx_t *ctx);
+int ccl_model_cmk_cluster_item(ccl_model_t *m, const char *env,
+    json_t *item, ccl_item_ctx_t *ctx);
+int ccl_model_srcm_cluster_item(ccl_model_t *m, const char *env,
+    json_t *item, ccl_item_ctx_t *ctx);
+int ccl_model_flink_region_item(ccl_model_t *m, const char *env,
+    json_t *item, ccl_item_ctx_t *ctx);
+int ccl_model_network_item(ccl_model_t *m, const char *env,
+    json_t *item, ccl_item_ctx_t *ctx);
+int ccl_model_platt_item(ccl_model_t *m, const char *env,
+    json_t *item, ccl_item_ctx_t *ctx);
+int ccl_model_access_point_item(ccl_model_t *m, const char *env,
+    json_t *item, ccl_item_ctx_t *ctx);
 
 /*
  * Flink REST and language-service names from the endpoint_suffix of the

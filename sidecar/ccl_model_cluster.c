@@ -1,9 +1,9 @@
 /*
  * Copyright (C) cclink authors
  *
- * The list parsers of the environment, endpoint, Kafka cluster, Schema
- * Registry cluster and Flink region APIs (ccl_model.h), one function per
- * element of data[].
+ * The element parsers of the environment, endpoint, Kafka cluster, Schema
+ * Registry cluster and Flink region APIs (ccl_model.h): one function per
+ * element of data[], each given to ccl_model_parse().
  */
 
 
@@ -18,33 +18,14 @@
 #include "ccl_model_parse.h"
 
 
-static int ccl_model_environment_item(ccl_model_t *m, const char *env,
-    json_t *item, ccl_item_ctx_t *ctx);
-static int ccl_model_endpoint_item(ccl_model_t *m, const char *env,
-    json_t *item, ccl_item_ctx_t *ctx);
-static int ccl_model_cmk_cluster_item(ccl_model_t *m, const char *env,
-    json_t *item, ccl_item_ctx_t *ctx);
 static int ccl_model_cmk_endpoints(ccl_model_t *m, ccl_item_ctx_t *ctx,
     json_t *eps, const char *id, const char *env, const char *network);
 static void ccl_model_cmk_legacy(ccl_model_t *m, ccl_item_ctx_t *ctx,
     const char *id, const char *env, const char *network,
     const char *legacy_bs, const char *legacy_http);
-static int ccl_model_srcm_cluster_item(ccl_model_t *m, const char *env,
-    json_t *item, ccl_item_ctx_t *ctx);
-static int ccl_model_flink_region_item(ccl_model_t *m, const char *env,
-    json_t *item, ccl_item_ctx_t *ctx);
 
 
 int
-ccl_model_parse_environments(ccl_model_t *m, const char *env, json_t *page,
-    const char *call, unsigned *bad)
-{
-    return ccl_model_each(m, env, page, call, bad,
-                          ccl_model_environment_item);
-}
-
-
-static int
 ccl_model_environment_item(ccl_model_t *m, const char *env, json_t *item,
     ccl_item_ctx_t *ctx)
 {
@@ -68,15 +49,6 @@ ccl_model_environment_item(ccl_model_t *m, const char *env, json_t *item,
 
 
 int
-ccl_model_parse_endpoints(ccl_model_t *m, const char *env, json_t *page,
-    const char *call, unsigned *bad)
-{
-    return ccl_model_each(m, env, page, call, bad,
-                          ccl_model_endpoint_item);
-}
-
-
-static int
 ccl_model_endpoint_item(ccl_model_t *m, const char *env, json_t *item,
     ccl_item_ctx_t *ctx)
 {
@@ -174,15 +146,6 @@ ccl_model_endpoint_item(ccl_model_t *m, const char *env, json_t *item,
 
 
 int
-ccl_model_parse_cmk_clusters(ccl_model_t *m, const char *env, json_t *page,
-    const char *call, unsigned *bad)
-{
-    return ccl_model_each(m, env, page, call, bad,
-                          ccl_model_cmk_cluster_item);
-}
-
-
-static int
 ccl_model_cmk_cluster_item(ccl_model_t *m, const char *env, json_t *item,
     ccl_item_ctx_t *ctx)
 {
@@ -376,15 +339,6 @@ ccl_model_cmk_legacy(ccl_model_t *m, ccl_item_ctx_t *ctx, const char *id,
 
 
 int
-ccl_model_parse_srcm_clusters(ccl_model_t *m, const char *env, json_t *page,
-    const char *call, unsigned *bad)
-{
-    return ccl_model_each(m, env, page, call, bad,
-                          ccl_model_srcm_cluster_item);
-}
-
-
-static int
 ccl_model_srcm_cluster_item(ccl_model_t *m, const char *env, json_t *item,
     ccl_item_ctx_t *ctx)
 {
@@ -449,15 +403,6 @@ ccl_model_srcm_cluster_item(ccl_model_t *m, const char *env, json_t *item,
 
 
 int
-ccl_model_parse_flink_regions(ccl_model_t *m, const char *env, json_t *page,
-    const char *call, unsigned *bad)
-{
-    return ccl_model_each(m, env, page, call, bad,
-                          ccl_model_flink_region_item);
-}
-
-
-static int
 ccl_model_flink_region_item(ccl_model_t *m, const char *env, json_t *item,
     ccl_item_ctx_t *ctx)
 {

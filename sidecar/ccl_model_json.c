@@ -198,13 +198,13 @@ ccl_model_valid_id(const char *s)
 }
 
 
-/* the elements of the page's data[], each to parse (ccl_model_parse.h) */
+/* the elements of the page's data[], each to "item" (ccl_model.h) */
 int
-ccl_model_each(ccl_model_t *m, const char *env, json_t *page,
-    const char *call, unsigned *bad, ccl_model_item_pt parse)
+ccl_model_parse(ccl_model_t *m, const char *env, json_t *page,
+    const char *call, unsigned *bad, ccl_model_item_pt item)
 {
     size_t           i;
-    json_t          *data, *item;
+    json_t          *data, *elt;
     ccl_item_ctx_t   ctx;
 
     data = ccl_model_data(page, call);
@@ -215,10 +215,10 @@ ccl_model_each(ccl_model_t *m, const char *env, json_t *page,
     ctx.call = call;
     ctx.bad = bad;
 
-    json_array_foreach(data, i, item) {
+    json_array_foreach(data, i, elt) {
         ctx.index = i;
 
-        if (parse(m, env, item, &ctx) != 0) {
+        if (item(m, env, elt, &ctx) != 0) {
             return -1;
         }
     }

@@ -3,8 +3,8 @@
  *
  * The list parsers of the networking APIs: networks, PrivateLink
  * attachments and access points become domains with their zones
- * (ccl_model.h), one function per element of data[]; Flink names from
- * the networks' endpoint suffix.
+ * (ccl_model.h), one function per element of data[] (each given to
+ * ccl_model_parse()); Flink names from the networks' endpoint suffix.
  */
 
 
@@ -24,12 +24,6 @@ static int ccl_model_add_domain(ccl_model_t *m, ccl_item_ctx_t *ctx,
     int kind, const char *id, const char *env, const char *dns_domain,
     const char *suffix, const char *cloud, const char *region,
     json_t *zones);
-static int ccl_model_network_item(ccl_model_t *m, const char *env,
-    json_t *item, ccl_item_ctx_t *ctx);
-static int ccl_model_platt_item(ccl_model_t *m, const char *env,
-    json_t *item, ccl_item_ctx_t *ctx);
-static int ccl_model_access_point_item(ccl_model_t *m, const char *env,
-    json_t *item, ccl_item_ctx_t *ctx);
 
 
 static int
@@ -156,15 +150,6 @@ ccl_model_add_domain(ccl_model_t *m, ccl_item_ctx_t *ctx, int kind,
 
 
 int
-ccl_model_parse_networks(ccl_model_t *m, const char *env, json_t *page,
-    const char *call, unsigned *bad)
-{
-    return ccl_model_each(m, env, page, call, bad,
-                          ccl_model_network_item);
-}
-
-
-static int
 ccl_model_network_item(ccl_model_t *m, const char *env, json_t *item,
     ccl_item_ctx_t *ctx)
 {
@@ -209,15 +194,6 @@ ccl_model_network_item(ccl_model_t *m, const char *env, json_t *item,
 
 
 int
-ccl_model_parse_platts(ccl_model_t *m, const char *env, json_t *page,
-    const char *call, unsigned *bad)
-{
-    return ccl_model_each(m, env, page, call, bad,
-                          ccl_model_platt_item);
-}
-
-
-static int
 ccl_model_platt_item(ccl_model_t *m, const char *env, json_t *item,
     ccl_item_ctx_t *ctx)
 {
@@ -252,15 +228,6 @@ ccl_model_platt_item(ccl_model_t *m, const char *env, json_t *item,
 
 
 int
-ccl_model_parse_access_points(ccl_model_t *m, const char *env, json_t *page,
-    const char *call, unsigned *bad)
-{
-    return ccl_model_each(m, env, page, call, bad,
-                          ccl_model_access_point_item);
-}
-
-
-static int
 ccl_model_access_point_item(ccl_model_t *m, const char *env, json_t *item,
     ccl_item_ctx_t *ctx)
 {

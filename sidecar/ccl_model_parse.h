@@ -4,12 +4,12 @@
  * For the model's own files (ccl_model*.c): reading the API's list pages
  * into the model (ccl_model.h has the public API).
  *
- * Every list parser (ccl_model_parse_*) has the same shape: the page's
- * "data" array (ccl_model_data: -1 when there is none), then one function
- * per element. ccl_model_each() walks data[] and hands each element to
- * such a function (ccl_model_item_pt) with a ccl_item_ctx_t naming the
- * call and the element's index, for errors. An element function returns
- * 0 when the element was used or left out (a bad one is counted in
+ * Every list is parsed the same way: ccl_model_parse() (ccl_model_json.c)
+ * takes the page's "data" array (ccl_model_data: -1 when there is none)
+ * and hands each element to the API's element function
+ * (ccl_model_item_pt, ccl_model.h) with a ccl_item_ctx_t naming the call
+ * and the element's index, for errors. An element function returns 0
+ * when the element was used or left out (a bad one is counted in
  * *ctx->bad and logged, with the field's name, never its value) and -1
  * only when the model could not be extended (no memory): that stops the
  * walk and the parser returns -1.
@@ -31,21 +31,6 @@
 
 #include "ccl_model.h"
 
-
-typedef struct {
-    const char          *call;      /* the API call, for errors */
-    size_t               index;     /* the element in data[] */
-    unsigned            *bad;       /* bad elements, counted */
-} ccl_item_ctx_t;
-
-
-typedef int (*ccl_model_item_pt)(ccl_model_t *m, const char *env,
-    json_t *item, ccl_item_ctx_t *ctx);
-
-
-/* the list walker */
-int ccl_model_each(ccl_model_t *m, const char *env, json_t *page,
-    const char *call, unsigned *bad, ccl_model_item_pt parse);
 
 /* fields (ccl_model_json.c) */
 int ccl_json_str(json_t *obj, const char *key, const char **out);

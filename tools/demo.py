@@ -33,7 +33,6 @@ docs/main-job.md.
 import argparse
 import json
 import os
-import re
 import shlex
 import shutil
 import signal

@@ -182,6 +182,12 @@ static void bench_patch_name(bench_thread_t *t, uint32_t idx);
 static int bench_thread_init(bench_thread_t *t, unsigned id, unsigned n);
 static void *bench_thread_run(void *arg);
 static void bench_loop(bench_thread_t *t);
+static int bench_timeout(bench_thread_t *t, int cap_ms);
+static int bench_wait(bench_thread_t *t, int timeout,
+    void (*on_stdin)(void));
+static void bench_due(bench_thread_t *t);
+static void bench_stdin_stop(void);
+static void bench_stdin_eof(void);
 static int bench_start_conn(bench_thread_t *t, bench_conn_t *c);
 static void bench_want(bench_conn_t *c, uint32_t events);
 static void bench_event(bench_conn_t *c, uint32_t events);
@@ -832,25 +838,10 @@ bench_thread_run(void *arg)
 static void
 bench_loop(bench_thread_t *t)
 {
-    int                  i, n, timeout;
-    uint64_t             now;
-    bench_conn_t        *c;
-    struct epoll_event   ev[256];
+    int  n;
 
     while (!bench_stop) {
-        timeout = 50;
-        now = bench_now();
-
-        if (t->timers) {
-            if (t->timers->due <= now) {
-                timeout = 0;
-
-            } else if (t->timers->due - now < 50000000ULL) {
-                timeout = (int) ((t->timers->due - now + 999999) / 1000000);
-            }
-        }
-
-        n = epoll_wait(t->ep, ev, 256, timeout);
+        n = bench_wait(t, bench_timeout(t, 50), bench_stdin_stop);
 
         if (n == -1) {
             if (errno == EINTR) {
@@ -862,29 +853,7 @@ bench_loop(bench_thread_t *t)
             break;
         }
 
-        for (i = 0; i < n; i++) {
-            if (ev[i].data.ptr == NULL) {
-                /* stdin (hold, churn) */
-                bench_stop = 2;
-                continue;
-            }
-
-            c = ev[i].data.ptr;
-            bench_event(c, ev[i].events);
-        }
-
-        now = bench_now();
-
-        while (t->timers && t->timers->due <= now) {
-            c = t->timers;
-            bench_timer_del(c);
-            bench_timer_fire(c);
-        }
-
-        if (now - t->last_sweep > 100000000ULL) {
-            t->last_sweep = now;
-            bench_sweep(t, now);
-        }
+        bench_due(t);
 
         if (bench_conf.mode == BENCH_MODE_PING && t->finished == t->nconns) {
             break;
@@ -893,6 +862,108 @@ bench_loop(bench_thread_t *t)
         if (bench_stop == 2) {
             break;
         }
+    }
+}
+
+
+/* how long to wait for events: cap_ms, less when a timer is due sooner */
+
+static int
+bench_timeout(bench_thread_t *t, int cap_ms)
+{
+    uint64_t  now;
+
+    now = bench_now();
+
+    if (t->timers) {
+        if (t->timers->due <= now) {
+            return 0;
+        }
+
+        if (t->timers->due - now < (uint64_t) cap_ms * 1000000ULL) {
+            return (int) ((t->timers->due - now + 999999) / 1000000);
+        }
+    }
+
+    return cap_ms;
+}
+
+
+/*
+ * Waits at most timeout ms and hands each event to its connection; stdin
+ * (registered with a NULL pointer) goes to on_stdin, NULL: ignored.
+ * Returns what epoll_wait() returned.
+ */
+
+static int
+bench_wait(bench_thread_t *t, int timeout, void (*on_stdin)(void))
+{
+    int                  i, n;
+    bench_conn_t        *c;
+    struct epoll_event   ev[256];
+
+    n = epoll_wait(t->ep, ev, 256, timeout);
+
+    for (i = 0; i < n; i++) {
+        if (ev[i].data.ptr == NULL) {
+            if (on_stdin != NULL) {
+                on_stdin();
+            }
+
+            continue;
+        }
+
+        c = ev[i].data.ptr;
+        bench_event(c, ev[i].events);
+    }
+
+    return n;
+}
+
+
+/* fires the timers that are due, and sweeps every 100 ms */
+
+static void
+bench_due(bench_thread_t *t)
+{
+    uint64_t       now;
+    bench_conn_t  *c;
+
+    now = bench_now();
+
+    while (t->timers && t->timers->due <= now) {
+        c = t->timers;
+        bench_timer_del(c);
+        bench_timer_fire(c);
+    }
+
+    if (now - t->last_sweep > 100000000ULL) {
+        t->last_sweep = now;
+        bench_sweep(t, now);
+    }
+}
+
+
+/* stdin readable in the threads' loop: the run ends */
+
+static void
+bench_stdin_stop(void)
+{
+    bench_stop = 2;
+}
+
+
+/* stdin readable in churn: its end ends the run */
+
+static void
+bench_stdin_eof(void)
+{
+    char     buf[256];
+    ssize_t  r;
+
+    r = read(STDIN_FILENO, buf, sizeof(buf));
+    if (r <= 0) {
+        bench_stop = 1;
     }
 }
 
@@ -1879,24 +1950,8 @@ bench_run_hold(void)
         }
 
         /* one pass of the loop */
-        {
-            int                  k, n;
-            bench_conn_t        *c;
-            struct epoll_event   evs[256];
-
-            n = epoll_wait(t->ep, evs, 256, 50);
-
-            for (k = 0; k < n; k++) {
-                if (evs[k].data.ptr == NULL) {
-                    continue;
-                }
-
-                c = evs[k].data.ptr;
-                bench_event(c, evs[k].events);
-            }
-
-            bench_sweep(t, bench_now());
-        }
+        (void) bench_wait(t, 50, NULL);
+        bench_sweep(t, bench_now());
     }
 
     printf("{\"phase\":\"hello\",\"ok\":%" PRIu64 ",\"failed\":%" PRIu64
@@ -1920,9 +1975,7 @@ bench_run_hold(void)
     next = 0;
 
     for ( ;; ) {
-        int                  k, n;
-        bench_conn_t        *c;
-        struct epoll_event   evs[256];
+        bench_conn_t  *c;
 
         while (next < t->nconns && t->starting < inflight) {
             c = &t->conns[next++];
@@ -1943,17 +1996,7 @@ bench_run_hold(void)
             break;
         }
 
-        n = epoll_wait(t->ep, evs, 256, 50);
-
-        for (k = 0; k < n; k++) {
-            if (evs[k].data.ptr == NULL) {
-                continue;
-            }
-
-            c = evs[k].data.ptr;
-            bench_event(c, evs[k].events);
-        }
-
+        (void) bench_wait(t, 50, NULL);
         bench_sweep(t, bench_now());
     }
 
@@ -2065,54 +2108,8 @@ bench_run_churn(void)
     fflush(stdout);
 
     while (bench_stop == 0 && bench_now() < deadline) {
-        int                  k, m, timeout;
-        uint64_t             now;
-        bench_conn_t        *c;
-        struct epoll_event   evs[256];
-
-        timeout = 20;
-        now = bench_now();
-
-        if (t->timers) {
-            if (t->timers->due <= now) {
-                timeout = 0;
-
-            } else if (t->timers->due - now < 20000000ULL) {
-                timeout = (int) ((t->timers->due - now + 999999) / 1000000);
-            }
-        }
-
-        m = epoll_wait(t->ep, evs, 256, timeout);
-
-        for (k = 0; k < m; k++) {
-            if (evs[k].data.ptr == NULL) {
-                char     buf[256];
-                ssize_t  r;
-
-                r = read(STDIN_FILENO, buf, sizeof(buf));
-                if (r <= 0) {
-                    bench_stop = 1;
-                }
-
-                continue;
-            }
-
-            c = evs[k].data.ptr;
-            bench_event(c, evs[k].events);
-        }
-
-        now = bench_now();
-
-        while (t->timers && t->timers->due <= now) {
-            c = t->timers;
-            bench_timer_del(c);
-            bench_timer_fire(c);
-        }
-
-        if (now - t->last_sweep > 100000000ULL) {
-            t->last_sweep = now;
-            bench_sweep(t, now);
-        }
+        (void) bench_wait(t, bench_timeout(t, 20), bench_stdin_eof);
+        bench_due(t);
     }
 
     /* whatever fails from here on is not counted */

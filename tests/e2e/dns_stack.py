@@ -14,7 +14,6 @@ resolv.conf cannot name a port. The laptop's /etc/resolv.conf and
 files are never touched.
 """
 
-import json
 import os
 import re
 import signal
@@ -76,16 +75,7 @@ class DNSProxyHost(stack.ProxyHost):
     def dns_entries(self):
         """The DNS server's access log (dns.log) as dicts: client,
         protocol, name, rcode; one per answered query."""
-        out = []
-        try:
-            with open(os.path.join(self.nginx.prefix, "logs",
-                                   "dns.log")) as f:
-                for line in f:
-                    if line.strip():
-                        out.append(json.loads(line))
-        except FileNotFoundError:
-            pass
-        return out
+        return self.log_entries("dns.log")
 
     def zone_file(self):
         """The zones of the sidecar's dns-zones.txt (client folder)."""

@@ -642,10 +642,14 @@ class ProxyBase:
 
     def access_entries(self):
         """The stream access log as dicts (one per finished connection)."""
+        return self.log_entries("access.log")
+
+    def log_entries(self, name):
+        """A JSON-lines log of the proxy's nginx (logs/NAME) as dicts; []
+        while it does not exist."""
         out = []
         try:
-            with open(os.path.join(self.nginx.prefix, "logs",
-                                   "access.log")) as f:
+            with open(os.path.join(self.nginx.prefix, "logs", name)) as f:
                 for line in f:
                     if line.strip():
                         out.append(json.loads(line))

@@ -67,19 +67,19 @@
 
 typedef struct {
     const char          *key;
-    ccl_api_parse_pt     parse;
+    ccl_model_item_pt    item;
 } fuzz_model_parser_t;
 
 
 static const fuzz_model_parser_t  fuzz_model_parsers[] = {
-    { "environments", ccl_model_parse_environments },
-    { "endpoints", ccl_model_parse_endpoints },
-    { "cmk_clusters", ccl_model_parse_cmk_clusters },
-    { "srcm_clusters", ccl_model_parse_srcm_clusters },
-    { "flink_regions", ccl_model_parse_flink_regions },
-    { "networks", ccl_model_parse_networks },
-    { "platts", ccl_model_parse_platts },
-    { "access_points", ccl_model_parse_access_points },
+    { "environments", ccl_model_environment_item },
+    { "endpoints", ccl_model_endpoint_item },
+    { "cmk_clusters", ccl_model_cmk_cluster_item },
+    { "srcm_clusters", ccl_model_srcm_cluster_item },
+    { "flink_regions", ccl_model_flink_region_item },
+    { "networks", ccl_model_network_item },
+    { "platts", ccl_model_platt_item },
+    { "access_points", ccl_model_access_point_item },
     { NULL, NULL }
 };
 
@@ -479,7 +479,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
 
         bad = 0;
-        rc = mp->parse(&m, "env-fuzz", page, "GET /fuzz", &bad);
+        rc = ccl_model_parse(&m, "env-fuzz", page, "GET /fuzz", &bad,
+                             mp->item);
         FUZZ_CHECK(rc == 0 || rc == -1);
     }
 

@@ -326,32 +326,7 @@ class ApiHandler(SimHandler):
 
     server_version = "cclink-sim-ccloud"
 
-    @property
-    def state(self):
-        return self.server.state
-
     # -- dispatch ------------------------------------------------------
-
-    def do_GET(self):
-        self.dispatch()
-
-    def do_POST(self):
-        self.dispatch()
-
-    def do_PUT(self):
-        self.dispatch()
-
-    def do_PATCH(self):
-        self.dispatch()
-
-    def do_DELETE(self):
-        self.dispatch()
-
-    def do_HEAD(self):
-        self.dispatch()
-
-    def do_OPTIONS(self):
-        self.dispatch()
 
     def dispatch(self):
         url = urlsplit(self.path)

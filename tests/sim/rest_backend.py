@@ -107,31 +107,6 @@ class RestState:
 class RestHandler(SimHandler):
     server_version = "cclink-sim-kafka-rest"
 
-    @property
-    def state(self):
-        return self.server.state
-
-    def do_GET(self):
-        self.dispatch()
-
-    def do_POST(self):
-        self.dispatch()
-
-    def do_PUT(self):
-        self.dispatch()
-
-    def do_PATCH(self):
-        self.dispatch()
-
-    def do_DELETE(self):
-        self.dispatch()
-
-    def do_HEAD(self):
-        self.dispatch()
-
-    def do_OPTIONS(self):
-        self.dispatch()
-
     # -- plumbing --------------------------------------------------------
 
     def base_url(self):

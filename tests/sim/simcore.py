@@ -384,6 +384,36 @@ class SimHandler(BaseHTTPRequestHandler):
     def version_string(self):
         return self.server_version
 
+    @property
+    def state(self):
+        return self.server.state
+
+    # every method goes to dispatch(), which each server's handler defines
+
+    def do_GET(self):
+        self.dispatch()
+
+    def do_POST(self):
+        self.dispatch()
+
+    def do_PUT(self):
+        self.dispatch()
+
+    def do_PATCH(self):
+        self.dispatch()
+
+    def do_DELETE(self):
+        self.dispatch()
+
+    def do_HEAD(self):
+        self.dispatch()
+
+    def do_OPTIONS(self):
+        self.dispatch()
+
+    def dispatch(self):
+        raise NotImplementedError
+
     def log_message(self, fmt, *args):
         log = getattr(self.server, "access_log", None)
         if log is not None:

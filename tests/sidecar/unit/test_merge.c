@@ -175,8 +175,8 @@ test_schema_registry_network_form(void)
                    "\"endpoint_suffix\": "
                    "\"-p9.us-west-2.aws.glb.confluent.cloud\"}}]}", 0, NULL);
     CHECK(j != NULL);
-    CHECK_INT(ccl_model_parse_networks(&m, "env-a", j, "GET networks",
-                                           &bad), 0);
+    CHECK_INT(ccl_model_parse(&m, "env-a", j, "GET networks", &bad,
+                              ccl_model_network_item), 0);
     json_decref(j);
 
     /* srcm/v3 has no field for the network form: not a disagreement */
@@ -238,8 +238,8 @@ test_provisioning_clusters_stay_out(void)
                    "\"lkc-up-p9.us-west-2.aws.glb.confluent.cloud:9092\"},"
                    " \"status\": {\"phase\": \"PROVISIONED\"}}]}", 0, NULL);
     CHECK(j != NULL);
-    CHECK_INT(ccl_model_parse_cmk_clusters(&m, "env-a", j, "GET cmk",
-                                               &bad), 0);
+    CHECK_INT(ccl_model_parse(&m, "env-a", j, "GET cmk", &bad,
+                              ccl_model_cmk_cluster_item), 0);
     json_decref(j);
     CHECK_INT(ccl_model_finish(&m), 0);
 

@@ -41,6 +41,25 @@ load(const char *name)
 }
 
 
+/* a fixture page parsed into m: the bad elements, -1 for a bad page */
+static int
+parse_fixture(ccl_model_t *m, const char *name, const char *env,
+    const char *call, ccl_model_item_pt item)
+{
+    int       rc;
+    json_t   *j;
+    unsigned  bad;
+
+    j = load(name);
+    bad = 0;
+
+    rc = ccl_model_parse(m, env, j, call, &bad, item);
+    json_decref(j);
+
+    return rc == 0 ? (int) bad : -1;
+}
+
+
 static const ccl_name_t *
 find_name(const ccl_model_t *m, const char *host)
 {
@@ -94,22 +113,16 @@ test_host_parsing(void)
 static void
 test_environments(void)
 {
-    json_t       *j;
-    unsigned      bad;
     ccl_model_t   m;
 
-    j = load("fixtures/environments.json");
     ccl_model_init(&m);
-    bad = 0;
 
-    CHECK_INT(ccl_model_parse_environments(&m, NULL, j, "GET envs",
-                                               &bad), 0);
-    CHECK_INT(bad, 0);
+    CHECK_INT(parse_fixture(&m, "fixtures/environments.json", NULL,
+                            "GET envs", ccl_model_environment_item), 0);
     CHECK_INT(m.envs.n, 2);
     CHECK_STR(m.envs.v[0], "env-00000");
     CHECK_STR(m.envs.v[1], "dlz-f3a90de");
 
-    json_decref(j);
     ccl_model_release(&m);
 }
 
@@ -117,19 +130,14 @@ test_environments(void)
 static void
 test_endpoints_private_only(void)
 {
-    json_t            *j;
-    unsigned           bad;
     ccl_model_t        m;
     const ccl_name_t  *n;
 
-    j = load("fixtures/endpoint-v1.json");
     ccl_model_init(&m);
-    bad = 0;
 
-    CHECK_INT(ccl_model_parse_endpoints(&m, "env-00000", j, "GET ep",
-                                            &bad), 0);
+    CHECK_INT(parse_fixture(&m, "fixtures/endpoint-v1.json", "env-00000",
+                            "GET ep", ccl_model_endpoint_item), 0);
     CHECK_INT(ccl_model_finish(&m), 0);
-    CHECK_INT(bad, 0);
 
     /* REST and BOOTSTRAP share one host: one name, both kinds */
     n = find_name(&m, "lkc-abc123-ap12345.us-west-2.aws.accesspoint.glb."
@@ -162,7 +170,6 @@ test_endpoints_private_only(void)
     CHECK_INT(m.regions.n, 1);
     CHECK_STR(m.regions.v[0], "aws/us-west-2");
 
-    json_decref(j);
     ccl_model_release(&m);
 }
 
@@ -170,19 +177,15 @@ test_endpoints_private_only(void)
 static void
 test_cmk_endpoints_map_and_fallbacks(void)
 {
-    json_t            *j;
-    unsigned           bad;
     ccl_model_t        m;
     const ccl_name_t  *n;
 
-    j = load("fixtures/cmk-v2-clusters.json");
     ccl_model_init(&m);
-    bad = 0;
 
-    CHECK_INT(ccl_model_parse_cmk_clusters(&m, "env-00000", j, "GET cmk",
-                                               &bad), 0);
+    CHECK_INT(parse_fixture(&m, "fixtures/cmk-v2-clusters.json",
+                            "env-00000", "GET cmk",
+                            ccl_model_cmk_cluster_item), 0);
     CHECK_INT(ccl_model_finish(&m), 0);
-    CHECK_INT(bad, 0);
 
     /* spec.endpoints keyed by access point id, PNI and PRIVATE_LINK */
     n = find_name(&m, "lkc-s1232-00000.us-central1.gcp.private.confluent."
@@ -221,7 +224,6 @@ test_cmk_endpoints_map_and_fallbacks(void)
     CHECK(ccl_model_cluster(&m, "lkc-public") == NULL);
     CHECK(ccl_model_cluster(&m, "lkc-provisioning") == NULL);
 
-    json_decref(j);
     ccl_model_release(&m);
 }
 
@@ -229,19 +231,14 @@ test_cmk_endpoints_map_and_fallbacks(void)
 static void
 test_networks_domains_and_zones(void)
 {
-    json_t              *j;
-    unsigned             bad;
     ccl_model_t          m;
     const ccl_domain_t  *d;
 
-    j = load("fixtures/networks.json");
     ccl_model_init(&m);
-    bad = 0;
 
-    CHECK_INT(ccl_model_parse_networks(&m, "env-00000", j, "GET nets",
-                                           &bad), 0);
+    CHECK_INT(parse_fixture(&m, "fixtures/networks.json", "env-00000",
+                            "GET nets", ccl_model_network_item), 0);
     CHECK_INT(ccl_model_finish(&m), 0);
-    CHECK_INT(bad, 0);
 
     /* the peering-only network has no DNS domain: no domain */
     CHECK_INT(m.ndomains, 3);
@@ -277,7 +274,6 @@ test_networks_domains_and_zones(void)
     CHECK(ccl_strv_has(&m.regions, "azure/centralus"));
     CHECK(ccl_strv_has(&m.regions, "gcp/us-central1"));
 
-    json_decref(j);
     ccl_model_release(&m);
 }
 
@@ -285,26 +281,16 @@ test_networks_domains_and_zones(void)
 static void
 test_platts_and_access_points(void)
 {
-    json_t              *j;
-    unsigned             bad;
     ccl_model_t          m;
     const ccl_domain_t  *d;
 
     ccl_model_init(&m);
-    bad = 0;
 
-    j = load("fixtures/platts.json");
-    CHECK_INT(ccl_model_parse_platts(&m, "env-00000", j, "GET platts",
-                                         &bad), 0);
-    json_decref(j);
-
-    j = load("fixtures/access-points.json");
-    CHECK_INT(ccl_model_parse_access_points(&m, "env-00000", j,
-                                                "GET aps", &bad), 0);
-    json_decref(j);
-
+    CHECK_INT(parse_fixture(&m, "fixtures/platts.json", "env-00000",
+                            "GET platts", ccl_model_platt_item), 0);
+    CHECK_INT(parse_fixture(&m, "fixtures/access-points.json", "env-00000",
+                            "GET aps", ccl_model_access_point_item), 0);
     CHECK_INT(ccl_model_finish(&m), 0);
-    CHECK_INT(bad, 0);
     CHECK_INT(m.ndomains, 2);
 
     d = ccl_model_domain(&m, "platt-abcedf");
@@ -328,19 +314,15 @@ test_platts_and_access_points(void)
 static void
 test_schema_registry(void)
 {
-    json_t            *j;
-    unsigned           bad;
     ccl_model_t        m;
     const ccl_name_t  *n;
 
-    j = load("fixtures/srcm-v3-clusters.json");
     ccl_model_init(&m);
-    bad = 0;
 
-    CHECK_INT(ccl_model_parse_srcm_clusters(&m, "env-00000", j, "GET sr",
-                                                &bad), 0);
+    CHECK_INT(parse_fixture(&m, "fixtures/srcm-v3-clusters.json",
+                            "env-00000", "GET sr",
+                            ccl_model_srcm_cluster_item), 0);
     CHECK_INT(ccl_model_finish(&m), 0);
-    CHECK_INT(bad, 0);
     CHECK_INT(m.nnames, 3);
 
     n = find_name(&m, "lsrc-abc.us-west-2.aws.private.confluent.cloud");
@@ -353,7 +335,6 @@ test_schema_registry(void)
     CHECK(find_name(&m, "psrc-11111.us-east-1.aws.confluent.cloud")
               == NULL);
 
-    json_decref(j);
     ccl_model_release(&m);
 }
 
@@ -373,8 +354,8 @@ test_flink_regions_filtered(void)
     ccl_strv_add(&m.regions, "aws/us-east-1");
 
     /* without an attachment whose domain holds them: not served */
-    CHECK_INT(ccl_model_parse_flink_regions(&m, NULL, j, "GET regions",
-                                                &bad), 0);
+    CHECK_INT(ccl_model_parse(&m, NULL, j, "GET regions", &bad,
+                              ccl_model_flink_region_item), 0);
     CHECK_INT(ccl_model_finish(&m), 0);
     CHECK_INT(m.nnames, 0);
 
@@ -383,12 +364,12 @@ test_flink_regions_filtered(void)
                    "\"status\": {\"dns_domain\": "
                    "\"us-east-1.aws.private.confluent.cloud\"}}]}", 0, NULL);
     CHECK(p != NULL);
-    CHECK_INT(ccl_model_parse_platts(&m, "env-a", p, "GET platts",
-                                         &bad), 0);
+    CHECK_INT(ccl_model_parse(&m, "env-a", p, "GET platts", &bad,
+                              ccl_model_platt_item), 0);
     json_decref(p);
 
-    CHECK_INT(ccl_model_parse_flink_regions(&m, NULL, j, "GET regions",
-                                                &bad), 0);
+    CHECK_INT(ccl_model_parse(&m, NULL, j, "GET regions", &bad,
+                              ccl_model_flink_region_item), 0);
     CHECK_INT(ccl_model_finish(&m), 0);
     CHECK_INT(bad, 0);
     CHECK_INT(m.nnames, 2);
@@ -405,16 +386,12 @@ test_flink_regions_filtered(void)
 static void
 test_network_flink_names(void)
 {
-    json_t       *j;
-    unsigned      bad;
     ccl_model_t   m;
 
-    j = load("fixtures/networks.json");
     ccl_model_init(&m);
-    bad = 0;
 
-    CHECK_INT(ccl_model_parse_networks(&m, "env-00000", j, "GET nets",
-                                           &bad), 0);
+    CHECK_INT(parse_fixture(&m, "fixtures/networks.json", "env-00000",
+                            "GET nets", ccl_model_network_item), 0);
     CHECK_INT(ccl_model_add_network_flink(&m, "env-00000"), 0);
     CHECK_INT(ccl_model_finish(&m), 0);
 
@@ -424,7 +401,6 @@ test_network_flink_names(void)
                             "cloud") != NULL);
     CHECK_INT(m.nnames, 2);
 
-    json_decref(j);
     ccl_model_release(&m);
 }
 
@@ -432,20 +408,15 @@ test_network_flink_names(void)
 static void
 test_bad_items_are_counted_and_skipped(void)
 {
-    json_t       *j;
-    unsigned      bad;
     ccl_model_t   m;
 
-    j = load("fixtures/bad-items.json");
     ccl_model_init(&m);
-    bad = 0;
 
-    CHECK_INT(ccl_model_parse_cmk_clusters(&m, "env-1", j,
-                                               "GET /cmk/v2/clusters", &bad),
-                  0);
+    CHECK_INT(parse_fixture(&m, "fixtures/bad-items.json", "env-1",
+                            "GET /cmk/v2/clusters",
+                            ccl_model_cmk_cluster_item), 6);
     CHECK_INT(ccl_model_finish(&m), 0);
 
-    CHECK_INT(bad, 6);
     CHECK(ccl_test_log_has("call=\"GET /cmk/v2/clusters\" "
                                "field=data[0].id error=missing"));
     CHECK(ccl_test_log_has("field=data[2].spec.kafka_bootstrap_endpoint"
@@ -460,7 +431,6 @@ test_bad_items_are_counted_and_skipped(void)
               != NULL);
     CHECK_INT(m.nnames, 2);
 
-    json_decref(j);
     ccl_model_release(&m);
 }
 
@@ -476,15 +446,18 @@ test_page_without_data_fails(void)
     bad = 0;
 
     j = json_loads("{\"errors\":[]}", 0, NULL);
-    CHECK_INT(ccl_model_parse_networks(&m, "e", j, "GET x", &bad), -1);
+    CHECK_INT(ccl_model_parse(&m, "e", j, "GET x", &bad,
+                              ccl_model_network_item), -1);
     json_decref(j);
 
     j = json_loads("{\"data\":{}}", 0, NULL);
-    CHECK_INT(ccl_model_parse_endpoints(&m, "e", j, "GET x", &bad), -1);
+    CHECK_INT(ccl_model_parse(&m, "e", j, "GET x", &bad,
+                              ccl_model_endpoint_item), -1);
     json_decref(j);
 
     j = json_loads("[]", 0, NULL);
-    CHECK_INT(ccl_model_parse_platts(&m, "e", j, "GET x", &bad), -1);
+    CHECK_INT(ccl_model_parse(&m, "e", j, "GET x", &bad,
+                              ccl_model_platt_item), -1);
     json_decref(j);
 
     CHECK(ccl_test_log_has("field=data error=\"not an array\""));

@@ -53,12 +53,8 @@ conf_from(ccl_conf_t *c, const char *text)
 }
 
 
-typedef int (*parse_pt)(ccl_model_t *m, const char *env, json_t *page,
-    const char *call, unsigned *bad);
-
-
 static void
-add_fixture(ccl_model_t *m, const char *name, parse_pt parse)
+add_fixture(ccl_model_t *m, const char *name, ccl_model_item_pt item)
 {
     json_t     *j;
     unsigned    bad;
@@ -72,7 +68,9 @@ add_fixture(ccl_model_t *m, const char *name, parse_pt parse)
     ccl_buf_release(&b);
     bad = 0;
 
-    if (j == NULL || parse(m, "env-1", j, name, &bad) != 0 || bad != 0) {
+    if (j == NULL || ccl_model_parse(m, "env-1", j, name, &bad, item) != 0
+        || bad != 0)
+    {
         ctest_fail(__FILE__, __LINE__, "fixture %s did not parse", name);
     }
 
@@ -85,12 +83,12 @@ build_model(ccl_model_t *m, int with_brokers)
 {
     ccl_model_init(m);
 
-    add_fixture(m, "fixtures/plan-networks.json", ccl_model_parse_networks);
-    add_fixture(m, "fixtures/plan-platts.json", ccl_model_parse_platts);
+    add_fixture(m, "fixtures/plan-networks.json", ccl_model_network_item);
+    add_fixture(m, "fixtures/plan-platts.json", ccl_model_platt_item);
     add_fixture(m, "fixtures/plan-access-points.json",
-                ccl_model_parse_access_points);
+                ccl_model_access_point_item);
     add_fixture(m, "fixtures/plan-endpoints.json",
-                ccl_model_parse_endpoints);
+                ccl_model_endpoint_item);
 
     if (with_brokers) {
         ccl_model_add_broker(m, "lkc-3gyjw", "env-1", NULL,
