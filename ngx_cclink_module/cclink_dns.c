@@ -32,6 +32,7 @@ typedef struct {
     uint16_t         nscount;
     uint16_t         arcount;
     size_t           qname_len;      /* wire form, root label included */
+    uint64_t         labels[4];      /* bit i: a label starts at byte i */
     uint16_t         qtype;
     uint16_t         qclass;
     int              hostname;       /* labels are letters, digits, -, _ */
@@ -550,6 +551,8 @@ cclink_dns_parse_question(cclink_dns_query_t *q, size_t *pos,
             return -1;
         }
 
+        q->labels[(p - *pos) >> 6] |= (uint64_t) 1 << ((p - *pos) & 63);
+
         if (l == 0) {
             p++;
             break;
@@ -725,58 +728,65 @@ cclink_dns_skip_name(const cclink_dns_query_t *q, size_t *pos, int *root)
 
 /*
  * Finds the longest zone the question's name is in (compared ASCII-case-
- * insensitively, label by label); *zoff is where the zone starts in the
- * name. Returns 0, or -1 when the name is in none.
+ * insensitively, from a label of the name on); *zoff is where the zone
+ * starts in the name. Returns 0, or -1 when the name is in none.
  */
 
 static int
 cclink_dns_find_zone(const cclink_dns_conf_t *conf,
     const cclink_dns_query_t *q, size_t *zoff)
 {
-    size_t          off, i, z;
+    int             found;
+    size_t          off, i, z, n;
     uint8_t         c;
-    const uint8_t  *name;
+    const uint8_t  *name, *wire;
 
     name = q->p + CCLINK_DNS_HDR;
+    found = 0;
 
-    /* from the longest suffix to the shortest */
+    /* each zone is compared where it would start: at a label, if at all */
 
-    for (off = 0; off < q->qname_len; off += 1 + name[off]) {
+    for (z = 0; z < conf->nzones; z++) {
+        n = conf->zones[z].wire_len;
+        wire = conf->zones[z].wire;
 
-        for (z = 0; z < conf->nzones; z++) {
-            if (conf->zones[z].wire_len != q->qname_len - off) {
-                continue;
-            }
+        if (n > q->qname_len) {
+            continue;
+        }
 
-            /* most names come in lower case: compared as they are first */
+        off = q->qname_len - n;
 
-            if (memcmp(name + off, conf->zones[z].wire,
-                       conf->zones[z].wire_len)
-                == 0)
-            {
-                *zoff = off;
-                return 0;
-            }
+        if (!(q->labels[off >> 6] & ((uint64_t) 1 << (off & 63)))
+            || (found && off >= *zoff))
+        {
+            continue;
+        }
 
-            for (i = 0; i < conf->zones[z].wire_len; i++) {
+        /* most names come in lower case: compared as they are first */
+
+        if (memcmp(name + off, wire, n) != 0) {
+
+            for (i = 0; i < n; i++) {
                 c = name[off + i];
                 if (c >= 'A' && c <= 'Z') {
                     c = (uint8_t) (c + 32);
                 }
 
-                if (c != conf->zones[z].wire[i]) {
+                if (c != wire[i]) {
                     break;
                 }
             }
 
-            if (i == conf->zones[z].wire_len) {
-                *zoff = off;
-                return 0;
+            if (i != n) {
+                continue;
             }
         }
+
+        *zoff = off;
+        found = 1;
     }
 
-    return -1;
+    return found ? 0 : -1;
 }
 
 
