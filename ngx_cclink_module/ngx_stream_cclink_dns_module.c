@@ -214,8 +214,7 @@ static ngx_int_t
 ngx_stream_cclink_dns_udp(ngx_stream_session_t *s)
 {
     u_char                        out[CCLINK_DNS_MAX_REPLY];
-    ngx_buf_t                    *b, reply;
-    ngx_chain_t                   cl, *rc;
+    ngx_buf_t                    *b;
     ngx_connection_t             *c;
     cclink_dns_action_e           action;
     cclink_dns_result_t          *res;
@@ -263,23 +262,15 @@ ngx_stream_cclink_dns_udp(ngx_stream_session_t *s)
         return NGX_OK;
     }
 
-    if (action == CCLINK_DNS_REPLY) {
-        ngx_memzero(&reply, sizeof(ngx_buf_t));
-        reply.pos = out;
-        reply.last = out + res->len;
-        reply.start = out;
-        reply.end = out + res->len;
-        reply.memory = 1;
-        reply.last_buf = 1;
+    /*
+     * one datagram: c->send (sendto() to the client, c->sent counted)
+     * sends it as c->send_chain would, without building a chain
+     */
 
-        cl.buf = &reply;
-        cl.next = NULL;
-
-        rc = c->send_chain(c, &cl, 0);
-
-        if (rc == NGX_CHAIN_ERROR) {
-            return NGX_STREAM_INTERNAL_SERVER_ERROR;
-        }
+    if (action == CCLINK_DNS_REPLY
+        && c->send(c, out, res->len) == NGX_ERROR)
+    {
+        return NGX_STREAM_INTERNAL_SERVER_ERROR;
     }
 
     return NGX_STREAM_OK;
