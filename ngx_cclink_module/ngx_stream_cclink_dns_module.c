@@ -172,8 +172,6 @@ static ngx_stream_variable_t  ngx_stream_cclink_dns_vars[] = {
 };
 
 
-
-
 static ngx_int_t
 ngx_stream_cclink_dns_preread_handler(ngx_stream_session_t *s)
 {
