@@ -25,6 +25,17 @@
 #include "ngx_stream_cclink.h"
 
 
+/*
+ * The pool size of the UDP sessions of a DNS server (one per query).
+ * With nginx's 256 bytes, what a session allocates (the datagram, the
+ * session, its modules' contexts and variables) took three blocks and a
+ * large allocation; it fits in one block of 1024 bytes, a size that
+ * malloc() serves from its per-thread cache. A session that needs more
+ * gets more blocks, as before.
+ */
+#define NGX_STREAM_CCLINK_DNS_POOL_SIZE  1024
+
+
 typedef struct {
     ngx_uint_t                  family;
     u_char                      addr[16];
@@ -77,6 +88,8 @@ static ngx_int_t ngx_stream_cclink_dns_variable(ngx_stream_session_t *s,
     ngx_stream_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_stream_cclink_dns_add_variables(ngx_conf_t *cf);
 static ngx_int_t ngx_stream_cclink_dns_init(ngx_conf_t *cf);
+static ngx_int_t ngx_stream_cclink_dns_init_module(ngx_cycle_t *cycle);
+static ngx_flag_t ngx_stream_cclink_dns_listening(ngx_listening_t *ls);
 static void *ngx_stream_cclink_dns_create_srv_conf(ngx_conf_t *cf);
 static char *ngx_stream_cclink_dns_merge_srv_conf(ngx_conf_t *cf,
     void *parent, void *child);
@@ -140,7 +153,7 @@ ngx_module_t  ngx_stream_cclink_dns_module = {
     ngx_stream_cclink_dns_commands,        /* module directives */
     NGX_STREAM_MODULE,                     /* module type */
     NULL,                                  /* init master */
-    NULL,                                  /* init module */
+    ngx_stream_cclink_dns_init_module,     /* init module */
     NULL,                                  /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
@@ -709,6 +722,77 @@ ngx_stream_cclink_dns_init(ngx_conf_t *cf)
     *h = ngx_stream_cclink_dns_preread_handler;
 
     return NGX_OK;
+}
+
+
+/*
+ * The UDP listening sockets of DNS servers get a pool size for a whole
+ * session (NGX_STREAM_CCLINK_DNS_POOL_SIZE): each query is a session.
+ */
+
+static ngx_int_t
+ngx_stream_cclink_dns_init_module(ngx_cycle_t *cycle)
+{
+    ngx_uint_t        i;
+    ngx_listening_t  *ls;
+
+    ls = cycle->listening.elts;
+
+    for (i = 0; i < cycle->listening.nelts; i++) {
+        if (ls[i].handler == ngx_stream_init_connection
+            && ls[i].type == SOCK_DGRAM
+            && ls[i].pool_size < NGX_STREAM_CCLINK_DNS_POOL_SIZE
+            && ngx_stream_cclink_dns_listening(&ls[i]))
+        {
+            ls[i].pool_size = NGX_STREAM_CCLINK_DNS_POOL_SIZE;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* whether a stream listening socket leads to a server with cclink_dns on */
+
+static ngx_flag_t
+ngx_stream_cclink_dns_listening(ngx_listening_t *ls)
+{
+    ngx_uint_t                         i;
+    ngx_stream_port_t                 *port;
+    ngx_stream_in_addr_t              *addr;
+    ngx_stream_conf_ctx_t             *ctx;
+    ngx_stream_cclink_dns_srv_conf_t  *dscf;
+#if (NGX_HAVE_INET6)
+    ngx_stream_in6_addr_t             *addr6;
+#endif
+
+    port = ls->servers;
+
+    for (i = 0; i < port->naddrs; i++) {
+
+        switch (ls->sockaddr->sa_family) {
+
+#if (NGX_HAVE_INET6)
+        case AF_INET6:
+            addr6 = port->addrs;
+            ctx = addr6[i].conf.ctx;
+            break;
+#endif
+
+        default: /* AF_INET */
+            addr = port->addrs;
+            ctx = addr[i].conf.ctx;
+            break;
+        }
+
+        dscf = ctx->srv_conf[ngx_stream_cclink_dns_module.ctx_index];
+
+        if (dscf->enable == 1) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
