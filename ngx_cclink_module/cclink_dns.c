@@ -32,6 +32,7 @@ typedef struct {
     uint16_t         nscount;
     uint16_t         arcount;
     size_t           qname_len;      /* wire form, root label included */
+    uint64_t         labels[4];      /* bit i: a label starts at byte i */
     uint16_t         qtype;
     uint16_t         qclass;
     int              hostname;       /* labels are letters, digits, -, _ */
@@ -94,6 +95,28 @@ static cclink_dns_action_e cclink_dns_header_only(
 
 static const char  *cclink_dns_rcode_names[] = {
     "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"
+};
+
+
+/*
+ * The bytes of a question's name: 0 a label character (letters, digits,
+ * '-', '_', as cclink_is_label_char()), 1 another printable one, 2 one
+ * shown as '?' in the text form (space, controls, 0x7f and above)
+ */
+
+#define CCLINK_DNS_C2  2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2
+
+static const uint8_t  cclink_dns_chars[256] = {
+    CCLINK_DNS_C2,                                      /* 0x00 */
+    CCLINK_DNS_C2,                                      /* 0x10 */
+    2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1,     /* " !..-./" */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1,     /* "0-9:;<=>?" */
+    1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,     /* "@A-O" */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0,     /* "P-Z[\\]^_" */
+    1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,     /* "`a-o" */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2,     /* "p-z{|}~" */
+    CCLINK_DNS_C2, CCLINK_DNS_C2, CCLINK_DNS_C2, CCLINK_DNS_C2,
+    CCLINK_DNS_C2, CCLINK_DNS_C2, CCLINK_DNS_C2, CCLINK_DNS_C2
 };
 
 
@@ -186,8 +209,16 @@ cclink_dns_answer(const cclink_dns_conf_t *conf, const uint8_t *query,
     cclink_dns_plan_t    plan;
     cclink_dns_query_t   q;
 
-    memset(res, 0, sizeof(*res));
+    /* all but the name's room, which the text form fills */
+
+    res->len = 0;
     res->rcode = -1;
+    res->tc = 0;
+    res->answers = 0;
+    res->routed = 0;
+    res->qtype = 0;
+    res->name[0] = '\0';
+    res->name_len = 0;
 
     /* 1. the header: dropped, or answered with a header only */
 
@@ -497,8 +528,9 @@ static int
 cclink_dns_parse_question(cclink_dns_query_t *q, size_t *pos,
     cclink_dns_result_t *res)
 {
-    size_t   p, n, i;
-    uint8_t  l, c;
+    size_t          p, n, i;
+    uint8_t         l, c, cls, *dst;
+    const uint8_t  *src;
 
     p = *pos;
     n = 0;
@@ -519,6 +551,8 @@ cclink_dns_parse_question(cclink_dns_query_t *q, size_t *pos,
             return -1;
         }
 
+        q->labels[(p - *pos) >> 6] |= (uint64_t) 1 << ((p - *pos) & 63);
+
         if (l == 0) {
             p++;
             break;
@@ -532,20 +566,29 @@ cclink_dns_parse_question(cclink_dns_query_t *q, size_t *pos,
             res->name[n++] = '.';
         }
 
+        /* copied as is, then looked at again only when not a hostname's */
+
+        src = q->p + p + 1;
+        dst = (uint8_t *) res->name + n;
+        cls = 0;
+
         for (i = 0; i < l; i++) {
-            c = q->p[p + 1 + i];
-
-            if (!cclink_is_label_char(c)) {
-                q->hostname = 0;
-
-                if (c <= ' ' || c >= 0x7f) {
-                    c = '?';        /* for logs only */
-                }
-            }
-
-            res->name[n++] = (char) c;
+            c = src[i];
+            cls |= cclink_dns_chars[c];
+            dst[i] = c;
         }
 
+        if (cls) {
+            q->hostname = 0;
+
+            for (i = 0; i < l; i++) {
+                if (cclink_dns_chars[dst[i]] == 2) {
+                    dst[i] = '?';   /* for logs only */
+                }
+            }
+        }
+
+        n += l;
         p += 1 + l;
     }
 
@@ -685,48 +728,65 @@ cclink_dns_skip_name(const cclink_dns_query_t *q, size_t *pos, int *root)
 
 /*
  * Finds the longest zone the question's name is in (compared ASCII-case-
- * insensitively, label by label); *zoff is where the zone starts in the
- * name. Returns 0, or -1 when the name is in none.
+ * insensitively, from a label of the name on); *zoff is where the zone
+ * starts in the name. Returns 0, or -1 when the name is in none.
  */
 
 static int
 cclink_dns_find_zone(const cclink_dns_conf_t *conf,
     const cclink_dns_query_t *q, size_t *zoff)
 {
-    size_t          off, i, z;
+    int             found;
+    size_t          off, i, z, n;
     uint8_t         c;
-    const uint8_t  *name;
+    const uint8_t  *name, *wire;
 
     name = q->p + CCLINK_DNS_HDR;
+    found = 0;
 
-    /* from the longest suffix to the shortest */
+    /* each zone is compared where it would start: at a label, if at all */
 
-    for (off = 0; off < q->qname_len; off += 1 + name[off]) {
+    for (z = 0; z < conf->nzones; z++) {
+        n = conf->zones[z].wire_len;
+        wire = conf->zones[z].wire;
 
-        for (z = 0; z < conf->nzones; z++) {
-            if (conf->zones[z].wire_len != q->qname_len - off) {
-                continue;
-            }
+        if (n > q->qname_len) {
+            continue;
+        }
 
-            for (i = 0; i < conf->zones[z].wire_len; i++) {
+        off = q->qname_len - n;
+
+        if (!(q->labels[off >> 6] & ((uint64_t) 1 << (off & 63)))
+            || (found && off >= *zoff))
+        {
+            continue;
+        }
+
+        /* most names come in lower case: compared as they are first */
+
+        if (memcmp(name + off, wire, n) != 0) {
+
+            for (i = 0; i < n; i++) {
                 c = name[off + i];
                 if (c >= 'A' && c <= 'Z') {
                     c = (uint8_t) (c + 32);
                 }
 
-                if (c != conf->zones[z].wire[i]) {
+                if (c != wire[i]) {
                     break;
                 }
             }
 
-            if (i == conf->zones[z].wire_len) {
-                *zoff = off;
-                return 0;
+            if (i != n) {
+                continue;
             }
         }
+
+        *zoff = off;
+        found = 1;
     }
 
-    return -1;
+    return found ? 0 : -1;
 }
 
 
@@ -746,40 +806,65 @@ cclink_dns_put(cclink_dns_writer_t *w, const void *p, size_t n)
 static void
 cclink_dns_put16(cclink_dns_writer_t *w, uint16_t v)
 {
-    uint8_t  b[2];
+    if (w->full || 2 > CCLINK_DNS_MAX_REPLY - w->n) {
+        w->full = 1;
+        return;
+    }
 
-    b[0] = (uint8_t) (v >> 8);
-    b[1] = (uint8_t) v;
-
-    cclink_dns_put(w, b, 2);
+    w->out[w->n] = (uint8_t) (v >> 8);
+    w->out[w->n + 1] = (uint8_t) v;
+    w->n += 2;
 }
 
 
 static void
 cclink_dns_put32(cclink_dns_writer_t *w, uint32_t v)
 {
-    cclink_dns_put16(w, (uint16_t) (v >> 16));
-    cclink_dns_put16(w, (uint16_t) v);
+    if (w->full || 4 > CCLINK_DNS_MAX_REPLY - w->n) {
+        w->full = 1;
+        return;
+    }
+
+    w->out[w->n] = (uint8_t) (v >> 24);
+    w->out[w->n + 1] = (uint8_t) (v >> 16);
+    w->out[w->n + 2] = (uint8_t) (v >> 8);
+    w->out[w->n + 3] = (uint8_t) v;
+    w->n += 4;
 }
 
 
-/* ID and RD copied, opcode and CD too; RA and AD never set */
+/*
+ * ID and RD copied, opcode and CD too; RA and AD never set. The header
+ * starts every reply: written at out[0] (w->n is 0), it always fits.
+ */
 
 static void
 cclink_dns_header(cclink_dns_writer_t *w, const cclink_dns_query_t *q,
     uint16_t flags, int rcode, uint16_t qd, uint16_t an, uint16_t ns,
     uint16_t ar)
 {
+    uint8_t  *h;
+
     flags |= CCLINK_DNS_QR
              | (q->flags & (CCLINK_DNS_OPCODE | CCLINK_DNS_RD | CCLINK_DNS_CD))
              | (uint16_t) (rcode & 0x0f);
 
-    cclink_dns_put16(w, q->id);
-    cclink_dns_put16(w, flags);
-    cclink_dns_put16(w, qd);
-    cclink_dns_put16(w, an);
-    cclink_dns_put16(w, ns);
-    cclink_dns_put16(w, ar);
+    h = w->out;
+
+    h[0] = (uint8_t) (q->id >> 8);
+    h[1] = (uint8_t) q->id;
+    h[2] = (uint8_t) (flags >> 8);
+    h[3] = (uint8_t) flags;
+    h[4] = (uint8_t) (qd >> 8);
+    h[5] = (uint8_t) qd;
+    h[6] = (uint8_t) (an >> 8);
+    h[7] = (uint8_t) an;
+    h[8] = (uint8_t) (ns >> 8);
+    h[9] = (uint8_t) ns;
+    h[10] = (uint8_t) (ar >> 8);
+    h[11] = (uint8_t) ar;
+
+    w->n = CCLINK_DNS_HDR;
 }
 
 

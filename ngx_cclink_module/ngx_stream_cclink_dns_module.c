@@ -25,6 +25,17 @@
 #include "ngx_stream_cclink.h"
 
 
+/*
+ * The pool size of the UDP sessions of a DNS server (one per query).
+ * With nginx's 256 bytes, what a session allocates (the datagram, the
+ * session, its modules' contexts and variables) took three blocks and a
+ * large allocation; it fits in one block of 1024 bytes, a size that
+ * malloc() serves from its per-thread cache. A session that needs more
+ * gets more blocks, as before.
+ */
+#define NGX_STREAM_CCLINK_DNS_POOL_SIZE  1024
+
+
 typedef struct {
     ngx_uint_t                  family;
     u_char                      addr[16];
@@ -40,9 +51,14 @@ typedef struct {
 } ngx_stream_cclink_dns_srv_conf_t;
 
 
+/*
+ * Over TCP, allocated with the session, name pointing to room for the
+ * longest name. Over UDP, see ngx_stream_cclink_dns_udp().
+ */
+
 typedef struct {
-    ngx_str_t                   rcode;
-    u_char                      name[CCLINK_DNS_MAX_TEXT + 1];
+    const char                 *rcode;     /* NULL before a query */
+    u_char                     *name;
     size_t                      name_len;
     u_char                     *out;       /* TCP: 2 + CCLINK_DNS_MAX_REPLY */
     u_char                     *out_pos;
@@ -52,8 +68,7 @@ typedef struct {
 
 static ngx_int_t ngx_stream_cclink_dns_preread_handler(
     ngx_stream_session_t *s);
-static ngx_int_t ngx_stream_cclink_dns_udp(ngx_stream_session_t *s,
-    ngx_stream_cclink_dns_ctx_t *ctx);
+static ngx_int_t ngx_stream_cclink_dns_udp(ngx_stream_session_t *s);
 static ngx_int_t ngx_stream_cclink_dns_tcp_first(ngx_stream_session_t *s,
     ngx_stream_cclink_dns_ctx_t *ctx);
 static void ngx_stream_cclink_dns_tcp_handler(ngx_event_t *ev);
@@ -61,8 +76,11 @@ static void ngx_stream_cclink_dns_tcp_process(ngx_stream_session_t *s);
 static ngx_int_t ngx_stream_cclink_dns_tcp_query(ngx_stream_session_t *s,
     ngx_stream_cclink_dns_ctx_t *ctx);
 static cclink_dns_action_e ngx_stream_cclink_dns_query(
-    ngx_stream_session_t *s, ngx_stream_cclink_dns_ctx_t *ctx,
-    const u_char *p, size_t len, size_t max, u_char *out, size_t *out_len);
+    ngx_stream_session_t *s, const u_char *p, size_t len, size_t max,
+    u_char *out, cclink_dns_result_t *res);
+static void ngx_stream_cclink_dns_done(ngx_stream_session_t *s,
+    ngx_stream_cclink_dns_ctx_t *ctx, cclink_dns_action_e action,
+    cclink_dns_result_t *res);
 static int ngx_stream_cclink_dns_match(void *data, const char *name,
     size_t len);
 static void ngx_stream_cclink_dns_content_handler(ngx_stream_session_t *s);
@@ -70,6 +88,8 @@ static ngx_int_t ngx_stream_cclink_dns_variable(ngx_stream_session_t *s,
     ngx_stream_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_stream_cclink_dns_add_variables(ngx_conf_t *cf);
 static ngx_int_t ngx_stream_cclink_dns_init(ngx_conf_t *cf);
+static ngx_int_t ngx_stream_cclink_dns_init_module(ngx_cycle_t *cycle);
+static ngx_flag_t ngx_stream_cclink_dns_listening(ngx_listening_t *ls);
 static void *ngx_stream_cclink_dns_create_srv_conf(ngx_conf_t *cf);
 static char *ngx_stream_cclink_dns_merge_srv_conf(ngx_conf_t *cf,
     void *parent, void *child);
@@ -133,7 +153,7 @@ ngx_module_t  ngx_stream_cclink_dns_module = {
     ngx_stream_cclink_dns_commands,        /* module directives */
     NGX_STREAM_MODULE,                     /* module type */
     NULL,                                  /* init master */
-    NULL,                                  /* init module */
+    ngx_stream_cclink_dns_init_module,     /* init module */
     NULL,                                  /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
@@ -141,6 +161,16 @@ ngx_module_t  ngx_stream_cclink_dns_module = {
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
+
+
+/*
+ * A UDP query that is answered or dropped is done with, its session
+ * finalized (and logged), before the preread handler returns: its result
+ * and context need not outlive that, so they are the worker's, not
+ * allocated from the session's pool for each query.
+ */
+static cclink_dns_result_t          ngx_stream_cclink_dns_udp_res;
+static ngx_stream_cclink_dns_ctx_t  ngx_stream_cclink_dns_udp_ctx;
 
 
 static ngx_stream_variable_t  ngx_stream_cclink_dns_vars[] = {
@@ -153,10 +183,6 @@ static ngx_stream_variable_t  ngx_stream_cclink_dns_vars[] = {
 
       ngx_stream_null_variable
 };
-
-
-static ngx_str_t  ngx_stream_cclink_dns_forwarded = ngx_string("FORWARDED");
-static ngx_str_t  ngx_stream_cclink_dns_dropped = ngx_string("DROPPED");
 
 
 static ngx_int_t
@@ -174,6 +200,10 @@ ngx_stream_cclink_dns_preread_handler(ngx_stream_session_t *s)
 
     c = s->connection;
 
+    if (c->type == SOCK_DGRAM) {
+        return ngx_stream_cclink_dns_udp(s);
+    }
+
     ctx = ngx_stream_get_module_ctx(s, ngx_stream_cclink_dns_module);
 
     if (ctx == NULL) {
@@ -185,10 +215,6 @@ ngx_stream_cclink_dns_preread_handler(ngx_stream_session_t *s)
         ngx_stream_set_ctx(s, ctx, ngx_stream_cclink_dns_module);
     }
 
-    if (c->type == SOCK_DGRAM) {
-        return ngx_stream_cclink_dns_udp(s, ctx);
-    }
-
     return ngx_stream_cclink_dns_tcp_first(s, ctx);
 }
 
@@ -196,15 +222,14 @@ ngx_stream_cclink_dns_preread_handler(ngx_stream_session_t *s)
 /* the datagram is all in c->buffer: answer, forward or drop it */
 
 static ngx_int_t
-ngx_stream_cclink_dns_udp(ngx_stream_session_t *s,
-    ngx_stream_cclink_dns_ctx_t *ctx)
+ngx_stream_cclink_dns_udp(ngx_stream_session_t *s)
 {
-    u_char               out[CCLINK_DNS_MAX_REPLY];
-    size_t               len;
-    ngx_buf_t           *b, reply;
-    ngx_chain_t          cl, *rc;
-    ngx_connection_t    *c;
-    cclink_dns_action_e  action;
+    u_char                        out[CCLINK_DNS_MAX_REPLY];
+    ngx_buf_t                    *b;
+    ngx_connection_t             *c;
+    cclink_dns_action_e           action;
+    cclink_dns_result_t          *res;
+    ngx_stream_cclink_dns_ctx_t  *ctx;
 
     c = s->connection;
     b = c->buffer;
@@ -215,30 +240,48 @@ ngx_stream_cclink_dns_udp(ngx_stream_session_t *s,
 
     s->received = b->last - b->pos;
 
-    action = ngx_stream_cclink_dns_query(s, ctx, b->pos, b->last - b->pos,
-                                         CCLINK_DNS_UDP_SIZE, out, &len);
+    res = &ngx_stream_cclink_dns_udp_res;
+
+    action = ngx_stream_cclink_dns_query(s, b->pos, b->last - b->pos,
+                                         CCLINK_DNS_UDP_SIZE, out, res);
+
+    if (action == CCLINK_DNS_FORWARD) {
+        /* the session lives on, and is logged, after this returns */
+
+        ctx = ngx_palloc(c->pool,
+                         sizeof(ngx_stream_cclink_dns_ctx_t) + res->name_len);
+        if (ctx == NULL) {
+            return NGX_ERROR;
+        }
+
+        ctx->name = (u_char *) ctx + sizeof(ngx_stream_cclink_dns_ctx_t);
+
+    } else {
+        ctx = &ngx_stream_cclink_dns_udp_ctx;
+        ctx->name = (u_char *) res->name;
+    }
+
+    ctx->out = NULL;
+    ctx->out_pos = NULL;
+    ctx->out_last = NULL;
+
+    ngx_stream_set_ctx(s, ctx, ngx_stream_cclink_dns_module);
+
+    ngx_stream_cclink_dns_done(s, ctx, action, res);
 
     if (action == CCLINK_DNS_FORWARD) {
         return NGX_OK;
     }
 
-    if (action == CCLINK_DNS_REPLY) {
-        ngx_memzero(&reply, sizeof(ngx_buf_t));
-        reply.pos = out;
-        reply.last = out + len;
-        reply.start = out;
-        reply.end = out + len;
-        reply.memory = 1;
-        reply.last_buf = 1;
+    /*
+     * one datagram: c->send (sendto() to the client, c->sent counted)
+     * sends it as c->send_chain would, without building a chain
+     */
 
-        cl.buf = &reply;
-        cl.next = NULL;
-
-        rc = c->send_chain(c, &cl, 0);
-
-        if (rc == NGX_CHAIN_ERROR) {
-            return NGX_STREAM_INTERNAL_SERVER_ERROR;
-        }
+    if (action == CCLINK_DNS_REPLY
+        && c->send(c, out, res->len) == NGX_ERROR)
+    {
+        return NGX_STREAM_INTERNAL_SERVER_ERROR;
     }
 
     return NGX_STREAM_OK;
@@ -255,10 +298,11 @@ static ngx_int_t
 ngx_stream_cclink_dns_tcp_first(ngx_stream_session_t *s,
     ngx_stream_cclink_dns_ctx_t *ctx)
 {
-    size_t               len, n;
+    size_t               len;
     ngx_buf_t           *b;
     ngx_connection_t    *c;
     cclink_dns_action_e  action;
+    cclink_dns_result_t  res;
 
     c = s->connection;
     b = c->buffer;
@@ -280,17 +324,21 @@ ngx_stream_cclink_dns_tcp_first(ngx_stream_session_t *s,
         return NGX_AGAIN;
     }
 
-    ctx->out = ngx_pnalloc(c->pool, 2 + CCLINK_DNS_MAX_REPLY);
+    ctx->out = ngx_pnalloc(c->pool, 2 + CCLINK_DNS_MAX_REPLY
+                                    + CCLINK_DNS_MAX_TEXT + 1);
     if (ctx->out == NULL) {
         return NGX_ERROR;
     }
 
     ctx->out_pos = ctx->out;
     ctx->out_last = ctx->out;
+    ctx->name = ctx->out + 2 + CCLINK_DNS_MAX_REPLY;
 
-    action = ngx_stream_cclink_dns_query(s, ctx, b->pos + 2, len,
+    action = ngx_stream_cclink_dns_query(s, b->pos + 2, len,
                                          CCLINK_DNS_TCP_SIZE, ctx->out + 2,
-                                         &n);
+                                         &res);
+
+    ngx_stream_cclink_dns_done(s, ctx, action, &res);
 
     if (action == CCLINK_DNS_FORWARD) {
         return NGX_OK;
@@ -300,9 +348,9 @@ ngx_stream_cclink_dns_tcp_first(ngx_stream_session_t *s,
     b->pos += 2 + len;
 
     if (action == CCLINK_DNS_REPLY) {
-        ctx->out[0] = (u_char) (n >> 8);
-        ctx->out[1] = (u_char) n;
-        ctx->out_last = ctx->out + 2 + n;
+        ctx->out[0] = (u_char) (res.len >> 8);
+        ctx->out[1] = (u_char) res.len;
+        ctx->out_last = ctx->out + 2 + res.len;
     }
 
     /* the connection is ours from now on */
@@ -452,9 +500,10 @@ static ngx_int_t
 ngx_stream_cclink_dns_tcp_query(ngx_stream_session_t *s,
     ngx_stream_cclink_dns_ctx_t *ctx)
 {
-    size_t               len, n;
+    size_t               len;
     ngx_buf_t           *b;
     cclink_dns_action_e  action;
+    cclink_dns_result_t  res;
 
     b = s->connection->buffer;
 
@@ -475,9 +524,11 @@ ngx_stream_cclink_dns_tcp_query(ngx_stream_session_t *s,
         return NGX_AGAIN;
     }
 
-    action = ngx_stream_cclink_dns_query(s, ctx, b->pos + 2, len,
+    action = ngx_stream_cclink_dns_query(s, b->pos + 2, len,
                                          CCLINK_DNS_TCP_SIZE, ctx->out + 2,
-                                         &n);
+                                         &res);
+
+    ngx_stream_cclink_dns_done(s, ctx, action, &res);
 
     if (action == CCLINK_DNS_FORWARD) {
         /* proxy_pass has the connection only from its first query */
@@ -487,29 +538,24 @@ ngx_stream_cclink_dns_tcp_query(ngx_stream_session_t *s,
     b->pos += 2 + len;
 
     if (action == CCLINK_DNS_REPLY) {
-        ctx->out[0] = (u_char) (n >> 8);
-        ctx->out[1] = (u_char) n;
+        ctx->out[0] = (u_char) (res.len >> 8);
+        ctx->out[1] = (u_char) res.len;
         ctx->out_pos = ctx->out;
-        ctx->out_last = ctx->out + 2 + n;
+        ctx->out_last = ctx->out + 2 + res.len;
     }
 
     return NGX_OK;
 }
 
 
-/* one query: the answer, the counters, the variables */
+/* one query: the answer */
 
 static cclink_dns_action_e
-ngx_stream_cclink_dns_query(ngx_stream_session_t *s,
-    ngx_stream_cclink_dns_ctx_t *ctx, const u_char *p, size_t len,
-    size_t max, u_char *out, size_t *out_len)
+ngx_stream_cclink_dns_query(ngx_stream_session_t *s, const u_char *p,
+    size_t len, size_t max, u_char *out, cclink_dns_result_t *res)
 {
     uint32_t                           serial;
-    const char                        *name;
-    ngx_uint_t                         i;
     ngx_cclink_shm_t                  *sh;
-    cclink_dns_result_t                res;
-    cclink_dns_action_e                action;
     ngx_stream_cclink_dns_srv_conf_t  *dscf;
 
     dscf = ngx_stream_get_module_srv_conf(s, ngx_stream_cclink_dns_module);
@@ -517,31 +563,47 @@ ngx_stream_cclink_dns_query(ngx_stream_session_t *s,
 
     serial = (sh && sh->table) ? (uint32_t) sh->serial : 0;
 
-    action = cclink_dns_answer(dscf->dns, p, len, max, serial,
-                               ngx_stream_cclink_dns_match, s, out, &res);
+    return cclink_dns_answer(dscf->dns, p, len, max, serial,
+                             ngx_stream_cclink_dns_match, s, out, res);
+}
 
-    ngx_memcpy(ctx->name, res.name, res.name_len);
-    ctx->name_len = res.name_len;
+
+/*
+ * What became of a query: the counters, and the variables (ctx->name has
+ * room for res->name)
+ */
+
+static void
+ngx_stream_cclink_dns_done(ngx_stream_session_t *s,
+    ngx_stream_cclink_dns_ctx_t *ctx, cclink_dns_action_e action,
+    cclink_dns_result_t *res)
+{
+    ngx_uint_t         i;
+    ngx_cclink_shm_t  *sh;
+
+    sh = ngx_stream_cclink_shared(s);
+
+    if (ctx->name != (u_char *) res->name) {
+        ngx_memcpy(ctx->name, res->name, res->name_len);
+    }
+
+    ctx->name_len = res->name_len;
 
     switch (action) {
 
     case CCLINK_DNS_REPLY:
-        name = cclink_dns_rcode_name(res.rcode);
-        ctx->rcode.data = (u_char *) name;
-        ctx->rcode.len = ngx_strlen(name);
-        *out_len = res.len;
+        ctx->rcode = cclink_dns_rcode_name(res->rcode);
 
         if (sh) {
-            i = (res.rcode >= 0 && res.rcode < NGX_CCLINK_DNS_RCODES)
-                ? (ngx_uint_t) res.rcode : NGX_CCLINK_DNS_RCODES;
+            i = (res->rcode >= 0 && res->rcode < NGX_CCLINK_DNS_RCODES)
+                ? (ngx_uint_t) res->rcode : NGX_CCLINK_DNS_RCODES;
             (void) ngx_atomic_fetch_add(&sh->dns_rcode[i], 1);
         }
 
         break;
 
     case CCLINK_DNS_FORWARD:
-        ctx->rcode = ngx_stream_cclink_dns_forwarded;
-        *out_len = 0;
+        ctx->rcode = "FORWARDED";
 
         if (sh) {
             (void) ngx_atomic_fetch_add(&sh->dns_forwarded, 1);
@@ -550,8 +612,7 @@ ngx_stream_cclink_dns_query(ngx_stream_session_t *s,
         break;
 
     default: /* CCLINK_DNS_DROP */
-        ctx->rcode = ngx_stream_cclink_dns_dropped;
-        *out_len = 0;
+        ctx->rcode = "DROPPED";
 
         if (sh) {
             (void) ngx_atomic_fetch_add(&sh->dns_dropped, 1);
@@ -561,10 +622,8 @@ ngx_stream_cclink_dns_query(ngx_stream_session_t *s,
     }
 
     ngx_log_debug3(NGX_LOG_DEBUG_STREAM, s->connection->log, 0,
-                   "cclink dns: \"%*s\" %V", ctx->name_len, ctx->name,
-                   &ctx->rcode);
-
-    return action;
+                   "cclink dns: \"%*s\" %s", ctx->name_len, ctx->name,
+                   ctx->rcode);
 }
 
 
@@ -604,7 +663,7 @@ ngx_stream_cclink_dns_variable(ngx_stream_session_t *s,
 
     ctx = ngx_stream_get_module_ctx(s, ngx_stream_cclink_dns_module);
 
-    if (ctx == NULL || (data == 0 && ctx->rcode.len == 0)
+    if (ctx == NULL || (data == 0 && ctx->rcode == NULL)
         || (data == 1 && ctx->name_len == 0))
     {
         v->not_found = 1;
@@ -612,8 +671,8 @@ ngx_stream_cclink_dns_variable(ngx_stream_session_t *s,
     }
 
     if (data == 0) {
-        v->data = ctx->rcode.data;
-        v->len = ctx->rcode.len;
+        v->data = (u_char *) ctx->rcode;
+        v->len = ngx_strlen(ctx->rcode);
 
     } else {
         v->data = ctx->name;
@@ -663,6 +722,77 @@ ngx_stream_cclink_dns_init(ngx_conf_t *cf)
     *h = ngx_stream_cclink_dns_preread_handler;
 
     return NGX_OK;
+}
+
+
+/*
+ * The UDP listening sockets of DNS servers get a pool size for a whole
+ * session (NGX_STREAM_CCLINK_DNS_POOL_SIZE): each query is a session.
+ */
+
+static ngx_int_t
+ngx_stream_cclink_dns_init_module(ngx_cycle_t *cycle)
+{
+    ngx_uint_t        i;
+    ngx_listening_t  *ls;
+
+    ls = cycle->listening.elts;
+
+    for (i = 0; i < cycle->listening.nelts; i++) {
+        if (ls[i].handler == ngx_stream_init_connection
+            && ls[i].type == SOCK_DGRAM
+            && ls[i].pool_size < NGX_STREAM_CCLINK_DNS_POOL_SIZE
+            && ngx_stream_cclink_dns_listening(&ls[i]))
+        {
+            ls[i].pool_size = NGX_STREAM_CCLINK_DNS_POOL_SIZE;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* whether a stream listening socket leads to a server with cclink_dns on */
+
+static ngx_flag_t
+ngx_stream_cclink_dns_listening(ngx_listening_t *ls)
+{
+    ngx_uint_t                         i;
+    ngx_stream_port_t                 *port;
+    ngx_stream_in_addr_t              *addr;
+    ngx_stream_conf_ctx_t             *ctx;
+    ngx_stream_cclink_dns_srv_conf_t  *dscf;
+#if (NGX_HAVE_INET6)
+    ngx_stream_in6_addr_t             *addr6;
+#endif
+
+    port = ls->servers;
+
+    for (i = 0; i < port->naddrs; i++) {
+
+        switch (ls->sockaddr->sa_family) {
+
+#if (NGX_HAVE_INET6)
+        case AF_INET6:
+            addr6 = port->addrs;
+            ctx = addr6[i].conf.ctx;
+            break;
+#endif
+
+        default: /* AF_INET */
+            addr = port->addrs;
+            ctx = addr[i].conf.ctx;
+            break;
+        }
+
+        dscf = ctx->srv_conf[ngx_stream_cclink_dns_module.ctx_index];
+
+        if (dscf->enable == 1) {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 

@@ -95,12 +95,12 @@ class Server:
         os.makedirs(d, exist_ok=True)
         os.chmod(d, 0o755)
 
-    def start(self):
+    def start(self, timeout=120):
         argv = getattr(self, "_" + self.kind)()
         log = os.path.join(self.dir, "server.log")
         self.proc = self.procs.spawn(argv, log=log, stdin=False,
                                      stdout=False, role="proxy")
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + timeout
         while not answers(self.port, name_of(self.n - 1)):
             if self.proc.poll() is not None:
                 raise BenchError("%s exited %s" % (self.kind,

@@ -64,6 +64,52 @@ def under_callgrind(base, out, directives):
     return Profiled
 
 
+def instrument(pid, on):
+    """Switches callgrind's instrumentation of process pid on or off."""
+    subprocess.run(["callgrind_control", "-i", "on" if on else "off",
+                    str(pid)], check=True, capture_output=True, timeout=60)
+
+
+def dump(pid, work):
+    """Has process pid write its counts now; the new dump's path in work
+    (the directory of its --callgrind-out-file)."""
+    before = set(os.listdir(work))
+    subprocess.run(["callgrind_control", "-d", str(pid)],
+                   check=True, capture_output=True, timeout=300)
+    dumps = sorted(set(os.listdir(work)) - before)
+    if not dumps:
+        raise RuntimeError("callgrind wrote no dump")
+    return os.path.join(work, dumps[-1])
+
+
+def functions(out):
+    """(total, [(instructions, function), ...] most first) of a dump,
+    self cost; total is None when callgrind_annotate gave none."""
+    ann = subprocess.run(["callgrind_annotate", "--inclusive=no", out],
+                         capture_output=True, text=True).stdout
+    total = None
+    rows = []
+    for line in ann.splitlines():
+        m = re.match(r"\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+PROGRAM TOTALS", line)
+        if m:
+            total = int(m.group(1).replace(",", ""))
+            continue
+        m = re.match(r"\s*([\d,]+)\s+\(\s*([\d.]+)%\)\s+(\S+)", line)
+        if m and total is not None:
+            rows.append((int(m.group(1).replace(",", "")), m.group(3)))
+    return total, rows
+
+
+def print_top(total, rows, done, top, unit, short):
+    """Instructions per unit of work (done of them), then the top
+    functions."""
+    print("user-space instructions per %s: %d" % (unit, total // done))
+    print()
+    print("%12s  %s" % ("instr/" + short, "function"))
+    for ir, fn in rows[:top]:
+        print("%12d  %s" % (ir // done, fn))
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
@@ -98,8 +144,7 @@ def profile(args, procs, env, work):
     c = cls(env)
     try:
         c.start(routes, os.path.join(work, "nginx"))
-        subprocess.run(["callgrind_control", "-i", "on", str(c.proc.pid)],
-                       check=True, capture_output=True, timeout=60)
+        instrument(c.proc.pid, True)
         t = time.monotonic()
         # about 100 connections a second is what callgrind keeps up with
         seconds = max(5.0, args.conns / 100.0)
@@ -109,17 +154,10 @@ def profile(args, procs, env, work):
              "-x", "2" if args.kind == "pq" else "1", "-c", "4", "-S",
              "-d", str(seconds), "-w", "0", "-M", str(seconds + 60)],
             capture_output=True, text=True, timeout=seconds + 90)
-        subprocess.run(["callgrind_control", "-i", "off", str(c.proc.pid)],
-                       check=True, capture_output=True, timeout=60)
+        instrument(c.proc.pid, False)
         # dump now: the exit of an nginx with a big map takes long under
         # valgrind
-        before = set(os.listdir(work))
-        subprocess.run(["callgrind_control", "-d", str(c.proc.pid)],
-                       check=True, capture_output=True, timeout=300)
-        dumps = sorted(set(os.listdir(work)) - before)
-        if not dumps:
-            raise RuntimeError("callgrind wrote no dump")
-        out = os.path.join(work, dumps[-1])
+        out = dump(c.proc.pid, work)
         res = [line for line in p.stdout.splitlines()
                if '"mode"' in line][-1]
         done = int(re.search(r'"done":(\d+)', res).group(1))
@@ -129,18 +167,7 @@ def profile(args, procs, env, work):
 
     if args.out:
         shutil.copy(out, args.out)
-    ann = subprocess.run(["callgrind_annotate", "--inclusive=no", out],
-                         capture_output=True, text=True).stdout
-    total = None
-    rows = []
-    for line in ann.splitlines():
-        m = re.match(r"\s*([\d,]+)\s+\(\s*[\d.]+%\)\s+PROGRAM TOTALS", line)
-        if m:
-            total = int(m.group(1).replace(",", ""))
-            continue
-        m = re.match(r"\s*([\d,]+)\s+\(\s*([\d.]+)%\)\s+(\S+)", line)
-        if m and total is not None:
-            rows.append((int(m.group(1).replace(",", "")), m.group(3)))
+    total, rows = functions(out)
     print("%s, %d routes, %s ClientHello, %s: %d connections (%d failed) "
           "in %.0f s" % (args.contender, args.routes, args.kind,
                          "; ".join(args.directive) or "defaults", done,
@@ -148,11 +175,7 @@ def profile(args, procs, env, work):
     if not done or total is None:
         print("no result", file=sys.stderr)
         return 1
-    print("user-space instructions per connection: %d" % (total // done))
-    print()
-    print("%12s  %s" % ("instr/conn", "function"))
-    for ir, fn in rows[:args.top]:
-        print("%12d  %s" % (ir // done, fn))
+    print_top(total, rows, done, args.top, "connection", "conn")
     return 0
 
 

@@ -6,6 +6,7 @@ names outside the zones get REFUSED; malformed queries get FORMERR or are
 dropped; a route change is live for DNS."""
 
 import os
+import signal
 import socket
 import struct
 import subprocess
@@ -94,6 +95,9 @@ class DNSProxy(Proxy):
         super().__init__(prefix, routes(), stream_extra=servers)
 
 
+RESOLVER = {}   # "pid": the resolver's, for a test to stop it a while
+
+
 @pytest.fixture(scope="module")
 def resolver(tmp_path_factory):
     """dnsmasq on loopback serving fwd.example.test (and nothing else)."""
@@ -108,6 +112,7 @@ def resolver(tmp_path_factory):
     try:
         wait_for(lambda: _answers(port, "fwd.example.test"),
                  what="dnsmasq on port %d" % port)
+        RESOLVER["pid"] = p.pid
         yield port
     finally:
         p.terminate()
@@ -575,6 +580,38 @@ def test_unrouted_names_forwarded_to_the_resolver(proxy, tcp):
     r = query(p, "fwd.example.net", tcp=tcp)
     assert r.rcode() == dns.rcode.REFUSED
     assert proxy.status()["dns"]["forwarded"] == before + 1
+
+
+def test_access_log_forwarded_and_dropped(proxy):
+    p = proxy.dns["fwd"]
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as fwd, \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as other:
+        fwd.settimeout(2)
+        other.settimeout(2)
+        # a forwarded query's session outlives the queries answered while
+        # the resolver (stopped meanwhile) is asked: each keeps its own
+        # name and rcode
+        os.kill(RESOLVER["pid"], signal.SIGSTOP)
+        try:
+            q = dns.message.make_query("fwd.EXAMPLE.test", "A")
+            fwd.sendto(q.to_wire(), ("127.0.0.1", p))
+            for i in range(5):
+                q = dns.message.make_query("n%d.WILD.example.test" % i, "A")
+                other.sendto(q.to_wire(), ("127.0.0.1", p))
+                assert addrs(dns.message.from_wire(other.recv(65535))) \
+                    == ["192.0.2.10"]
+        finally:
+            os.kill(RESOLVER["pid"], signal.SIGCONT)
+        assert addrs(dns.message.from_wire(fwd.recv(65535))) \
+            == ["198.51.100.7"]
+    # a response: dropped, nothing parsed
+    assert raw_udp(p, header(flags=0x8100) + QUESTION) is None
+    log = lambda: proxy.nginx.access_log("fwd.log")             # noqa: E731
+    wait_for(lambda: "UDP fwd.EXAMPLE.test FORWARDED" in log(),
+             what="fwd.log line")
+    wait_for(lambda: "UDP - DROPPED" in log(), what="fwd.log line")
+    for i in range(5):
+        assert "UDP n%d.WILD.example.test NOERROR" % i in log()
 
 
 def test_forwarding_on_a_kept_tcp_connection_closes_it(proxy):

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cclink_common.h"
 #include "cclink_dns.h"
 #include "ctest.h"
 
@@ -367,4 +368,83 @@ CTEST(dns_wildcard_parent_nodata)
     cclink_dns_answer(&conf, q, n, CCLINK_DNS_UDP_SIZE, 7, test_match,
                       &calls, out, &res);
     CHECK(res.rcode == CCLINK_DNS_NXDOMAIN);
+}
+
+
+/*
+ * Every byte in a label: the name is a hostname's (asked of the matcher)
+ * exactly when each byte is a label character; the text form shows the
+ * byte, or '?' for a space, a control character or one above 0x7e.
+ */
+CTEST(dns_name_bytes)
+{
+    int                  calls;
+    size_t               n;
+    unsigned             b;
+    uint8_t              q[512], out[CCLINK_DNS_MAX_REPLY];
+    cclink_dns_conf_t    conf;
+    cclink_dns_result_t  res;
+
+    test_conf(&conf);
+
+    for (b = 0; b < 256; b++) {
+        n = make_query(q, "xyz.example.test", CCLINK_DNS_A, 0);
+        q[12 + 2] = (uint8_t) b;               /* "x?z" */
+        calls = 0;
+
+        cclink_dns_answer(&conf, q, n, CCLINK_DNS_UDP_SIZE, 7, test_match,
+                          &calls, out, &res);
+
+        CHECK(res.rcode == CCLINK_DNS_NXDOMAIN);
+        CHECK((calls != 0) == cclink_is_label_char((unsigned char) b));
+        CHECK(res.name_len == 16 && res.name[0] == 'x'
+              && res.name[2] == 'z' && res.name[3] == '.');
+        CHECK((uint8_t) res.name[1]
+              == ((b <= ' ' || b >= 0x7f) ? '?' : b));
+    }
+}
+
+
+/* nested zones: the longest one the name is in, whatever their order */
+CTEST(dns_nested_zones)
+{
+    int                  calls = 0;
+    size_t               n, i;
+    uint8_t              q[512], out[CCLINK_DNS_MAX_REPLY];
+    cclink_dns_conf_t    conf;
+    cclink_dns_result_t  res;
+    static const char   *zones[2][3] = {
+        { "test", "Example.TEST", "b.example.test" },
+        { "b.example.test", "test", "example.test" }
+    };
+
+    for (i = 0; i < 2; i++) {
+        test_conf(&conf);
+        cclink_dns_zone_set(&conf.zones[0], zones[i][0],
+                            strlen(zones[i][0]));
+        cclink_dns_zone_set(&conf.zones[1], zones[i][1],
+                            strlen(zones[i][1]));
+        cclink_dns_zone_set(&conf.zones[2], zones[i][2],
+                            strlen(zones[i][2]));
+        conf.nzones = 3;
+
+        /* the SOA's owner points at the zone in the question */
+        n = make_query(q, "a.B.EXAMPLE.test", CCLINK_DNS_A, 0);
+        cclink_dns_answer(&conf, q, n, CCLINK_DNS_UDP_SIZE, 7, test_match,
+                          &calls, out, &res);
+        CHECK(res.rcode == CCLINK_DNS_NXDOMAIN);
+        CHECK(get16(out + n) == (0xc000 | (12 + 2)));
+
+        n = make_query(q, "a.Example.test", CCLINK_DNS_A, 0);
+        cclink_dns_answer(&conf, q, n, CCLINK_DNS_UDP_SIZE, 7, test_match,
+                          &calls, out, &res);
+        CHECK(res.rcode == CCLINK_DNS_NXDOMAIN);
+        CHECK(get16(out + n) == (0xc000 | (12 + 2)));
+
+        /* a zone's apex: its SOA */
+        n = make_query(q, "b.example.TEST", CCLINK_DNS_SOA, 0);
+        cclink_dns_answer(&conf, q, n, CCLINK_DNS_UDP_SIZE, 7, test_match,
+                          &calls, out, &res);
+        CHECK(res.rcode == CCLINK_DNS_NOERROR && get16(out + 6) == 1);
+    }
 }
