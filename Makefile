@@ -57,11 +57,14 @@ $(NGX_BUILD)/objs/Makefile: config
 	        --add-dynamic-module=$(CURDIR) > $(BUILD)/nginx-configure.log 2>&1 \
 	    || { tail -20 $(BUILD)/nginx-configure.log; exit 1; }
 
+# the new file is renamed into place: an nginx still running the old module
+# keeps its mapping (a copy over it in place would crash its workers)
 $(MODULE_SO) $(HTTP_SO): $(BUILD)/modules/%.so: $(NGX_BUILD)/objs/Makefile \
                                                $(MODULE_SRCS)
 	$(MAKE) -s -C $(NGX_BUILD) -f objs/Makefile objs/$*.so
 	mkdir -p $(dir $@)
-	cp $(NGX_BUILD)/objs/$*.so $@
+	cp $(NGX_BUILD)/objs/$*.so $@.tmp
+	mv -f $@.tmp $@
 
 # ---------------------------------------------------------------------------
 # unit tests: plain C, no nginx
