@@ -44,8 +44,8 @@ static ngx_int_t ngx_stream_cclink_find_route(ngx_stream_session_t *s,
 static ngx_int_t ngx_stream_cclink_buffer(ngx_stream_session_t *s,
     size_t hello_len);
 static u_char *ngx_stream_cclink_put_port(u_char *p, in_port_t port);
-static socklen_t ngx_stream_cclink_unmap(struct sockaddr *sa,
-    socklen_t socklen, ngx_sockaddr_t *out);
+static struct sockaddr *ngx_stream_cclink_unmap(struct sockaddr *sa,
+    socklen_t *socklen, ngx_sockaddr_t *buf);
 static ngx_uint_t ngx_stream_cclink_own(ngx_stream_cclink_main_conf_t *mcf,
     struct sockaddr *sa, socklen_t socklen);
 static ngx_uint_t ngx_stream_cclink_is_local(
@@ -484,10 +484,10 @@ ngx_stream_cclink_own(ngx_stream_cclink_main_conf_t *mcf,
     socklen_t         len;
     ngx_uint_t        i;
     ngx_sockaddr_t    target, own;
+    struct sockaddr  *ls_sa;
     ngx_listening_t  *ls;
 
-    socklen = ngx_stream_cclink_unmap(sa, socklen, &target);
-    sa = &target.sockaddr;
+    sa = ngx_stream_cclink_unmap(sa, &socklen, &target);
 
     port = ngx_inet_get_port(sa);
     ls = ngx_cycle->listening.elts;
@@ -515,9 +515,10 @@ ngx_stream_cclink_own(ngx_stream_cclink_main_conf_t *mcf,
             continue;
         }
 
-        len = ngx_stream_cclink_unmap(ls[i].sockaddr, ls[i].socklen, &own);
+        len = ls[i].socklen;
+        ls_sa = ngx_stream_cclink_unmap(ls[i].sockaddr, &len, &own);
 
-        if (ngx_cmp_sockaddr(&own.sockaddr, len, sa, socklen, 0) == NGX_OK) {
+        if (ngx_cmp_sockaddr(ls_sa, len, sa, socklen, 0) == NGX_OK) {
             return 1;
         }
     }
@@ -527,13 +528,13 @@ ngx_stream_cclink_own(ngx_stream_cclink_main_conf_t *mcf,
 
 
 /*
- * A copy of an address, an IPv4-mapped IPv6 address turned into the IPv4
- * address it stands for; returns the copy's length
+ * An IPv4-mapped IPv6 address turned into the IPv4 address it stands for,
+ * written to *buf; any other address is returned as it is, not copied
  */
 
-static socklen_t
-ngx_stream_cclink_unmap(struct sockaddr *sa, socklen_t socklen,
-    ngx_sockaddr_t *out)
+static struct sockaddr *
+ngx_stream_cclink_unmap(struct sockaddr *sa, socklen_t *socklen,
+    ngx_sockaddr_t *buf)
 {
 #if (NGX_HAVE_INET6)
     struct sockaddr_in6  *sin6;
@@ -543,19 +544,19 @@ ngx_stream_cclink_unmap(struct sockaddr *sa, socklen_t socklen,
     if (sa->sa_family == AF_INET6
         && IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
     {
-        ngx_memzero(&out->sockaddr_in, sizeof(struct sockaddr_in));
-        out->sockaddr_in.sin_family = AF_INET;
-        out->sockaddr_in.sin_port = sin6->sin6_port;
-        ngx_memcpy(&out->sockaddr_in.sin_addr, &sin6->sin6_addr.s6_addr[12],
+        ngx_memzero(&buf->sockaddr_in, sizeof(struct sockaddr_in));
+        buf->sockaddr_in.sin_family = AF_INET;
+        buf->sockaddr_in.sin_port = sin6->sin6_port;
+        ngx_memcpy(&buf->sockaddr_in.sin_addr, &sin6->sin6_addr.s6_addr[12],
                    4);
 
-        return sizeof(struct sockaddr_in);
+        *socklen = sizeof(struct sockaddr_in);
+
+        return &buf->sockaddr;
     }
 #endif
 
-    ngx_memcpy(out, sa, socklen);
-
-    return socklen;
+    return sa;
 }
 
 
